@@ -1,0 +1,40 @@
+// Configuration: built-in defaults that work with no file, then a TOML file, then SMIME_*
+// environment overrides (SPEC §11).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace smime {
+
+struct TokenSettings {
+  std::string module;        // PKCS#11 module path
+  std::string label;         // token label ("smime" for the dev token)
+  std::string serial;        // alternative to label
+  std::string pin;           // PIN source: file:/path, env:NAME or credential:NAME
+  std::string softhsm_conf;  // SOFTHSM2_CONF for the dev token under the home directory
+  int reinit_interval_ms = 1000;
+};
+
+struct AppConfig {
+  std::filesystem::path home;
+  std::filesystem::path config_file;  // empty when none was read
+  TokenSettings token;
+  std::string log_level = "warn";
+};
+
+// --home, else $SMIME_HOME, else ./var (made absolute).
+std::filesystem::path resolve_home(const std::optional<std::string>& flag);
+
+// Reads `config_file` if given (it must exist), else <home>/smime.toml if it exists.
+// Environment overrides: SMIME_PKCS11_MODULE, SMIME_TOKEN_LABEL, SMIME_TOKEN_SERIAL,
+// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_LOG_LEVEL.
+// Throws Error(invalid_input) naming the file and key on a bad value.
+AppConfig load_config(const std::filesystem::path& home,
+                      const std::optional<std::filesystem::path>& config_file);
+
+// Points SoftHSM2 at the dev token under home when that configuration exists.
+void export_softhsm_conf(const AppConfig& config);
+
+}  // namespace smime

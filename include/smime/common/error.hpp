@@ -1,0 +1,61 @@
+// The one error type of the project: our code, the CK_RV of a failed token call and the
+// drained OpenSSL error queue. Thrown inside the library; caught at the CLI's top level and
+// (later) at the boundary of every Beast handler and C callback.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smime {
+
+enum class ErrorCode {
+  usage,                  // bad command line or argument
+  invalid_input,          // input that cannot be parsed or violates a rule
+  bad_passphrase,         // encrypted input and a wrong or missing passphrase
+  not_found,              // object, key or file that does not exist
+  conflict,               // duplicate or state conflict
+  unsupported,            // algorithm or format we do not handle
+  module_load,            // PKCS#11 module cannot be loaded
+  token_not_found,        // no token with that label/serial
+  token_not_initialized,  // token present but not initialised
+  pin_source,             // PIN file/env/credential missing or unsafe
+  pin_incorrect,          // the token rejected the PIN
+  pin_locked,             // the token locked the PIN
+  token_failure,          // any other token error
+  crypto,                 // an OpenSSL operation failed
+  io,                     // filesystem error
+  internal,
+};
+
+std::string_view to_string(ErrorCode code) noexcept;
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message, unsigned long ckr = 0,
+        std::vector<std::string> openssl_errors = {});
+
+  ErrorCode code() const noexcept { return code_; }
+  // CK_RV of the failing token call, 0 (CKR_OK) when the error did not come from the token.
+  unsigned long ckr() const noexcept { return ckr_; }
+  const std::vector<std::string>& openssl_errors() const noexcept { return openssl_errors_; }
+  // message plus the CK_RV name and OpenSSL reasons, for logs and --verbose output.
+  std::string detail() const;
+
+ private:
+  ErrorCode code_;
+  unsigned long ckr_;
+  std::vector<std::string> openssl_errors_;
+};
+
+// Empties the calling thread's OpenSSL error queue into readable lines.
+std::vector<std::string> drain_openssl_errors();
+
+// Throws Error(code, message) carrying the drained OpenSSL error queue.
+[[noreturn]] void throw_openssl(ErrorCode code, const std::string& message);
+
+// Name of a CK_RV ("CKR_PIN_INCORRECT"), or its hex value when unknown.
+std::string ckr_name(unsigned long rv);
+
+}  // namespace smime

@@ -1,0 +1,79 @@
+// RAII owners for every OpenSSL handle the project uses. This is the one place where the
+// library's *_free functions are named; everything else holds these unique_ptrs.
+#pragma once
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pkcs12.h>
+#include <openssl/store.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace smime {
+
+template <auto FreeFn>
+struct FreeWith {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    FreeFn(p);
+  }
+};
+
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, FreeWith<EVP_PKEY_free>>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, FreeWith<EVP_PKEY_CTX_free>>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeWith<EVP_MD_CTX_free>>;
+using EvpMdPtr = std::unique_ptr<EVP_MD, FreeWith<EVP_MD_free>>;
+using BioPtr = std::unique_ptr<BIO, FreeWith<BIO_free_all>>;
+using BignumPtr = std::unique_ptr<BIGNUM, FreeWith<BN_free>>;
+// For private key components: the memory is cleared before it is freed.
+using SecretBignumPtr = std::unique_ptr<BIGNUM, FreeWith<BN_clear_free>>;
+using X509Ptr = std::unique_ptr<X509, FreeWith<X509_free>>;
+using X509ReqPtr = std::unique_ptr<X509_REQ, FreeWith<X509_REQ_free>>;
+using X509NamePtr = std::unique_ptr<X509_NAME, FreeWith<X509_NAME_free>>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, FreeWith<X509_EXTENSION_free>>;
+using X509PubkeyPtr = std::unique_ptr<X509_PUBKEY, FreeWith<X509_PUBKEY_free>>;
+// An EncryptedPrivateKeyInfo (PKCS#8) as OpenSSL parses it.
+using X509SigPtr = std::unique_ptr<X509_SIG, FreeWith<X509_SIG_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, FreeWith<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, FreeWith<X509_STORE_CTX_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, FreeWith<GENERAL_NAMES_free>>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, FreeWith<GENERAL_NAME_free>>;
+using AuthorityKeyIdPtr = std::unique_ptr<AUTHORITY_KEYID, FreeWith<AUTHORITY_KEYID_free>>;
+// A stack of extensions that owns the extensions in it (X509_REQ_add_extensions input).
+struct X509ExtensionsFree {
+  void operator()(STACK_OF(X509_EXTENSION) * p) const noexcept {
+    sk_X509_EXTENSION_pop_free(p, X509_EXTENSION_free);
+  }
+};
+using X509ExtensionsPtr = std::unique_ptr<STACK_OF(X509_EXTENSION), X509ExtensionsFree>;
+using ExtKeyUsagePtr = std::unique_ptr<EXTENDED_KEY_USAGE, FreeWith<EXTENDED_KEY_USAGE_free>>;
+using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, FreeWith<BASIC_CONSTRAINTS_free>>;
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeWith<ASN1_INTEGER_free>>;
+using Asn1BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, FreeWith<ASN1_BIT_STRING_free>>;
+using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, FreeWith<ASN1_OCTET_STRING_free>>;
+using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, FreeWith<ASN1_OBJECT_free>>;
+using OsslStoreCtxPtr = std::unique_ptr<OSSL_STORE_CTX, FreeWith<OSSL_STORE_close>>;
+using OsslStoreInfoPtr = std::unique_ptr<OSSL_STORE_INFO, FreeWith<OSSL_STORE_INFO_free>>;
+using OsslDecoderCtxPtr = std::unique_ptr<OSSL_DECODER_CTX, FreeWith<OSSL_DECODER_CTX_free>>;
+using OsslEncoderCtxPtr = std::unique_ptr<OSSL_ENCODER_CTX, FreeWith<OSSL_ENCODER_CTX_free>>;
+using OsslParamPtr = std::unique_ptr<OSSL_PARAM, FreeWith<OSSL_PARAM_free>>;
+using OsslParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, FreeWith<OSSL_PARAM_BLD_free>>;
+using Pkcs12Ptr = std::unique_ptr<PKCS12, FreeWith<PKCS12_free>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, FreeWith<CMS_ContentInfo_free>>;
+
+// Buffers that OpenSSL allocated (i2d_* output, BN_bn2hex, ...).
+struct OpensslFree {
+  void operator()(void* p) const noexcept { OPENSSL_free(p); }
+};
+using OpensslBytesPtr = std::unique_ptr<unsigned char, OpensslFree>;
+using OpensslCharsPtr = std::unique_ptr<char, OpensslFree>;
+
+}  // namespace smime

@@ -1,0 +1,160 @@
+// One PKCS#11 token used by the whole process: module loading, token selection by label or
+// serial (never by slot number: SoftHSM renumbers slots), one login, a pool of sessions and
+// recovery from a lost device or session without a restart.
+#pragma once
+
+#include <p11-kit/pkcs11.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "smime/common/error.hpp"
+#include "smime/pkcs11/pin_source.hpp"
+
+namespace smime::pkcs11 {
+
+class Module;
+
+struct TokenConfig {
+  std::string module_path;
+  std::string label;              // select the token by label ...
+  std::string serial;             // ... or by serial; neither: the only initialised token
+  std::optional<PinSource> pin;   // none: public objects and status only
+  std::chrono::milliseconds reinit_interval{1000};  // at most one re-initialisation per interval
+  std::size_t max_idle_sessions = 8;
+};
+
+struct TokenDescription {
+  std::string label;
+  std::string serial;
+  std::string manufacturer;
+  std::string model;
+  bool initialized = false;
+  bool login_required = false;
+  bool user_pin_initialized = false;
+  bool user_pin_count_low = false;
+  bool user_pin_final_try = false;
+  bool user_pin_locked = false;
+  unsigned long session_count = 0;
+  unsigned long max_session_count = 0;
+  std::string module_description;  // CK_INFO manufacturer and library description
+  std::string module_version;
+};
+
+class Token;
+
+// A session borrowed from the pool; returned on destruction. Move-only.
+class Session {
+ public:
+  Session(Session&& other) noexcept;
+  Session& operator=(Session&& other) noexcept;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  CK_SESSION_HANDLE handle() const noexcept { return handle_; }
+  CK_FUNCTION_LIST* fn() const noexcept;
+  // The session failed in a way that makes it unusable: close it instead of pooling it.
+  void invalidate() noexcept { healthy_ = false; }
+
+ private:
+  friend class Token;
+  Session(Token* token, CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch)
+      : token_(token), handle_(handle), generation_(generation), epoch_(epoch) {}
+  void release() noexcept;
+
+  Token* token_ = nullptr;
+  CK_SESSION_HANDLE handle_ = CK_INVALID_HANDLE;
+  std::uint64_t generation_ = 0;
+  std::uint64_t epoch_ = 0;
+  bool healthy_ = true;
+};
+
+class Token {
+ public:
+  // Loads the module, initialises it and selects the token. Does not log in.
+  // Throws module_load, token_not_found or token_not_initialized with a clear message.
+  static std::shared_ptr<Token> open(TokenConfig config);
+  ~Token();
+  Token(const Token&) = delete;
+  Token& operator=(const Token&) = delete;
+
+  // Logs in once for the process (all sessions, and pkcs11-provider's, share it). A rejected
+  // PIN is remembered: later calls fail with the same error without trying the token again.
+  void login();
+  bool logged_in() const;
+
+  // Borrows a session from the pool (opening one when none is idle).
+  Session session();
+
+  // Runs op(Session&) and, when it fails with a recoverable CK_RV (device error or removal,
+  // token not present, session closed or invalid, module not initialised, login lost),
+  // recovers and runs it once more.
+  template <class Op>
+  auto run(Op&& op) -> std::invoke_result_t<Op&, Session&>;
+
+  TokenDescription describe();
+  CK_FUNCTION_LIST* fn() const noexcept;
+  CK_SLOT_ID slot() const;
+  const TokenConfig& config() const noexcept { return config_; }
+  std::string label() const;
+  std::string serial() const;
+  std::uint64_t reinitializations() const;
+
+  static bool is_recoverable(CK_RV rv) noexcept;
+
+ private:
+  explicit Token(TokenConfig config);
+  friend class Session;
+  void select_token();  // requires state_mutex_
+  void login_locked();  // requires state_mutex_
+  void open_login_session_locked();
+  void release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch,
+               bool healthy) noexcept;
+  void recover(CK_RV rv);
+
+  TokenConfig config_;
+  std::unique_ptr<Module> module_;
+
+  mutable std::mutex state_mutex_;
+  CK_SLOT_ID slot_ = 0;
+  std::string label_;
+  std::string serial_;
+  CK_SESSION_HANDLE login_session_ = CK_INVALID_HANDLE;  // kept open so the login persists
+  bool logged_in_ = false;
+  std::optional<Error> login_failure_;
+  std::vector<CK_SESSION_HANDLE> idle_;
+  std::uint64_t generation_ = 1;  // bumped whenever pooled sessions are dropped
+  std::uint64_t epoch_ = 1;       // bumped when the module itself is re-initialised
+  std::uint64_t reinitializations_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> last_reinit_;
+  std::mutex recovery_mutex_;
+};
+
+template <class Op>
+auto Token::run(Op&& op) -> std::invoke_result_t<Op&, Session&> {
+  for (int attempt = 0;; ++attempt) {
+    CK_RV failed = CKR_OK;
+    try {
+      Session s = session();
+      try {
+        return op(s);
+      } catch (const Error& e) {
+        if (is_recoverable(e.ckr())) s.invalidate();
+        throw;
+      }
+    } catch (const Error& e) {
+      if (attempt > 0 || !is_recoverable(e.ckr())) throw;
+      failed = e.ckr();
+    }
+    recover(failed);
+  }
+}
+
+}  // namespace smime::pkcs11

@@ -1,0 +1,37 @@
+// KeyStore backed by a PKCS#11 token (SPEC §4). Private keys are generated or imported into
+// the token and handed to OpenSSL through pkcs11-provider.
+#pragma once
+
+#include <memory>
+
+#include "smime/pkcs11/token.hpp"
+#include "smime/token/key_store.hpp"
+
+namespace smime::pkcs11 {
+
+class TokenKeyStore final : public KeyStore {
+ public:
+  // Logs in (once per process). pkcs11-provider is activated when a private key is first
+  // handed to OpenSSL.
+  explicit TokenKeyStore(std::shared_ptr<Token> token);
+
+  KeyInfo generate(KeyAlgorithm algorithm, const std::string& label) override;
+  KeyInfo import_private_key(const EVP_PKEY* key, const KeyImportOptions& options) override;
+  std::vector<KeyInfo> list() override;
+  std::optional<KeyInfo> find(std::string_view id_hex) override;
+  void remove(std::string_view id_hex) override;
+  void store_certificate(std::string_view id_hex, const std::string& label,
+                         std::span<const unsigned char> der) override;
+  std::optional<std::vector<unsigned char>> read_certificate(std::string_view id_hex) override;
+  EvpPkeyPtr private_key(std::string_view id_hex) override;
+  EvpPkeyPtr public_key(std::string_view id_hex) override;
+
+  // PKCS#11 URI of an object of this token (no PIN in it).
+  std::string uri_for(std::span<const unsigned char> id, const char* type) const;
+  Token& token() noexcept { return *token_; }
+
+ private:
+  std::shared_ptr<Token> token_;
+};
+
+}  // namespace smime::pkcs11

@@ -1,0 +1,192 @@
+#include "smime/pkcs11/mechanisms.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "attributes.hpp"
+#include "key_objects.hpp"
+#include "smime/pkcs11/module.hpp"
+
+namespace smime::pkcs11 {
+namespace {
+
+// Destroys temporary session objects however the probe ends.
+class ObjectGuard {
+ public:
+  ObjectGuard(Session& s) : s_(s) {}  // NOLINT(google-explicit-constructor)
+  ~ObjectGuard() {
+    for (CK_OBJECT_HANDLE h : objects_) s_.fn()->C_DestroyObject(s_.handle(), h);
+  }
+  void add(CK_OBJECT_HANDLE h) {
+    if (h != CK_INVALID_HANDLE) objects_.push_back(h);
+  }
+
+ private:
+  Session& s_;
+  std::vector<CK_OBJECT_HANDLE> objects_;
+};
+
+bool generate_session_pair(Session& s, bool rsa, ObjectGuard& guard, CK_OBJECT_HANDLE& pub,
+                           CK_OBJECT_HANDLE& priv) {
+  AttributeTemplate pub_t;
+  AttributeTemplate priv_t;
+  pub_t.add(CKA_TOKEN, false);
+  priv_t.add(CKA_TOKEN, false).add(CKA_PRIVATE, true).add(CKA_SENSITIVE, true);
+  CK_MECHANISM mech{};
+  if (rsa) {
+    static const unsigned char kExponent[] = {0x01, 0x00, 0x01};
+    pub_t.add(CKA_MODULUS_BITS, CK_ULONG{2048}).add(CKA_PUBLIC_EXPONENT, kExponent);
+    pub_t.add(CKA_ENCRYPT, true);
+    priv_t.add(CKA_DECRYPT, true);
+    mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+  } else {
+    pub_t.add(CKA_EC_PARAMS, ec_params_for_curve(NID_X9_62_prime256v1));
+    priv_t.add(CKA_DERIVE, true);
+    mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+  }
+  CK_RV rv = s.fn()->C_GenerateKeyPair(s.handle(), &mech, pub_t.data(), pub_t.size(),
+                                       priv_t.data(), priv_t.size(), &pub, &priv);
+  guard.add(pub);
+  guard.add(priv);
+  if (Token::is_recoverable(rv)) check_rv(rv, "C_GenerateKeyPair");
+  return rv == CKR_OK;
+}
+
+bool try_oaep_sha256(Session& s) {
+  ObjectGuard guard(s);
+  CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
+  if (!generate_session_pair(s, true, guard, pub, priv)) return false;
+  EvpPkeyPtr public_key = read_public_key(s, pub);
+  unsigned char secret[32];
+  RAND_bytes(secret, sizeof secret);
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, public_key.get(), "provider=default"));
+  std::vector<unsigned char> wrapped(512);
+  std::size_t wrapped_len = wrapped.size();
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_encrypt(ctx.get(), wrapped.data(), &wrapped_len, secret, sizeof secret) <= 0) {
+    drain_openssl_errors();
+    return false;
+  }
+  CK_RSA_PKCS_OAEP_PARAMS params{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+  CK_MECHANISM mech{CKM_RSA_PKCS_OAEP, &params, sizeof params};
+  if (s.fn()->C_DecryptInit(s.handle(), &mech, priv) != CKR_OK) return false;
+  unsigned char out[512];
+  CK_ULONG out_len = sizeof out;
+  CK_RV rv = s.fn()->C_Decrypt(s.handle(), wrapped.data(), wrapped_len, out, &out_len);
+  return rv == CKR_OK && out_len == sizeof secret && CRYPTO_memcmp(out, secret, out_len) == 0;
+}
+
+bool try_ecdh(Session& s, ck_ec_kdf_t kdf) {
+  ObjectGuard guard(s);
+  CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
+  if (!generate_session_pair(s, false, guard, pub, priv)) return false;
+  EvpPkeyPtr peer(EVP_PKEY_Q_keygen(nullptr, "provider=default", "EC", "P-256"));
+  unsigned char point[133];
+  std::size_t point_len = 0;
+  if (!peer || EVP_PKEY_get_octet_string_param(peer.get(), OSSL_PKEY_PARAM_PUB_KEY, point,
+                                               sizeof point, &point_len) != 1) {
+    drain_openssl_errors();
+    return false;
+  }
+  CK_ECDH1_DERIVE_PARAMS params{kdf, 0, nullptr, static_cast<CK_ULONG>(point_len), point};
+  CK_MECHANISM mech{CKM_ECDH1_DERIVE, &params, sizeof params};
+  AttributeTemplate derived;
+  derived.add(CKA_CLASS, CK_ULONG{CKO_SECRET_KEY}).add(CKA_KEY_TYPE, CK_ULONG{CKK_GENERIC_SECRET});
+  derived.add(CKA_TOKEN, false).add(CKA_VALUE_LEN, CK_ULONG{32});
+  derived.add(CKA_SENSITIVE, false).add(CKA_EXTRACTABLE, true);
+  CK_OBJECT_HANDLE secret = CK_INVALID_HANDLE;
+  CK_RV rv = s.fn()->C_DeriveKey(s.handle(), &mech, priv, derived.data(), derived.size(), &secret);
+  guard.add(secret);
+  return rv == CKR_OK;
+}
+
+}  // namespace
+
+std::string mechanism_name(CK_MECHANISM_TYPE type) {
+  switch (type) {
+#define SMIME_CKM(name) \
+  case name:            \
+    return #name;
+    SMIME_CKM(CKM_RSA_PKCS_KEY_PAIR_GEN)
+    SMIME_CKM(CKM_RSA_PKCS)
+    SMIME_CKM(CKM_RSA_X_509)
+    SMIME_CKM(CKM_RSA_PKCS_OAEP)
+    SMIME_CKM(CKM_RSA_PKCS_PSS)
+    SMIME_CKM(CKM_SHA256_RSA_PKCS)
+    SMIME_CKM(CKM_SHA384_RSA_PKCS)
+    SMIME_CKM(CKM_SHA512_RSA_PKCS)
+    SMIME_CKM(CKM_SHA256_RSA_PKCS_PSS)
+    SMIME_CKM(CKM_EC_KEY_PAIR_GEN)
+    SMIME_CKM(CKM_ECDSA)
+    SMIME_CKM(CKM_ECDSA_SHA256)
+    SMIME_CKM(CKM_ECDSA_SHA384)
+    SMIME_CKM(CKM_ECDH1_DERIVE)
+    SMIME_CKM(CKM_SHA256)
+    SMIME_CKM(CKM_SHA384)
+    SMIME_CKM(CKM_SHA512)
+    SMIME_CKM(CKM_AES_KEY_GEN)
+    SMIME_CKM(CKM_AES_CBC)
+    SMIME_CKM(CKM_AES_GCM)
+    SMIME_CKM(CKM_AES_KEY_WRAP)
+    SMIME_CKM(CKM_GENERIC_SECRET_KEY_GEN)
+#undef SMIME_CKM
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "CKM_0x%08lx", type);
+      return buf;
+    }
+  }
+}
+
+TokenCapabilities probe_capabilities(Token& token, bool active) {
+  TokenCapabilities caps;
+  const CK_SLOT_ID slot = token.slot();
+  CK_FUNCTION_LIST* f = token.fn();
+  CK_ULONG count = 0;
+  check_rv(f->C_GetMechanismList(slot, nullptr, &count), "C_GetMechanismList");
+  std::vector<CK_MECHANISM_TYPE> types(count);
+  check_rv(f->C_GetMechanismList(slot, types.data(), &count), "C_GetMechanismList");
+  types.resize(count);
+  for (CK_MECHANISM_TYPE type : types) {
+    CK_MECHANISM_INFO info{};
+    if (f->C_GetMechanismInfo(slot, type, &info) != CKR_OK) continue;
+    caps.mechanisms.push_back(mechanism_name(type));
+    const bool decrypt = (info.flags & CKF_DECRYPT) != 0;
+    const bool sign = (info.flags & CKF_SIGN) != 0;
+    switch (type) {
+      case CKM_RSA_PKCS_KEY_PAIR_GEN: caps.rsa_keygen = true; break;
+      case CKM_EC_KEY_PAIR_GEN: caps.ec_keygen = true; break;
+      case CKM_RSA_PKCS: caps.rsa_pkcs = sign && decrypt; break;
+      case CKM_RSA_PKCS_PSS: caps.rsa_pss = sign; break;
+      case CKM_RSA_PKCS_OAEP: caps.rsa_oaep = decrypt; break;
+      case CKM_RSA_X_509: caps.rsa_x509 = decrypt; break;
+      case CKM_ECDSA: caps.ecdsa = sign; break;
+      case CKM_ECDH1_DERIVE: caps.ecdh_derive = (info.flags & CKF_DERIVE) != 0; break;
+      default: break;
+    }
+  }
+  if (active) {
+    token.run([&](Session& s) {
+      if (caps.rsa_keygen && caps.rsa_oaep) caps.oaep_sha256 = try_oaep_sha256(s);
+      if (caps.ec_keygen && caps.ecdh_derive) {
+        caps.ecdh_raw = try_ecdh(s, CKD_NULL);
+        caps.ecdh_kdf = try_ecdh(s, CKD_SHA256_KDF);
+      }
+    });
+    spdlog::debug("token capabilities: oaep_sha256={} ecdh_kdf={}",
+                  caps.oaep_sha256.value_or(false), caps.ecdh_kdf.value_or(false));
+  }
+  return caps;
+}
+
+}  // namespace smime::pkcs11

@@ -1,0 +1,291 @@
+#include "smime/pkcs11/token.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "smime/pkcs11/module.hpp"
+
+namespace smime::pkcs11 {
+
+// ---- Session ------------------------------------------------------------------------------
+
+Session::Session(Session&& other) noexcept
+    : token_(other.token_),
+      handle_(other.handle_),
+      generation_(other.generation_),
+      epoch_(other.epoch_),
+      healthy_(other.healthy_) {
+  other.token_ = nullptr;
+}
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    release();
+    token_ = other.token_;
+    handle_ = other.handle_;
+    generation_ = other.generation_;
+    epoch_ = other.epoch_;
+    healthy_ = other.healthy_;
+    other.token_ = nullptr;
+  }
+  return *this;
+}
+
+Session::~Session() { release(); }
+
+void Session::release() noexcept {
+  if (token_ != nullptr) token_->release(handle_, generation_, epoch_, healthy_);
+  token_ = nullptr;
+}
+
+CK_FUNCTION_LIST* Session::fn() const noexcept { return token_->fn(); }
+
+// ---- Token --------------------------------------------------------------------------------
+
+Token::Token(TokenConfig config) : config_(std::move(config)) {}
+
+Token::~Token() {
+  // Close only what we own; never C_Logout/C_Finalize: the provider may still use the module.
+  std::lock_guard lock(state_mutex_);
+  for (CK_SESSION_HANDLE h : idle_) fn()->C_CloseSession(h);
+  idle_.clear();
+  if (login_session_ != CK_INVALID_HANDLE) fn()->C_CloseSession(login_session_);
+}
+
+std::shared_ptr<Token> Token::open(TokenConfig config) {
+  if (config.module_path.empty()) {
+    throw Error(ErrorCode::module_load, "No PKCS#11 module configured");
+  }
+  std::shared_ptr<Token> token(new Token(std::move(config)));
+  token->module_ = std::make_unique<Module>(token->config_.module_path);
+  token->module_->initialize();
+  std::lock_guard lock(token->state_mutex_);
+  token->select_token();
+  return token;
+}
+
+CK_FUNCTION_LIST* Token::fn() const noexcept { return module_->fn(); }
+
+CK_SLOT_ID Token::slot() const {
+  std::lock_guard lock(state_mutex_);
+  return slot_;
+}
+std::string Token::label() const {
+  std::lock_guard lock(state_mutex_);
+  return label_;
+}
+std::string Token::serial() const {
+  std::lock_guard lock(state_mutex_);
+  return serial_;
+}
+std::uint64_t Token::reinitializations() const {
+  std::lock_guard lock(state_mutex_);
+  return reinitializations_;
+}
+bool Token::logged_in() const {
+  std::lock_guard lock(state_mutex_);
+  return logged_in_;
+}
+
+void Token::select_token() {
+  struct Candidate {
+    CK_SLOT_ID slot;
+    std::string label;
+    std::string serial;
+    bool initialized;
+  };
+  std::vector<Candidate> candidates;
+  for (CK_SLOT_ID slot : module_->slots_with_token()) {
+    CK_TOKEN_INFO info{};
+    if (fn()->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
+    candidates.push_back({slot, from_padded(info.label, sizeof info.label),
+                          from_padded(info.serialNumber, sizeof info.serialNumber),
+                          (info.flags & CKF_TOKEN_INITIALIZED) != 0});
+  }
+  const bool by_label = !config_.label.empty();
+  const bool by_serial = !config_.serial.empty();
+  std::vector<const Candidate*> matches;
+  std::string known;
+  std::size_t uninitialized = 0;
+  for (const auto& c : candidates) {
+    if (!c.initialized) {
+      ++uninitialized;
+      if (by_serial && c.serial == config_.serial) {
+        throw Error(ErrorCode::token_not_initialized,
+                    "The token with serial " + c.serial + " is not initialised");
+      }
+      continue;
+    }
+    known += (known.empty() ? "" : ", ") + ("'" + c.label + "' (serial " + c.serial + ")");
+    if ((by_label && c.label != config_.label) || (by_serial && c.serial != config_.serial)) {
+      continue;
+    }
+    matches.push_back(&c);
+  }
+  const std::string wanted = by_label ? "labelled '" + config_.label + "'"
+                             : by_serial ? "with serial " + config_.serial
+                                         : "initialised";
+  if (matches.empty()) {
+    if (known.empty() && uninitialized > 0) {
+      throw Error(ErrorCode::token_not_initialized,
+                  "The token in " + config_.module_path +
+                      " is not initialised (run: smimectl token init)");
+    }
+    throw Error(ErrorCode::token_not_found,
+                "No token " + wanted + " in " + config_.module_path +
+                    (known.empty() ? " (no initialised token present)" : " (present: " + known + ")"));
+  }
+  if (matches.size() > 1) {
+    throw Error(ErrorCode::token_not_found,
+                "Several tokens match (" + known + "): choose one by label or serial");
+  }
+  slot_ = matches.front()->slot;
+  label_ = matches.front()->label;
+  serial_ = matches.front()->serial;
+}
+
+void Token::open_login_session_locked() {
+  if (login_session_ != CK_INVALID_HANDLE) return;
+  check_rv(fn()->C_OpenSession(slot_, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
+                               &login_session_),
+           "C_OpenSession");
+}
+
+void Token::login() {
+  std::lock_guard lock(state_mutex_);
+  login_locked();
+}
+
+void Token::login_locked() {
+  if (logged_in_) return;
+  if (login_failure_) throw *login_failure_;
+  if (!config_.pin) {
+    throw Error(ErrorCode::pin_source, "No PIN source configured for token '" + label_ + "'");
+  }
+  open_login_session_locked();
+  CK_SESSION_INFO info{};
+  if (fn()->C_GetSessionInfo(login_session_, &info) == CKR_OK &&
+      (info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS)) {
+    logged_in_ = true;  // another user of the module in this process already logged in
+    return;
+  }
+  CK_RV rv;
+  {
+    SecretString pin = config_.pin->read();
+    rv = fn()->C_Login(login_session_, CKU_USER,
+                       reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())),
+                       pin.size());
+  }  // the PIN is wiped here
+  if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
+  if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+      rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
+    try {
+      check_rv(rv, "C_Login");
+    } catch (const Error& e) {
+      login_failure_ = Error(e.code(), std::string(e.what()) + " (token '" + label_ +
+                                           "', PIN from " + config_.pin->describe() + ")",
+                             rv);
+    }
+    spdlog::error("token login failed: {}", login_failure_->what());
+    throw *login_failure_;
+  }
+  check_rv(rv, "C_Login");
+  logged_in_ = true;
+}
+
+Session Token::session() {
+  std::unique_lock lock(state_mutex_);
+  const std::uint64_t generation = generation_;
+  const std::uint64_t epoch = epoch_;
+  if (!idle_.empty()) {
+    CK_SESSION_HANDLE h = idle_.back();
+    idle_.pop_back();
+    return Session(this, h, generation, epoch);
+  }
+  const CK_SLOT_ID slot = slot_;
+  lock.unlock();
+  CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
+  check_rv(fn()->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h),
+           "C_OpenSession");
+  return Session(this, h, generation, epoch);
+}
+
+void Token::release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch,
+                    bool healthy) noexcept {
+  std::lock_guard lock(state_mutex_);
+  if (healthy && generation == generation_ && idle_.size() < config_.max_idle_sessions) {
+    idle_.push_back(handle);
+    return;
+  }
+  // A handle from before a module re-initialisation may already name someone else's session.
+  if (epoch == epoch_) fn()->C_CloseSession(handle);
+}
+
+bool Token::is_recoverable(CK_RV rv) noexcept {
+  switch (rv) {
+    case CKR_DEVICE_ERROR:
+    case CKR_DEVICE_REMOVED:
+    case CKR_TOKEN_NOT_PRESENT:
+    case CKR_SESSION_HANDLE_INVALID:
+    case CKR_SESSION_CLOSED:
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+    case CKR_USER_NOT_LOGGED_IN:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Token::recover(CK_RV rv) {
+  std::lock_guard recovery(recovery_mutex_);
+  std::lock_guard lock(state_mutex_);
+  spdlog::warn("token '{}': recovering after {}", label_, ckr_name(rv));
+
+  // A lost session or login: if the login session is still fine, a fresh session is enough.
+  if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED ||
+      rv == CKR_USER_NOT_LOGGED_IN) {
+    CK_SESSION_INFO info{};
+    CK_RV probe = login_session_ == CK_INVALID_HANDLE
+                      ? CKR_SESSION_HANDLE_INVALID
+                      : fn()->C_GetSessionInfo(login_session_, &info);
+    if (probe == CKR_OK) {
+      const bool user = info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS;
+      if (!user && logged_in_) {
+        logged_in_ = false;
+        login_locked();
+      }
+      return;
+    }
+    rv = probe;
+  }
+
+  const auto now = std::chrono::steady_clock::now();
+  if (last_reinit_ && now - *last_reinit_ < config_.reinit_interval) {
+    throw Error(ErrorCode::token_failure,
+                "Token '" + label_ + "' is unavailable; it was re-initialised moments ago, "
+                "try again later",
+                rv);
+  }
+  last_reinit_ = now;
+  ++reinitializations_;
+  ++generation_;
+  const bool was_logged_in = logged_in_;
+  logged_in_ = false;
+
+  if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) {
+    // Every handle of the old module state is void; forget them without closing.
+    ++epoch_;
+    idle_.clear();
+    login_session_ = CK_INVALID_HANDLE;
+    module_->initialize();
+  } else {
+    for (CK_SESSION_HANDLE h : idle_) fn()->C_CloseSession(h);
+    idle_.clear();
+    if (login_session_ != CK_INVALID_HANDLE) fn()->C_CloseSession(login_session_);
+    login_session_ = CK_INVALID_HANDLE;
+  }
+  select_token();  // the slot id may have changed
+  if (was_logged_in) login_locked();
+  spdlog::info("token '{}': recovered (re-initialisation #{})", label_, reinitializations_);
+}
+
+}  // namespace smime::pkcs11

@@ -1,0 +1,102 @@
+#include "smime/common/config.hpp"
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "smime/common/error.hpp"
+
+namespace smime {
+namespace {
+
+void override_from_env(std::string& value, const char* name) {
+  const char* env = std::getenv(name);
+  if (env != nullptr && *env != '\0') value = env;
+}
+
+void read_string(const toml::table& table, std::string_view key, std::string& out,
+                 const std::filesystem::path& file) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return;
+  auto value = node->value<std::string>();
+  if (!value) {
+    throw Error(ErrorCode::invalid_input,
+                file.string() + ": '" + std::string(key) + "' must be a string");
+  }
+  out = *value;
+}
+
+}  // namespace
+
+std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
+  std::string home = "./var";
+  if (flag && !flag->empty()) {
+    home = *flag;
+  } else if (const char* env = std::getenv("SMIME_HOME"); env != nullptr && *env != '\0') {
+    home = env;
+  }
+  return std::filesystem::absolute(home).lexically_normal();
+}
+
+AppConfig load_config(const std::filesystem::path& home,
+                      const std::optional<std::filesystem::path>& config_file) {
+  AppConfig config;
+  config.home = home;
+  config.token.module = SMIME_DEFAULT_MODULE;
+  config.token.label = "smime";
+  config.token.pin = "file:" + (home / "user.pin").string();
+  config.token.softhsm_conf = (home / "softhsm2.conf").string();
+
+  std::filesystem::path file;
+  if (config_file) {
+    file = *config_file;
+    if (!std::filesystem::exists(file)) {
+      throw Error(ErrorCode::not_found, "Configuration file " + file.string() + " does not exist");
+    }
+  } else if (std::filesystem::exists(home / "smime.toml")) {
+    file = home / "smime.toml";
+  }
+  if (!file.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+      throw Error(ErrorCode::invalid_input,
+                  file.string() + ": " + std::string(e.description()));
+    }
+    config.config_file = file;
+    if (const toml::table* token = root["token"].as_table()) {
+      read_string(*token, "module", config.token.module, file);
+      read_string(*token, "label", config.token.label, file);
+      read_string(*token, "serial", config.token.serial, file);
+      read_string(*token, "pin", config.token.pin, file);
+      read_string(*token, "softhsm_conf", config.token.softhsm_conf, file);
+      if (auto ms = (*token)["reinit_interval_ms"].value<int64_t>()) {
+        config.token.reinit_interval_ms = static_cast<int>(*ms);
+      }
+      // A label given in the file without a serial means "by label": keep them exclusive.
+      if (token->contains("serial") && !token->contains("label")) config.token.label.clear();
+    }
+    if (const toml::table* log = root["log"].as_table()) {
+      read_string(*log, "level", config.log_level, file);
+    }
+  }
+  override_from_env(config.token.module, "SMIME_PKCS11_MODULE");
+  override_from_env(config.token.label, "SMIME_TOKEN_LABEL");
+  override_from_env(config.token.serial, "SMIME_TOKEN_SERIAL");
+  if (std::getenv("SMIME_TOKEN_SERIAL") != nullptr && std::getenv("SMIME_TOKEN_LABEL") == nullptr) {
+    config.token.label.clear();
+  }
+  override_from_env(config.token.pin, "SMIME_TOKEN_PIN");
+  override_from_env(config.log_level, "SMIME_LOG_LEVEL");
+  return config;
+}
+
+void export_softhsm_conf(const AppConfig& config) {
+  if (!config.token.softhsm_conf.empty() && std::filesystem::exists(config.token.softhsm_conf)) {
+    ::setenv("SOFTHSM2_CONF", config.token.softhsm_conf.c_str(), 1);
+  }
+}
+
+}  // namespace smime

@@ -1,0 +1,134 @@
+#include "smime/common/error.hpp"
+
+#include <openssl/err.h>
+#include <p11-kit/pkcs11.h>
+
+#include <cstdio>
+
+namespace smime {
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::usage: return "usage";
+    case ErrorCode::invalid_input: return "invalid_input";
+    case ErrorCode::bad_passphrase: return "bad_passphrase";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::unsupported: return "unsupported";
+    case ErrorCode::module_load: return "module_load";
+    case ErrorCode::token_not_found: return "token_not_found";
+    case ErrorCode::token_not_initialized: return "token_not_initialized";
+    case ErrorCode::pin_source: return "pin_source";
+    case ErrorCode::pin_incorrect: return "pin_incorrect";
+    case ErrorCode::pin_locked: return "pin_locked";
+    case ErrorCode::token_failure: return "token_failure";
+    case ErrorCode::crypto: return "crypto";
+    case ErrorCode::io: return "io";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+Error::Error(ErrorCode code, const std::string& message, unsigned long ckr,
+             std::vector<std::string> openssl_errors)
+    : std::runtime_error(message),
+      code_(code),
+      ckr_(ckr),
+      openssl_errors_(std::move(openssl_errors)) {}
+
+std::string Error::detail() const {
+  std::string out = what();
+  if (ckr_ != CKR_OK) out += " [" + ckr_name(ckr_) + "]";
+  for (const auto& line : openssl_errors_) out += "\n  openssl: " + line;
+  return out;
+}
+
+std::vector<std::string> drain_openssl_errors() {
+  std::vector<std::string> lines;
+  const char* file = nullptr;
+  const char* func = nullptr;
+  const char* data = nullptr;
+  int line = 0;
+  int flags = 0;
+  while (unsigned long e = ERR_get_error_all(&file, &line, &func, &data, &flags)) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    std::string text = buf;
+    if ((flags & ERR_TXT_STRING) != 0 && data != nullptr && *data != '\0') {
+      text += " (";
+      text += data;
+      text += ")";
+    }
+    lines.push_back(std::move(text));
+  }
+  return lines;
+}
+
+void throw_openssl(ErrorCode code, const std::string& message) {
+  throw Error(code, message, CKR_OK, drain_openssl_errors());
+}
+
+std::string ckr_name(unsigned long rv) {
+  switch (rv) {
+#define SMIME_CKR(name) \
+  case name:            \
+    return #name;
+    SMIME_CKR(CKR_OK)
+    SMIME_CKR(CKR_CANCEL)
+    SMIME_CKR(CKR_HOST_MEMORY)
+    SMIME_CKR(CKR_SLOT_ID_INVALID)
+    SMIME_CKR(CKR_GENERAL_ERROR)
+    SMIME_CKR(CKR_FUNCTION_FAILED)
+    SMIME_CKR(CKR_ARGUMENTS_BAD)
+    SMIME_CKR(CKR_ATTRIBUTE_READ_ONLY)
+    SMIME_CKR(CKR_ATTRIBUTE_SENSITIVE)
+    SMIME_CKR(CKR_ATTRIBUTE_TYPE_INVALID)
+    SMIME_CKR(CKR_ATTRIBUTE_VALUE_INVALID)
+    SMIME_CKR(CKR_DATA_INVALID)
+    SMIME_CKR(CKR_DATA_LEN_RANGE)
+    SMIME_CKR(CKR_DEVICE_ERROR)
+    SMIME_CKR(CKR_DEVICE_MEMORY)
+    SMIME_CKR(CKR_DEVICE_REMOVED)
+    SMIME_CKR(CKR_ENCRYPTED_DATA_INVALID)
+    SMIME_CKR(CKR_FUNCTION_NOT_SUPPORTED)
+    SMIME_CKR(CKR_KEY_HANDLE_INVALID)
+    SMIME_CKR(CKR_KEY_TYPE_INCONSISTENT)
+    SMIME_CKR(CKR_MECHANISM_INVALID)
+    SMIME_CKR(CKR_MECHANISM_PARAM_INVALID)
+    SMIME_CKR(CKR_OBJECT_HANDLE_INVALID)
+    SMIME_CKR(CKR_OPERATION_ACTIVE)
+    SMIME_CKR(CKR_OPERATION_NOT_INITIALIZED)
+    SMIME_CKR(CKR_PIN_INCORRECT)
+    SMIME_CKR(CKR_PIN_INVALID)
+    SMIME_CKR(CKR_PIN_LEN_RANGE)
+    SMIME_CKR(CKR_PIN_EXPIRED)
+    SMIME_CKR(CKR_PIN_LOCKED)
+    SMIME_CKR(CKR_SESSION_CLOSED)
+    SMIME_CKR(CKR_SESSION_COUNT)
+    SMIME_CKR(CKR_SESSION_HANDLE_INVALID)
+    SMIME_CKR(CKR_SESSION_READ_ONLY)
+    SMIME_CKR(CKR_SIGNATURE_INVALID)
+    SMIME_CKR(CKR_SIGNATURE_LEN_RANGE)
+    SMIME_CKR(CKR_TEMPLATE_INCOMPLETE)
+    SMIME_CKR(CKR_TEMPLATE_INCONSISTENT)
+    SMIME_CKR(CKR_TOKEN_NOT_PRESENT)
+    SMIME_CKR(CKR_TOKEN_NOT_RECOGNIZED)
+    SMIME_CKR(CKR_TOKEN_WRITE_PROTECTED)
+    SMIME_CKR(CKR_USER_ALREADY_LOGGED_IN)
+    SMIME_CKR(CKR_USER_NOT_LOGGED_IN)
+    SMIME_CKR(CKR_USER_PIN_NOT_INITIALIZED)
+    SMIME_CKR(CKR_USER_TYPE_INVALID)
+    SMIME_CKR(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)
+    SMIME_CKR(CKR_BUFFER_TOO_SMALL)
+    SMIME_CKR(CKR_CRYPTOKI_NOT_INITIALIZED)
+    SMIME_CKR(CKR_CRYPTOKI_ALREADY_INITIALIZED)
+#undef SMIME_CKR
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "CKR_0x%08lx", rv);
+      return buf;
+    }
+  }
+}
+
+}  // namespace smime

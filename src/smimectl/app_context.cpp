@@ -1,0 +1,34 @@
+#include "app_context.hpp"
+
+namespace smimectl {
+
+AppContext::AppContext(smime::AppConfig config, bool json)
+    : config_(std::move(config)), json_(json) {}
+
+smime::pkcs11::TokenConfig AppContext::token_config() const {
+  smime::pkcs11::TokenConfig tc;
+  tc.module_path = config_.token.module;
+  tc.label = config_.token.label;
+  tc.serial = config_.token.serial;
+  if (!config_.token.pin.empty()) tc.pin = smime::pkcs11::PinSource::parse(config_.token.pin);
+  tc.reinit_interval = std::chrono::milliseconds(config_.token.reinit_interval_ms);
+  return tc;
+}
+
+smime::pkcs11::Token& AppContext::token() {
+  if (!token_) {
+    smime::export_softhsm_conf(config_);
+    token_ = smime::pkcs11::Token::open(token_config());
+  }
+  return *token_;
+}
+
+smime::pkcs11::TokenKeyStore& AppContext::keys() {
+  if (!keys_) {
+    token();
+    keys_ = std::make_unique<smime::pkcs11::TokenKeyStore>(token_);
+  }
+  return *keys_;
+}
+
+}  // namespace smimectl

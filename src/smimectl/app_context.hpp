@@ -1,0 +1,33 @@
+// What every smimectl command needs: the resolved configuration, output mode, and the token
+// and key store opened on first use.
+#pragma once
+
+#include <memory>
+
+#include "smime/common/config.hpp"
+#include "smime/pkcs11/token.hpp"
+#include "smime/pkcs11/token_key_store.hpp"
+
+namespace smimectl {
+
+class AppContext {
+ public:
+  AppContext(smime::AppConfig config, bool json);
+
+  const smime::AppConfig& config() const noexcept { return config_; }
+  bool json() const noexcept { return json_; }
+
+  smime::pkcs11::TokenConfig token_config() const;
+  // Opened (not logged in) on first call.
+  smime::pkcs11::Token& token();
+  // Logged in, provider active.
+  smime::pkcs11::TokenKeyStore& keys();
+
+ private:
+  smime::AppConfig config_;
+  bool json_;
+  std::shared_ptr<smime::pkcs11::Token> token_;
+  std::unique_ptr<smime::pkcs11::TokenKeyStore> keys_;
+};
+
+}  // namespace smimectl

@@ -1,0 +1,24 @@
+// Human or --json output of a command's result, and writing result files.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+#include "app_context.hpp"
+#include "smime/token/key_store.hpp"
+
+namespace smimectl {
+
+// Prints `result` as JSON with --json, else calls `human` to write text to stdout.
+void emit(const AppContext& ctx, const nlohmann::json& result,
+          const std::function<void(std::ostream&)>& human);
+
+nlohmann::json to_json(const smime::KeyInfo& key);
+
+// Writes text to a file ("-" is stdout); the file is created with `mode`.
+void write_output_file(const std::string& path, const std::string& content, unsigned mode = 0644);
+
+}  // namespace smimectl

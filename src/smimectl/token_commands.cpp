@@ -1,0 +1,126 @@
+// smimectl token init | token status
+#include <iostream>
+#include <optional>
+
+#include "commands.hpp"
+#include "output.hpp"
+#include "smime/common/error.hpp"
+#include "smime/pkcs11/mechanisms.hpp"
+#include "smime/provisioning/dev_token.hpp"
+
+namespace smimectl {
+namespace {
+
+void token_init(AppContext& ctx, const std::string& label) {
+  const auto& cfg = ctx.config();
+  smime::provisioning::DevToken dev =
+      smime::provisioning::init_dev_token(cfg.home, label, cfg.token.module);
+  nlohmann::json result = {{"label", dev.label},
+                           {"serial", dev.serial},
+                           {"softhsm_conf", dev.softhsm_conf.string()},
+                           {"user_pin_file", dev.user_pin_file.string()},
+                           {"so_pin_file", dev.so_pin_file.string()}};
+  emit(ctx, result, [&](std::ostream& out) {
+    out << "Initialised SoftHSM token '" << dev.label << "' (serial " << dev.serial << ")\n"
+        << "  configuration: " << dev.softhsm_conf.string() << "\n"
+        << "  user PIN file: " << dev.user_pin_file.string() << " (mode 0600)\n"
+        << "  SO PIN file:   " << dev.so_pin_file.string() << " (mode 0600)\n";
+  });
+}
+
+void token_status(AppContext& ctx, bool probe) {
+  auto& token = ctx.token();
+  smime::pkcs11::TokenDescription d = token.describe();
+  nlohmann::json result = {
+      {"module", ctx.config().token.module},
+      {"module_description", d.module_description},
+      {"module_version", d.module_version},
+      {"token", {{"label", d.label},
+                 {"serial", d.serial},
+                 {"manufacturer", d.manufacturer},
+                 {"model", d.model},
+                 {"initialized", d.initialized},
+                 {"user_pin_initialized", d.user_pin_initialized},
+                 {"user_pin_count_low", d.user_pin_count_low},
+                 {"user_pin_final_try", d.user_pin_final_try},
+                 {"user_pin_locked", d.user_pin_locked}}},
+      {"pin_source", ctx.config().token.pin.empty()
+                         ? std::string()
+                         : smime::pkcs11::PinSource::parse(ctx.config().token.pin).describe()},
+  };
+  std::string login_error;
+  std::optional<smime::Error> login_failure;
+  try {
+    auto keys = ctx.keys().list();
+    result["logged_in"] = true;
+    std::size_t private_keys = 0;
+    for (const auto& k : keys) private_keys += k.has_private ? 1 : 0;
+    result["key_count"] = private_keys;
+  } catch (const smime::Error& e) {
+    // Status still reports what it can: a wrong PIN is shown, not retried.
+    result["logged_in"] = false;
+    result["login_error"] = {{"code", std::string(smime::to_string(e.code()))},
+                             {"message", e.what()}};
+    login_error = e.what();
+    login_failure = e;
+  }
+  auto caps = smime::pkcs11::probe_capabilities(token, probe && login_error.empty());
+  nlohmann::json capabilities = {{"rsa_pkcs", caps.rsa_pkcs},       {"rsa_pss", caps.rsa_pss},
+                                 {"rsa_oaep", caps.rsa_oaep},       {"rsa_x509", caps.rsa_x509},
+                                 {"ecdsa", caps.ecdsa},             {"ecdh_derive", caps.ecdh_derive},
+                                 {"rsa_keygen", caps.rsa_keygen},   {"ec_keygen", caps.ec_keygen},
+                                 {"mechanisms", caps.mechanisms}};
+  if (caps.oaep_sha256) capabilities["oaep_sha256"] = *caps.oaep_sha256;
+  if (caps.ecdh_kdf) capabilities["ecdh_kdf"] = *caps.ecdh_kdf;
+  if (caps.ecdh_raw) capabilities["ecdh_raw"] = *caps.ecdh_raw;
+  if (caps.oaep_sha256 || caps.ecdh_kdf) {
+    capabilities["software_completion"] = {{"rsa_oaep_sha256", caps.needs_oaep_completion()},
+                                           {"ecdh_kdf", caps.needs_ecdh_completion()}};
+  }
+  result["capabilities"] = capabilities;
+
+  emit(ctx, result, [&](std::ostream& out) {
+    out << "Module:   " << ctx.config().token.module << " (" << d.module_description << " "
+        << d.module_version << ")\n"
+        << "Token:    '" << d.label << "' serial " << d.serial << " (" << d.manufacturer << " "
+        << d.model << ")\n"
+        << "PIN:      " << result["pin_source"].get<std::string>()
+        << (d.user_pin_locked ? " [LOCKED]" : d.user_pin_final_try ? " [final try]" : "") << "\n";
+    if (login_error.empty()) {
+      out << "Login:    ok\nKeys:     " << result["key_count"].get<std::size_t>()
+          << " private key(s)\n";
+    } else {
+      out << "Login:    FAILED: " << login_error << "\n";
+    }
+    out << "Mechanisms: RSA v1.5 " << (caps.rsa_pkcs ? "yes" : "no") << ", PSS "
+        << (caps.rsa_pss ? "yes" : "no") << ", OAEP " << (caps.rsa_oaep ? "yes" : "no")
+        << ", ECDSA " << (caps.ecdsa ? "yes" : "no") << ", ECDH "
+        << (caps.ecdh_derive ? "yes" : "no") << "\n";
+    if (caps.oaep_sha256 || caps.ecdh_kdf) {
+      out << "Software completion: RSA-OAEP-SHA256 "
+          << (caps.needs_oaep_completion() ? "needed" : "not needed") << ", ECDH KDF "
+          << (caps.needs_ecdh_completion() ? "needed" : "not needed") << "\n";
+    }
+  });
+  if (login_failure) throw *login_failure;
+}
+
+}  // namespace
+
+void add_token_commands(CLI::App& app, const ContextFactory& context) {
+  CLI::App* token = app.add_subcommand("token", "Token provisioning and status");
+  token->require_subcommand(1);
+
+  auto* init = token->add_subcommand("init", "Create the dev/demo SoftHSM token in the home directory");
+  auto label = std::make_shared<std::string>("smime");
+  init->add_option("--label", *label, "Token label")->capture_default_str();
+  init->callback([context, label] { token_init(context(), *label); });
+
+  auto* status = token->add_subcommand("status", "Show module, token, login state and mechanisms");
+  auto probe = std::make_shared<bool>(false);
+  status->add_flag("--probe", *probe,
+                   "Also try RSA-OAEP-SHA256 and ECDH KDFs with temporary session keys");
+  status->callback([context, probe] { token_status(context(), *probe); });
+}
+
+}  // namespace smimectl

@@ -1,0 +1,51 @@
+// Capability probing against SoftHSM2 2.6: the mechanisms it lists, and the two gaps SPEC §12
+// measured (no OAEP with SHA-256, ECDH only with CKD_NULL) found by trying them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "smime/pkcs11/mechanisms.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace smime::test {
+namespace {
+
+class MechanismsTest : public SoftHsmTest {};
+
+TEST_F(MechanismsTest, ListsWhatSoftHsmOffers) {
+  auto token = shared_token();
+  pkcs11::TokenCapabilities caps = pkcs11::probe_capabilities(*token, false);
+  EXPECT_TRUE(caps.rsa_keygen);
+  EXPECT_TRUE(caps.ec_keygen);
+  EXPECT_TRUE(caps.rsa_pkcs);
+  EXPECT_TRUE(caps.rsa_pss);
+  EXPECT_TRUE(caps.rsa_oaep);
+  EXPECT_TRUE(caps.rsa_x509);
+  EXPECT_TRUE(caps.ecdsa);
+  EXPECT_TRUE(caps.ecdh_derive);
+  auto has = [&](const char* name) {
+    return std::find(caps.mechanisms.begin(), caps.mechanisms.end(), name) != caps.mechanisms.end();
+  };
+  EXPECT_TRUE(has("CKM_RSA_PKCS"));
+  EXPECT_TRUE(has("CKM_ECDH1_DERIVE"));
+  EXPECT_FALSE(caps.oaep_sha256.has_value()) << "not probed actively";
+}
+
+TEST_F(MechanismsTest, ActiveProbeFindsTheGapsThatNeedSoftwareCompletion) {
+  const std::size_t objects_before = key_store().list().size();  // logged in
+  auto token = shared_token();
+  pkcs11::TokenCapabilities caps = pkcs11::probe_capabilities(*token, true);
+  ASSERT_TRUE(caps.oaep_sha256.has_value());
+  ASSERT_TRUE(caps.ecdh_kdf.has_value());
+  ASSERT_TRUE(caps.ecdh_raw.has_value());
+  EXPECT_FALSE(*caps.oaep_sha256);
+  EXPECT_FALSE(*caps.ecdh_kdf);
+  EXPECT_TRUE(*caps.ecdh_raw) << "raw ECDH is what the software completion builds on";
+  EXPECT_TRUE(caps.needs_oaep_completion());
+  EXPECT_TRUE(caps.needs_ecdh_completion());
+  // The probe leaves no objects behind.
+  EXPECT_EQ(key_store().list().size(), objects_before);
+}
+
+}  // namespace
+}  // namespace smime::test

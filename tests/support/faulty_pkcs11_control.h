@@ -1,0 +1,46 @@
+/* Control API of the test-only faulty PKCS#11 module (tests/support/faulty_pkcs11.c).
+ *
+ * The module forwards to a real PKCS#11 module (FAULTY_PKCS11_TARGET, default
+ * /usr/lib/softhsm/libsofthsm2.so) and lets a test make calls fail. A test dlopens the same
+ * module path the application loads (dlopen returns the same instance) and dlsyms these.
+ * All functions are thread-safe. Function names are the PKCS#11 names, e.g. "C_Login". */
+#ifndef SMIME_TESTS_FAULTY_PKCS11_CONTROL_H
+#define SMIME_TESTS_FAULTY_PKCS11_CONTROL_H
+
+#include <p11-kit/pkcs11.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The next `count` calls to any wrapped function that takes a session handle return `rv`
+ * without reaching the target. C_CloseSession is excluded (it always forwards), as are the
+ * functions without a session handle (C_Initialize, C_Finalize, C_GetSlotList,
+ * C_GetTokenInfo, C_OpenSession, C_GetMechanismList, C_GetMechanismInfo).
+ * Replaces any earlier pending generic fault. */
+void faulty_inject(CK_RV rv, unsigned long count);
+
+/* The next `count` calls to the named wrapped function return `rv` without reaching the
+ * target. Works for every wrapped function, including those without a session handle.
+ * A per-function fault is used before a generic one; a call consumes at most one fault.
+ * Replaces any earlier pending fault for that function. An unknown name is reported on
+ * stderr and ignored. */
+void faulty_inject_on(const char* function_name, CK_RV rv, unsigned long count);
+
+/* Simulates a device reset: calls the target's real C_Finalize (not counted as a call), so
+ * every real session and the login vanish. The target then answers
+ * CKR_CRYPTOKI_NOT_INITIALIZED until the application calls C_Initialize again. */
+void faulty_reset_device(void);
+
+/* How many times the application called the named wrapped function (counted whether or
+ * not a fault was injected). 0 for an unknown name. */
+unsigned long faulty_call_count(const char* function_name);
+
+/* Clears all pending faults and all call counters. */
+void faulty_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SMIME_TESTS_FAULTY_PKCS11_CONTROL_H */

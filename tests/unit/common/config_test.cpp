@@ -1,0 +1,82 @@
+#include "smime/common/config.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "smime/common/error.hpp"
+#include "support/process.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace smime {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : {"SMIME_HOME", "SMIME_PKCS11_MODULE", "SMIME_TOKEN_LABEL",
+                          "SMIME_TOKEN_SERIAL", "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL"}) {
+      ::unsetenv(v);
+    }
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(ConfigTest, DefaultsWorkWithoutAFile) {
+  AppConfig c = load_config(dir_.path(), std::nullopt);
+  EXPECT_EQ(c.token.module, "/usr/lib/softhsm/libsofthsm2.so");
+  EXPECT_EQ(c.token.label, "smime");
+  EXPECT_EQ(c.token.pin, "file:" + (dir_.path() / "user.pin").string());
+  EXPECT_EQ(c.token.softhsm_conf, (dir_.path() / "softhsm2.conf").string());
+  EXPECT_TRUE(c.config_file.empty());
+}
+
+TEST_F(ConfigTest, HomeFromFlagThenEnvironmentThenVar) {
+  EXPECT_EQ(resolve_home(std::string("/srv/smime")), "/srv/smime");
+  ::setenv("SMIME_HOME", "/opt/smime", 1);
+  EXPECT_EQ(resolve_home(std::nullopt), "/opt/smime");
+  EXPECT_EQ(resolve_home(std::string("/srv/smime")), "/srv/smime");
+  ::unsetenv("SMIME_HOME");
+  EXPECT_EQ(resolve_home(std::nullopt), std::filesystem::current_path() / "var");
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentOverrides) {
+  test::write_file(dir_.file("smime.toml"),
+                   "[token]\nmodule = \"/usr/lib/vendor/pkcs11.so\"\nlabel = \"Org HSM\"\n"
+                   "pin = \"credential:hsm-pin\"\nreinit_interval_ms = 250\n[log]\nlevel = \"info\"\n");
+  AppConfig c = load_config(dir_.path(), std::nullopt);
+  EXPECT_EQ(c.config_file, dir_.path() / "smime.toml");
+  EXPECT_EQ(c.token.module, "/usr/lib/vendor/pkcs11.so");
+  EXPECT_EQ(c.token.label, "Org HSM");
+  EXPECT_EQ(c.token.pin, "credential:hsm-pin");
+  EXPECT_EQ(c.token.reinit_interval_ms, 250);
+  EXPECT_EQ(c.log_level, "info");
+
+  ::setenv("SMIME_TOKEN_SERIAL", "abc123", 1);
+  ::setenv("SMIME_TOKEN_PIN", "env:HSM_PIN", 1);
+  AppConfig o = load_config(dir_.path(), std::nullopt);
+  EXPECT_EQ(o.token.serial, "abc123");
+  EXPECT_TRUE(o.token.label.empty()) << "a serial from the environment selects by serial";
+  EXPECT_EQ(o.token.pin, "env:HSM_PIN");
+}
+
+TEST_F(ConfigTest, BadFilesAreNamed) {
+  test::write_file(dir_.file("bad.toml"), "[token\nmodule = 3\n");
+  try {
+    load_config(dir_.path(), dir_.path() / "bad.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+    EXPECT_NE(std::string(e.what()).find("bad.toml"), std::string::npos);
+  }
+  test::write_file(dir_.file("typed.toml"), "[token]\nmodule = 3\n");
+  try {
+    load_config(dir_.path(), dir_.path() / "typed.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'module' must be a string"), std::string::npos);
+  }
+  EXPECT_THROW(load_config(dir_.path(), dir_.path() / "absent.toml"), Error);
+}
+
+}  // namespace
+}  // namespace smime
