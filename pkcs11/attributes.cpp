@@ -30,8 +30,7 @@ AttributeTemplate& AttributeTemplate::add(CK_ATTRIBUTE_TYPE type,
 
 std::vector<CK_OBJECT_HANDLE> find_objects(Session& session, AttributeTemplate& match) {
   CK_FUNCTION_LIST* f = session.fn();
-  check_rv(f->C_FindObjectsInit(session.handle(), match.data(), match.size()),
-           "C_FindObjectsInit");
+  check_rv(f->C_FindObjectsInit(session.handle(), match.data(), match.size()), "C_FindObjectsInit");
   std::vector<CK_OBJECT_HANDLE> found;
   CK_RV rv = CKR_OK;
   for (;;) {

@@ -3,8 +3,8 @@
 
 #include "attributes.hpp"
 #include "key_objects.hpp"
-#include "smime/pkcs11/module.hpp"
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/module.hpp"
 
 namespace smime::pkcs11 {
 namespace {
@@ -17,11 +17,16 @@ struct GenerationSpec {
 
 GenerationSpec spec_for(KeyAlgorithm algorithm) {
   switch (algorithm) {
-    case KeyAlgorithm::rsa_2048: return {CKK_RSA, 2048, NID_undef};
-    case KeyAlgorithm::rsa_3072: return {CKK_RSA, 3072, NID_undef};
-    case KeyAlgorithm::rsa_4096: return {CKK_RSA, 4096, NID_undef};
-    case KeyAlgorithm::ec_p256: return {CKK_EC, 0, NID_X9_62_prime256v1};
-    case KeyAlgorithm::ec_p384: return {CKK_EC, 0, NID_secp384r1};
+    case KeyAlgorithm::rsa_2048:
+      return {CKK_RSA, 2048, NID_undef};
+    case KeyAlgorithm::rsa_3072:
+      return {CKK_RSA, 3072, NID_undef};
+    case KeyAlgorithm::rsa_4096:
+      return {CKK_RSA, 4096, NID_undef};
+    case KeyAlgorithm::ec_p256:
+      return {CKK_EC, 0, NID_X9_62_prime256v1};
+    case KeyAlgorithm::ec_p384:
+      return {CKK_EC, 0, NID_secp384r1};
   }
   throw Error(ErrorCode::unsupported, "Unknown key algorithm");
 }

@@ -3,8 +3,8 @@
 
 #include "attributes.hpp"
 #include "key_objects.hpp"
-#include "smime/pkcs11/module.hpp"
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/module.hpp"
 
 namespace smime::pkcs11 {
 namespace {
@@ -16,8 +16,8 @@ SecureBytes component(const EVP_PKEY* key, const char* name, std::size_t pad_to 
     throw_openssl(ErrorCode::invalid_input, std::string("The private key lacks ") + name);
   }
   SecretBignumPtr bn(raw);
-  const std::size_t len = std::max<std::size_t>(static_cast<std::size_t>(BN_num_bytes(bn.get())),
-                                                pad_to);
+  const std::size_t len =
+      std::max<std::size_t>(static_cast<std::size_t>(BN_num_bytes(bn.get())), pad_to);
   SecureBytes out(len);
   BN_bn2binpad(bn.get(), out.data(), static_cast<int>(len));
   return out;

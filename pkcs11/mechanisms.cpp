@@ -49,8 +49,8 @@ bool generate_session_pair(Session& s, bool rsa, ObjectGuard& guard, CK_OBJECT_H
     priv_t.add(CKA_DERIVE, true);
     mech.mechanism = CKM_EC_KEY_PAIR_GEN;
   }
-  CK_RV rv = s.fn()->C_GenerateKeyPair(s.handle(), &mech, pub_t.data(), pub_t.size(),
-                                       priv_t.data(), priv_t.size(), &pub, &priv);
+  CK_RV rv = s.fn()->C_GenerateKeyPair(s.handle(), &mech, pub_t.data(), pub_t.size(), priv_t.data(),
+                                       priv_t.size(), &pub, &priv);
   guard.add(pub);
   guard.add(priv);
   if (Token::is_recoverable(rv)) check_rv(rv, "C_GenerateKeyPair");
@@ -164,15 +164,32 @@ TokenCapabilities probe_capabilities(Token& token, bool active) {
     const bool decrypt = (info.flags & CKF_DECRYPT) != 0;
     const bool sign = (info.flags & CKF_SIGN) != 0;
     switch (type) {
-      case CKM_RSA_PKCS_KEY_PAIR_GEN: caps.rsa_keygen = true; break;
-      case CKM_EC_KEY_PAIR_GEN: caps.ec_keygen = true; break;
-      case CKM_RSA_PKCS: caps.rsa_pkcs = sign && decrypt; break;
-      case CKM_RSA_PKCS_PSS: caps.rsa_pss = sign; break;
-      case CKM_RSA_PKCS_OAEP: caps.rsa_oaep = decrypt; break;
-      case CKM_RSA_X_509: caps.rsa_x509 = decrypt; break;
-      case CKM_ECDSA: caps.ecdsa = sign; break;
-      case CKM_ECDH1_DERIVE: caps.ecdh_derive = (info.flags & CKF_DERIVE) != 0; break;
-      default: break;
+      case CKM_RSA_PKCS_KEY_PAIR_GEN:
+        caps.rsa_keygen = true;
+        break;
+      case CKM_EC_KEY_PAIR_GEN:
+        caps.ec_keygen = true;
+        break;
+      case CKM_RSA_PKCS:
+        caps.rsa_pkcs = sign && decrypt;
+        break;
+      case CKM_RSA_PKCS_PSS:
+        caps.rsa_pss = sign;
+        break;
+      case CKM_RSA_PKCS_OAEP:
+        caps.rsa_oaep = decrypt;
+        break;
+      case CKM_RSA_X_509:
+        caps.rsa_x509 = decrypt;
+        break;
+      case CKM_ECDSA:
+        caps.ecdsa = sign;
+        break;
+      case CKM_ECDH1_DERIVE:
+        caps.ecdh_derive = (info.flags & CKF_DERIVE) != 0;
+        break;
+      default:
+        break;
     }
   }
   if (active) {

@@ -18,10 +18,10 @@ Module::Module(std::string path) : path_(std::move(path)) {
     throw Error(ErrorCode::module_load, "Cannot load PKCS#11 module " + path_ + ": " +
                                             (why != nullptr ? why : "unknown error"));
   }
-  auto get_list = reinterpret_cast<CK_C_GetFunctionList>(dlsym(library_.get(), "C_GetFunctionList"));
+  auto get_list =
+      reinterpret_cast<CK_C_GetFunctionList>(dlsym(library_.get(), "C_GetFunctionList"));
   if (get_list == nullptr) {
-    throw Error(ErrorCode::module_load,
-                "Not a PKCS#11 module (no C_GetFunctionList): " + path_);
+    throw Error(ErrorCode::module_load, "Not a PKCS#11 module (no C_GetFunctionList): " + path_);
   }
   CK_RV rv = get_list(&functions_);
   if (rv != CKR_OK || functions_ == nullptr) {
@@ -42,7 +42,8 @@ std::vector<CK_SLOT_ID> Module::slots_with_token() {
   CK_ULONG count = 0;
   check_rv(functions_->C_GetSlotList(CK_TRUE, nullptr, &count), "C_GetSlotList");
   std::vector<CK_SLOT_ID> slots(count);
-  if (count > 0) check_rv(functions_->C_GetSlotList(CK_TRUE, slots.data(), &count), "C_GetSlotList");
+  if (count > 0)
+    check_rv(functions_->C_GetSlotList(CK_TRUE, slots.data(), &count), "C_GetSlotList");
   slots.resize(count);
   return slots;
 }

@@ -55,7 +55,8 @@ SecretString read_secret_file(const std::string& path) {
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     throw Error(ErrorCode::pin_source, "Secret file " + path + " has mode " + mode +
                                            ": it must not be accessible by group or others "
-                                           "(chmod 600 " + path + ")");
+                                           "(chmod 600 " +
+                                           path + ")");
   }
   SecretString secret;
   char buffer[256];
@@ -105,9 +106,12 @@ SecretString PinSource::read() const {
 
 std::string PinSource::describe() const {
   switch (kind_) {
-    case Kind::file: return "file:" + location_;
-    case Kind::env: return "env:" + location_;
-    case Kind::credential: return "credential:" + location_;
+    case Kind::file:
+      return "file:" + location_;
+    case Kind::env:
+      return "env:" + location_;
+    case Kind::credential:
+      return "credential:" + location_;
   }
   return {};
 }

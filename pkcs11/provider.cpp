@@ -37,8 +37,11 @@ std::string provider_config(const std::string& module_path) {
          "[smime_default_sect]\n"
          "activate = 1\n"
          "[smime_pkcs11_sect]\n"
-         "module = " SMIME_PROVIDER_PATH "\n"
-         "pkcs11-module-path = " + module_path + "\n"
+         "module = " SMIME_PROVIDER_PATH
+         "\n"
+         "pkcs11-module-path = " +
+         module_path +
+         "\n"
          "pkcs11-module-quirks = no-deinit\n"
          "pkcs11-module-load-behavior = early\n"
          "activate = 1\n";
@@ -48,9 +51,8 @@ EvpPkeyPtr load(const std::string& uri, int wanted) {
   if (!ProviderBridge::active()) {
     throw Error(ErrorCode::internal, "pkcs11-provider is not active");
   }
-  OsslStoreCtxPtr store(
-      OSSL_STORE_open_ex(uri.c_str(), nullptr, "provider=pkcs11", nullptr, nullptr, nullptr,
-                         nullptr, nullptr));
+  OsslStoreCtxPtr store(OSSL_STORE_open_ex(uri.c_str(), nullptr, "provider=pkcs11", nullptr,
+                                           nullptr, nullptr, nullptr, nullptr));
   if (!store) {
     throw_openssl(ErrorCode::not_found, "Cannot open " + redact_uri(uri) + " in the token");
   }

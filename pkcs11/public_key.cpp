@@ -26,9 +26,12 @@ int curve_from_ec_params(std::span<const unsigned char> der) {
 
 std::string curve_display_name(int nid) {
   switch (nid) {
-    case NID_X9_62_prime256v1: return "P-256";
-    case NID_secp384r1: return "P-384";
-    case NID_secp521r1: return "P-521";
+    case NID_X9_62_prime256v1:
+      return "P-256";
+    case NID_secp384r1:
+      return "P-384";
+    case NID_secp521r1:
+      return "P-521";
     default: {
       const char* sn = OBJ_nid2sn(nid);
       return sn != nullptr ? sn : "unknown";

@@ -30,14 +30,18 @@ Session& Session::operator=(Session&& other) noexcept {
   return *this;
 }
 
-Session::~Session() { release(); }
+Session::~Session() {
+  release();
+}
 
 void Session::release() noexcept {
   if (token_ != nullptr) token_->release(handle_, generation_, epoch_, healthy_);
   token_ = nullptr;
 }
 
-CK_FUNCTION_LIST* Session::fn() const noexcept { return token_->fn(); }
+CK_FUNCTION_LIST* Session::fn() const noexcept {
+  return token_->fn();
+}
 
 // ---- Token --------------------------------------------------------------------------------
 
@@ -63,7 +67,9 @@ std::shared_ptr<Token> Token::open(TokenConfig config) {
   return token;
 }
 
-CK_FUNCTION_LIST* Token::fn() const noexcept { return module_->fn(); }
+CK_FUNCTION_LIST* Token::fn() const noexcept {
+  return module_->fn();
+}
 
 CK_SLOT_ID Token::slot() const {
   std::lock_guard lock(state_mutex_);
@@ -121,18 +127,18 @@ void Token::select_token() {
     }
     matches.push_back(&c);
   }
-  const std::string wanted = by_label ? "labelled '" + config_.label + "'"
+  const std::string wanted = by_label    ? "labelled '" + config_.label + "'"
                              : by_serial ? "with serial " + config_.serial
                                          : "initialised";
   if (matches.empty()) {
     if (known.empty() && uninitialized > 0) {
-      throw Error(ErrorCode::token_not_initialized,
-                  "The token in " + config_.module_path +
-                      " is not initialised (run: smimectl token init)");
+      throw Error(
+          ErrorCode::token_not_initialized,
+          "The token in " + config_.module_path + " is not initialised (run: smimectl token init)");
     }
-    throw Error(ErrorCode::token_not_found,
-                "No token " + wanted + " in " + config_.module_path +
-                    (known.empty() ? " (no initialised token present)" : " (present: " + known + ")"));
+    throw Error(ErrorCode::token_not_found, "No token " + wanted + " in " + config_.module_path +
+                                                (known.empty() ? " (no initialised token present)"
+                                                               : " (present: " + known + ")"));
   }
   if (matches.size() > 1) {
     throw Error(ErrorCode::token_not_found,
@@ -172,8 +178,7 @@ void Token::login_locked() {
   {
     SecretString pin = config_.pin->read();
     rv = fn()->C_Login(login_session_, CKU_USER,
-                       reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())),
-                       pin.size());
+                       reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())), pin.size());
   }  // the PIN is wiped here
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
@@ -181,8 +186,9 @@ void Token::login_locked() {
     try {
       check_rv(rv, "C_Login");
     } catch (const Error& e) {
-      login_failure_ = Error(e.code(), std::string(e.what()) + " (token '" + label_ +
-                                           "', PIN from " + config_.pin->describe() + ")",
+      login_failure_ = Error(e.code(),
+                             std::string(e.what()) + " (token '" + label_ + "', PIN from " +
+                                 config_.pin->describe() + ")",
                              rv);
     }
     spdlog::error("token login failed: {}", login_failure_->what());
@@ -261,8 +267,9 @@ void Token::recover(CK_RV rv) {
   const auto now = std::chrono::steady_clock::now();
   if (last_reinit_ && now - *last_reinit_ < config_.reinit_interval) {
     throw Error(ErrorCode::token_failure,
-                "Token '" + label_ + "' is unavailable; it was re-initialised moments ago, "
-                "try again later",
+                "Token '" + label_ +
+                    "' is unavailable; it was re-initialised moments ago, "
+                    "try again later",
                 rv);
   }
   last_reinit_ = now;

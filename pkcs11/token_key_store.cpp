@@ -5,8 +5,8 @@
 
 #include "attributes.hpp"
 #include "key_objects.hpp"
-#include "smime/pkcs11/module.hpp"
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/provider.hpp"
 #include "smime/pkcs11/uri.hpp"
 
@@ -16,8 +16,8 @@ namespace {
 std::vector<unsigned char> parse_id(std::string_view id_hex) {
   auto id = from_hex(id_hex);
   if (!id || id->empty()) {
-    throw Error(ErrorCode::invalid_input, "Invalid key id '" + std::string(id_hex) +
-                                              "': expected hexadecimal CKA_ID");
+    throw Error(ErrorCode::invalid_input,
+                "Invalid key id '" + std::string(id_hex) + "': expected hexadecimal CKA_ID");
   }
   return *id;
 }
@@ -62,12 +62,12 @@ KeyInfo TokenKeyStore::import_private_key(const EVP_PKEY* key, const KeyImportOp
                                             ": only RSA and EC keys are accepted");
   }
   const std::vector<unsigned char> id = key_id_for(key);
-  const std::string label = options.label.empty() ? "imported-" + to_hex(id).substr(0, 8)
-                                                  : options.label;
+  const std::string label =
+      options.label.empty() ? "imported-" + to_hex(id).substr(0, 8) : options.label;
   token_->run([&](Session& s) {
     if (!objects_with(s, id, CKO_PRIVATE_KEY).empty()) {
-      throw Error(ErrorCode::conflict, "This private key is already in the token (id " +
-                                           to_hex(id) + ")");
+      throw Error(ErrorCode::conflict,
+                  "This private key is already in the token (id " + to_hex(id) + ")");
     }
     // A stale public object with this id (e.g. from a deleted key) would shadow the new one.
     for (CK_OBJECT_HANDLE h : objects_with(s, id, CKO_PUBLIC_KEY)) {

@@ -1,9 +1,9 @@
 #include "smime/common/config.hpp"
 
 #include <stdlib.h>
+#include <toml++/toml.h>
 
 #include <cstdlib>
-#include <toml++/toml.h>
 
 #include "smime/common/error.hpp"
 
@@ -62,8 +62,7 @@ AppConfig load_config(const std::filesystem::path& home,
     try {
       root = toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
-      throw Error(ErrorCode::invalid_input,
-                  file.string() + ": " + std::string(e.description()));
+      throw Error(ErrorCode::invalid_input, file.string() + ": " + std::string(e.description()));
     }
     config.config_file = file;
     if (const toml::table* token = root["token"].as_table()) {

@@ -9,22 +9,38 @@ namespace smime {
 
 std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::usage: return "usage";
-    case ErrorCode::invalid_input: return "invalid_input";
-    case ErrorCode::bad_passphrase: return "bad_passphrase";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::unsupported: return "unsupported";
-    case ErrorCode::module_load: return "module_load";
-    case ErrorCode::token_not_found: return "token_not_found";
-    case ErrorCode::token_not_initialized: return "token_not_initialized";
-    case ErrorCode::pin_source: return "pin_source";
-    case ErrorCode::pin_incorrect: return "pin_incorrect";
-    case ErrorCode::pin_locked: return "pin_locked";
-    case ErrorCode::token_failure: return "token_failure";
-    case ErrorCode::crypto: return "crypto";
-    case ErrorCode::io: return "io";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::usage:
+      return "usage";
+    case ErrorCode::invalid_input:
+      return "invalid_input";
+    case ErrorCode::bad_passphrase:
+      return "bad_passphrase";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::unsupported:
+      return "unsupported";
+    case ErrorCode::module_load:
+      return "module_load";
+    case ErrorCode::token_not_found:
+      return "token_not_found";
+    case ErrorCode::token_not_initialized:
+      return "token_not_initialized";
+    case ErrorCode::pin_source:
+      return "pin_source";
+    case ErrorCode::pin_incorrect:
+      return "pin_incorrect";
+    case ErrorCode::pin_locked:
+      return "pin_locked";
+    case ErrorCode::token_failure:
+      return "token_failure";
+    case ErrorCode::crypto:
+      return "crypto";
+    case ErrorCode::io:
+      return "io";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -94,15 +94,16 @@ void key_list(AppContext& ctx) {
       out << "No keys in token '" << ctx.token().label() << "'\n";
       return;
     }
-    out << std::left << std::setw(42) << "ID" << std::setw(20) << "LABEL" << std::setw(12)
-        << "TYPE" << std::setw(6) << "CERT" << "FLAGS\n";
+    out << std::left << std::setw(42) << "ID" << std::setw(20) << "LABEL" << std::setw(12) << "TYPE"
+        << std::setw(6) << "CERT"
+        << "FLAGS\n";
     for (const auto& k : keys) {
       std::string type = std::string(smime::to_string(k.type)) + "-" +
                          (k.curve.empty() ? std::to_string(k.bits) : k.curve);
-      std::string flags = k.has_private ? (k.extractable ? "exportable" : "non-extractable")
-                                        : "public only";
-      out << std::left << std::setw(42) << k.id << std::setw(20) << k.label << std::setw(12)
-          << type << std::setw(6) << (k.has_certificate ? "yes" : "no") << flags << "\n";
+      std::string flags =
+          k.has_private ? (k.extractable ? "exportable" : "non-extractable") : "public only";
+      out << std::left << std::setw(42) << k.id << std::setw(20) << k.label << std::setw(12) << type
+          << std::setw(6) << (k.has_certificate ? "yes" : "no") << flags << "\n";
     }
   });
 }
@@ -149,7 +150,8 @@ void add_key_commands(CLI::App& app, const ContextFactory& context) {
   list->callback([context] { key_list(context()); });
 
   auto id = std::make_shared<std::string>();
-  auto* del = key->add_subcommand("delete", "Delete a key (private, public and certificate objects)");
+  auto* del =
+      key->add_subcommand("delete", "Delete a key (private, public and certificate objects)");
   del->add_option("ID", *id, "Key id (CKA_ID hex, or a unique prefix of 8+ digits)")->required();
   del->callback([context, id] { key_delete(context(), *id); });
 }

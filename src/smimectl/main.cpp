@@ -2,9 +2,8 @@
 // file) directly, so it works before any API token exists.
 // Exit codes: 0 done, 1 operation failed (message on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "app_context.hpp"
@@ -18,8 +17,8 @@ namespace {
 int report(const smime::Error& e, bool json, bool verbose) {
   std::cerr << "smimectl: " << (verbose ? e.detail() : std::string(e.what())) << "\n";
   if (json) {
-    nlohmann::json j = {{"error", {{"code", std::string(smime::to_string(e.code()))},
-                                   {"message", e.what()}}}};
+    nlohmann::json j = {
+        {"error", {{"code", std::string(smime::to_string(e.code()))}, {"message", e.what()}}}};
     std::cout << j.dump(2) << "\n";
   }
   return e.code() == smime::ErrorCode::usage ? 2 : 1;

@@ -46,11 +46,10 @@ void write_output_file(const std::string& path, const std::string& content, unsi
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
-    throw smime::Error(smime::ErrorCode::io,
-                       "Cannot write " + path + ": " + std::strerror(errno));
+    throw smime::Error(smime::ErrorCode::io, "Cannot write " + path + ": " + std::strerror(errno));
   }
-  const bool ok = ::write(fd, content.data(), content.size()) ==
-                  static_cast<ssize_t>(content.size());
+  const bool ok =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ::close(fd);
   if (!ok) throw smime::Error(smime::ErrorCode::io, "Cannot write " + path);
 }

@@ -1,10 +1,9 @@
 // Human or --json output of a command's result, and writing result files.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app_context.hpp"

@@ -35,15 +35,16 @@ void token_status(AppContext& ctx, bool probe) {
       {"module", ctx.config().token.module},
       {"module_description", d.module_description},
       {"module_version", d.module_version},
-      {"token", {{"label", d.label},
-                 {"serial", d.serial},
-                 {"manufacturer", d.manufacturer},
-                 {"model", d.model},
-                 {"initialized", d.initialized},
-                 {"user_pin_initialized", d.user_pin_initialized},
-                 {"user_pin_count_low", d.user_pin_count_low},
-                 {"user_pin_final_try", d.user_pin_final_try},
-                 {"user_pin_locked", d.user_pin_locked}}},
+      {"token",
+       {{"label", d.label},
+        {"serial", d.serial},
+        {"manufacturer", d.manufacturer},
+        {"model", d.model},
+        {"initialized", d.initialized},
+        {"user_pin_initialized", d.user_pin_initialized},
+        {"user_pin_count_low", d.user_pin_count_low},
+        {"user_pin_final_try", d.user_pin_final_try},
+        {"user_pin_locked", d.user_pin_locked}}},
       {"pin_source", ctx.config().token.pin.empty()
                          ? std::string()
                          : smime::pkcs11::PinSource::parse(ctx.config().token.pin).describe()},
@@ -65,10 +66,10 @@ void token_status(AppContext& ctx, bool probe) {
     login_failure = e;
   }
   auto caps = smime::pkcs11::probe_capabilities(token, probe && login_error.empty());
-  nlohmann::json capabilities = {{"rsa_pkcs", caps.rsa_pkcs},       {"rsa_pss", caps.rsa_pss},
-                                 {"rsa_oaep", caps.rsa_oaep},       {"rsa_x509", caps.rsa_x509},
-                                 {"ecdsa", caps.ecdsa},             {"ecdh_derive", caps.ecdh_derive},
-                                 {"rsa_keygen", caps.rsa_keygen},   {"ec_keygen", caps.ec_keygen},
+  nlohmann::json capabilities = {{"rsa_pkcs", caps.rsa_pkcs},     {"rsa_pss", caps.rsa_pss},
+                                 {"rsa_oaep", caps.rsa_oaep},     {"rsa_x509", caps.rsa_x509},
+                                 {"ecdsa", caps.ecdsa},           {"ecdh_derive", caps.ecdh_derive},
+                                 {"rsa_keygen", caps.rsa_keygen}, {"ec_keygen", caps.ec_keygen},
                                  {"mechanisms", caps.mechanisms}};
   if (caps.oaep_sha256) capabilities["oaep_sha256"] = *caps.oaep_sha256;
   if (caps.ecdh_kdf) capabilities["ecdh_kdf"] = *caps.ecdh_kdf;
@@ -85,7 +86,10 @@ void token_status(AppContext& ctx, bool probe) {
         << "Token:    '" << d.label << "' serial " << d.serial << " (" << d.manufacturer << " "
         << d.model << ")\n"
         << "PIN:      " << result["pin_source"].get<std::string>()
-        << (d.user_pin_locked ? " [LOCKED]" : d.user_pin_final_try ? " [final try]" : "") << "\n";
+        << (d.user_pin_locked      ? " [LOCKED]"
+            : d.user_pin_final_try ? " [final try]"
+                                   : "")
+        << "\n";
     if (login_error.empty()) {
       out << "Login:    ok\nKeys:     " << result["key_count"].get<std::size_t>()
           << " private key(s)\n";
@@ -111,7 +115,8 @@ void add_token_commands(CLI::App& app, const ContextFactory& context) {
   CLI::App* token = app.add_subcommand("token", "Token provisioning and status");
   token->require_subcommand(1);
 
-  auto* init = token->add_subcommand("init", "Create the dev/demo SoftHSM token in the home directory");
+  auto* init =
+      token->add_subcommand("init", "Create the dev/demo SoftHSM token in the home directory");
   auto label = std::make_shared<std::string>("smime");
   init->add_option("--label", *label, "Token label")->capture_default_str();
   init->callback([context, label] { token_init(context(), *label); });

@@ -19,12 +19,14 @@ TEST_F(CertificateObjectTest, StoresReadsReplacesAndDeletesWithTheKey) {
   EvpPkeyPtr pub = keys.public_key(key.id);
   EvpPkeyPtr priv = keys.private_key(key.id);
   provisioning::SmimeIdentity who{"", {"cert@example.org"}};
-  auto first = provisioning::to_der(provisioning::build_self_signed(who, pub.get(), priv.get(), 30).get());
+  auto first =
+      provisioning::to_der(provisioning::build_self_signed(who, pub.get(), priv.get(), 30).get());
   keys.store_certificate(key.id, "with-cert", first);
   EXPECT_EQ(keys.read_certificate(key.id), first);
   EXPECT_TRUE(keys.find(key.id)->has_certificate);
 
-  auto second = provisioning::to_der(provisioning::build_self_signed(who, pub.get(), priv.get(), 60).get());
+  auto second =
+      provisioning::to_der(provisioning::build_self_signed(who, pub.get(), priv.get(), 60).get());
   ASSERT_NE(first, second);
   keys.store_certificate(key.id, "with-cert", second);
   EXPECT_EQ(keys.read_certificate(key.id), second) << "replaced, not duplicated";

@@ -31,7 +31,8 @@ TEST_P(KeyImportFormatTest, ImportsIntoTheTokenNonExtractable) {
   auto bytes = as_bytes(pem);
   EvpPkeyPtr decoded = decode_private_key(bytes, format == "encrypted" ? &passphrase : nullptr);
 
-  KeyInfo key = key_store().import_private_key(decoded.get(), {std::string("imp-") + c.name, false});
+  KeyInfo key =
+      key_store().import_private_key(decoded.get(), {std::string("imp-") + c.name, false});
   EXPECT_TRUE(key.has_private);
   EXPECT_TRUE(key.has_public) << "a public key object is always written beside the private key";
   EXPECT_EQ(key.id, to_hex(key_id_for(software.get())));
@@ -58,16 +59,15 @@ TEST_P(KeyImportFormatTest, ImportsIntoTheTokenNonExtractable) {
   EXPECT_EQ(EVP_DigestVerify(verify.get(), sig.data(), sig_len, message, sizeof message), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Formats, KeyImportFormatTest,
-    ::testing::Values(ImportCase{"rsa_pkcs1", "rsa-2048", "pkcs1"},
-                      ImportCase{"rsa_pkcs8", "rsa-2048", "pkcs8"},
-                      ImportCase{"rsa_encrypted", "rsa-3072", "encrypted"},
-                      ImportCase{"ec256_sec1", "ec-p256", "sec1"},
-                      ImportCase{"ec256_pkcs8", "ec-p256", "pkcs8"},
-                      ImportCase{"ec384_sec1", "ec-p384", "sec1"},
-                      ImportCase{"ec384_encrypted", "ec-p384", "encrypted"}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Formats, KeyImportFormatTest,
+                         ::testing::Values(ImportCase{"rsa_pkcs1", "rsa-2048", "pkcs1"},
+                                           ImportCase{"rsa_pkcs8", "rsa-2048", "pkcs8"},
+                                           ImportCase{"rsa_encrypted", "rsa-3072", "encrypted"},
+                                           ImportCase{"ec256_sec1", "ec-p256", "sec1"},
+                                           ImportCase{"ec256_pkcs8", "ec-p256", "pkcs8"},
+                                           ImportCase{"ec384_sec1", "ec-p384", "sec1"},
+                                           ImportCase{"ec384_encrypted", "ec-p384", "encrypted"}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 class KeyImportTest : public SoftHsmTest {
  protected:

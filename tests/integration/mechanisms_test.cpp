@@ -1,10 +1,11 @@
 // Capability probing against SoftHSM2 2.6: the mechanisms it lists, and the two gaps SPEC §12
 // measured (no OAEP with SHA-256, ECDH only with CKD_NULL) found by trying them.
+#include "smime/pkcs11/mechanisms.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "smime/pkcs11/mechanisms.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {

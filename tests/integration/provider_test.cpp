@@ -1,13 +1,14 @@
 // Token keys handed to OpenSSL through pkcs11-provider (configured in-process, no openssl.cnf
 // edit): signatures made in the token verify with the software public key, and the private
 // key material cannot be pulled out through OpenSSL.
+#include "smime/pkcs11/provider.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "smime/common/error.hpp"
-#include "smime/pkcs11/provider.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {
@@ -104,13 +105,13 @@ TEST_F(ProviderRsaTest, PssSignatureAndPkcs1DecryptionRunInTheToken) {
   EVP_PKEY_CTX* vctx = nullptr;
   ASSERT_EQ(EVP_DigestVerifyInit(verify.get(), &vctx, EVP_sha256(), nullptr, pub.get()), 1);
   ASSERT_EQ(EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PSS_PADDING), 1);
-  EXPECT_EQ(EVP_DigestVerify(verify.get(), sig.data(), sig_len,
-                             reinterpret_cast<const unsigned char*>(message.data()),
-                             message.size()),
-            1);
+  EXPECT_EQ(
+      EVP_DigestVerify(verify.get(), sig.data(), sig_len,
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()),
+      1);
 
   // PKCS#1 v1.5 key transport: encrypt in software, decrypt in the token.
-  const unsigned char cek[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+  const unsigned char cek[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
   EvpPkeyCtxPtr enc(EVP_PKEY_CTX_new_from_pkey(nullptr, pub.get(), "provider=default"));
   ASSERT_EQ(EVP_PKEY_encrypt_init(enc.get()), 1);

@@ -42,7 +42,8 @@ TEST_P(TokenCeremonyTest, SelfSignedCertificateIsASmimeSigner) {
   KeyInfo key = keys.generate(GetParam(), "self-signed");
   EvpPkeyPtr pub = keys.public_key(key.id);
   EvpPkeyPtr priv = keys.private_key(key.id);
-  auto cert = provisioning::build_self_signed({"", {"demo@example.org"}}, pub.get(), priv.get(), 30);
+  auto cert =
+      provisioning::build_self_signed({"", {"demo@example.org"}}, pub.get(), priv.get(), 30);
   const std::string path = scratch_.file("cert.pem");
   write_file(path, provisioning::to_pem(cert.get()));
   ProcessResult verify =

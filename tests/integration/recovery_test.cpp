@@ -36,7 +36,8 @@ class RecoveryTest : public SoftHsmTest {
     home();  // the SoftHSM token exists before the wrapper loads SoftHSM
     faulty_.clear();
   }
-  pkcs11::TokenConfig faulty_config(std::chrono::milliseconds interval = std::chrono::milliseconds(0)) {
+  pkcs11::TokenConfig faulty_config(
+      std::chrono::milliseconds interval = std::chrono::milliseconds(0)) {
     pkcs11::TokenConfig config = token_config();
     config.module_path = SMIME_TEST_FAULTY_MODULE;
     config.reinit_interval = interval;

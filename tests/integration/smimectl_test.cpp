@@ -86,9 +86,9 @@ TEST_F(SmimectlTest, StatusReportsTokenLoginKeysAndCompletionNeeds) {
 TEST_F(SmimectlTest, SelfSignedKeyListAndDelete) {
   ASSERT_EQ(ctl({"token", "init"}).exit_code, 0);
   const std::string cert = scratch_.file("demo.pem");
-  ProcessResult gen = ctl({"--json", "key", "generate", "--algorithm", "rsa-2048", "--label",
-                           "demo", "--email", "demo@example.org", "--self-signed", "--days", "30",
-                           "--out", cert});
+  ProcessResult gen =
+      ctl({"--json", "key", "generate", "--algorithm", "rsa-2048", "--label", "demo", "--email",
+           "demo@example.org", "--self-signed", "--days", "30", "--out", cert});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   ProcessResult verify =
       run_process({"openssl", "verify", "-purpose", "smimesign", "-CAfile", cert, cert});

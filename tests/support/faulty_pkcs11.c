@@ -23,62 +23,56 @@
 /* X(name, takes_session, parameters, arguments). takes_session marks the functions that
  * faulty_inject() affects; C_CloseSession is 0 on purpose so cleanup always reaches the
  * target. */
-#define WRAPPED(X)                                                                          \
-  X(C_Initialize, 0, (CK_VOID_PTR args), (args))                                            \
-  X(C_Finalize, 0, (CK_VOID_PTR reserved), (reserved))                                      \
-  X(C_GetSlotList, 0, (CK_BBOOL present, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count),         \
-    (present, slots, count))                                                                \
-  X(C_GetTokenInfo, 0, (CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info), (slot, info))             \
-  X(C_OpenSession, 0,                                                                       \
-    (CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,                    \
-     CK_SESSION_HANDLE_PTR session),                                                        \
-    (slot, flags, app, notify, session))                                                    \
-  X(C_CloseSession, 0, (CK_SESSION_HANDLE s), (s))                                          \
-  X(C_GetSessionInfo, 1, (CK_SESSION_HANDLE s, CK_SESSION_INFO_PTR info), (s, info))        \
-  X(C_Login, 1, (CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len), \
-    (s, user, pin, len))                                                                    \
-  X(C_Logout, 1, (CK_SESSION_HANDLE s), (s))                                                \
-  X(C_FindObjectsInit, 1, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n),         \
-    (s, tmpl, n))                                                                           \
-  X(C_FindObjects, 1,                                                                       \
-    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max, CK_ULONG_PTR found),  \
-    (s, objects, max, found))                                                               \
-  X(C_FindObjectsFinal, 1, (CK_SESSION_HANDLE s), (s))                                      \
-  X(C_GetAttributeValue, 1,                                                                 \
-    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n),           \
-    (s, o, tmpl, n))                                                                        \
-  X(C_SetAttributeValue, 1,                                                                 \
-    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n),           \
-    (s, o, tmpl, n))                                                                        \
-  X(C_CreateObject, 1,                                                                      \
-    (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),       \
-    (s, tmpl, n, o))                                                                        \
-  X(C_DestroyObject, 1, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o), (s, o))                  \
-  X(C_GenerateKeyPair, 1,                                                                   \
-    (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub, CK_ULONG npub,          \
-     CK_ATTRIBUTE_PTR priv, CK_ULONG npriv, CK_OBJECT_HANDLE_PTR pub_key,                   \
-     CK_OBJECT_HANDLE_PTR priv_key),                                                        \
-    (s, m, pub, npub, priv, npriv, pub_key, priv_key))                                      \
-  X(C_SignInit, 1, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key),         \
-    (s, m, key))                                                                            \
-  X(C_Sign, 1,                                                                              \
-    (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig,                  \
-     CK_ULONG_PTR sig_len),                                                                 \
-    (s, data, len, sig, sig_len))                                                           \
-  X(C_DecryptInit, 1, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key),      \
-    (s, m, key))                                                                            \
-  X(C_Decrypt, 1,                                                                           \
-    (CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out,                    \
-     CK_ULONG_PTR out_len),                                                                 \
-    (s, in, len, out, out_len))                                                             \
-  X(C_DeriveKey, 1,                                                                         \
-    (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR tmpl, \
-     CK_ULONG n, CK_OBJECT_HANDLE_PTR key),                                                 \
-    (s, m, base, tmpl, n, key))                                                             \
-  X(C_GetMechanismList, 0, (CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR n),   \
-    (slot, list, n))                                                                        \
-  X(C_GetMechanismInfo, 0,                                                                  \
-    (CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info), (slot, type, info))
+#define WRAPPED(X)                                                                                 \
+  X(C_Initialize, 0, (CK_VOID_PTR args), (args))                                                   \
+  X(C_Finalize, 0, (CK_VOID_PTR reserved), (reserved))                                             \
+  X(C_GetSlotList, 0, (CK_BBOOL present, CK_SLOT_ID_PTR slots, CK_ULONG_PTR count),                \
+    (present, slots, count))                                                                       \
+  X(C_GetTokenInfo, 0, (CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info), (slot, info))                    \
+  X(C_OpenSession, 0,                                                                              \
+    (CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,                           \
+     CK_SESSION_HANDLE_PTR session),                                                               \
+    (slot, flags, app, notify, session))                                                           \
+  X(C_CloseSession, 0, (CK_SESSION_HANDLE s), (s))                                                 \
+  X(C_GetSessionInfo, 1, (CK_SESSION_HANDLE s, CK_SESSION_INFO_PTR info), (s, info))               \
+  X(C_Login, 1, (CK_SESSION_HANDLE s, CK_USER_TYPE user, CK_UTF8CHAR_PTR pin, CK_ULONG len),       \
+    (s, user, pin, len))                                                                           \
+  X(C_Logout, 1, (CK_SESSION_HANDLE s), (s))                                                       \
+  X(C_FindObjectsInit, 1, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n), (s, tmpl, n))  \
+  X(C_FindObjects, 1,                                                                              \
+    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR objects, CK_ULONG max, CK_ULONG_PTR found),         \
+    (s, objects, max, found))                                                                      \
+  X(C_FindObjectsFinal, 1, (CK_SESSION_HANDLE s), (s))                                             \
+  X(C_GetAttributeValue, 1,                                                                        \
+    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n), (s, o, tmpl, n)) \
+  X(C_SetAttributeValue, 1,                                                                        \
+    (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n), (s, o, tmpl, n)) \
+  X(C_CreateObject, 1,                                                                             \
+    (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),              \
+    (s, tmpl, n, o))                                                                               \
+  X(C_DestroyObject, 1, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o), (s, o))                         \
+  X(C_GenerateKeyPair, 1,                                                                          \
+    (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub, CK_ULONG npub,                 \
+     CK_ATTRIBUTE_PTR priv, CK_ULONG npriv, CK_OBJECT_HANDLE_PTR pub_key,                          \
+     CK_OBJECT_HANDLE_PTR priv_key),                                                               \
+    (s, m, pub, npub, priv, npriv, pub_key, priv_key))                                             \
+  X(C_SignInit, 1, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key), (s, m, key))   \
+  X(C_Sign, 1,                                                                                     \
+    (CK_SESSION_HANDLE s, CK_BYTE_PTR data, CK_ULONG len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len),  \
+    (s, data, len, sig, sig_len))                                                                  \
+  X(C_DecryptInit, 1, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key),             \
+    (s, m, key))                                                                                   \
+  X(C_Decrypt, 1,                                                                                  \
+    (CK_SESSION_HANDLE s, CK_BYTE_PTR in, CK_ULONG len, CK_BYTE_PTR out, CK_ULONG_PTR out_len),    \
+    (s, in, len, out, out_len))                                                                    \
+  X(C_DeriveKey, 1,                                                                                \
+    (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR tmpl,        \
+     CK_ULONG n, CK_OBJECT_HANDLE_PTR key),                                                        \
+    (s, m, base, tmpl, n, key))                                                                    \
+  X(C_GetMechanismList, 0, (CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR n),          \
+    (slot, list, n))                                                                               \
+  X(C_GetMechanismInfo, 0, (CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info),  \
+    (slot, type, info))
 
 #define AS_ENUM(name, session, params, args) F_##name,
 enum { WRAPPED(AS_ENUM) F_COUNT };
@@ -100,8 +94,8 @@ static struct fault faults[F_COUNT];   /* per-function faults, guarded by lock *
 static struct fault any_session_fault; /* faulty_inject(), guarded by lock */
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static CK_FUNCTION_LIST* target;   /* written once under load_once, then read-only */
-static CK_FUNCTION_LIST wrapped;   /* likewise */
+static CK_FUNCTION_LIST* target; /* written once under load_once, then read-only */
+static CK_FUNCTION_LIST wrapped; /* likewise */
 
 static int find_function(const char* name) {
   for (int i = 0; name != NULL && i < F_COUNT; ++i) {
@@ -145,20 +139,20 @@ WRAPPED(AS_WRAPPER)
 static void load_target(void) {
   const char* path = getenv("FAULTY_PKCS11_TARGET");
   if (path == NULL || *path == '\0') path = DEFAULT_TARGET;
-  void* library = dlopen(path, RTLD_NOW | RTLD_LOCAL);  /* never closed */
+  void* library = dlopen(path, RTLD_NOW | RTLD_LOCAL); /* never closed */
   if (library == NULL) {
     fprintf(stderr, "faulty_pkcs11: cannot load %s: %s\n", path, dlerror());
     return;
   }
   void* symbol = dlsym(library, "C_GetFunctionList");
   CK_C_GetFunctionList get_list = NULL;
-  memcpy(&get_list, &symbol, sizeof get_list);  /* object pointer to function pointer */
+  memcpy(&get_list, &symbol, sizeof get_list); /* object pointer to function pointer */
   CK_FUNCTION_LIST* list = NULL;
   if (get_list == NULL || get_list(&list) != CKR_OK || list == NULL) {
     fprintf(stderr, "faulty_pkcs11: no function list from %s\n", path);
     return;
   }
-  wrapped = *list;  /* version and every unwrapped entry come from the target */
+  wrapped = *list; /* version and every unwrapped entry come from the target */
   wrapped.C_GetFunctionList = C_GetFunctionList;
   WRAPPED(AS_ASSIGNMENT)
   target = list;

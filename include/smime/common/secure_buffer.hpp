@@ -16,7 +16,8 @@ struct WipingAllocator {
   using value_type = T;
   WipingAllocator() noexcept = default;
   template <class U>
-  WipingAllocator(const WipingAllocator<U>& /*unused*/) noexcept {}  // NOLINT(google-explicit-constructor)
+  WipingAllocator(const WipingAllocator<U>& /*unused*/) noexcept {
+  }  // NOLINT(google-explicit-constructor)
   T* allocate(std::size_t n) { return std::allocator<T>{}.allocate(n); }
   void deallocate(T* p, std::size_t n) noexcept {
     OPENSSL_cleanse(p, n * sizeof(T));

@@ -15,12 +15,12 @@ struct TokenCapabilities {
   std::vector<std::string> mechanisms;  // names such as "CKM_RSA_PKCS"
   bool rsa_keygen = false;
   bool ec_keygen = false;
-  bool rsa_pkcs = false;      // v1.5 sign/decrypt
+  bool rsa_pkcs = false;  // v1.5 sign/decrypt
   bool rsa_pss = false;
   bool rsa_oaep = false;
-  bool rsa_x509 = false;      // raw RSA, for OAEP completion in software
+  bool rsa_x509 = false;  // raw RSA, for OAEP completion in software
   bool ecdsa = false;
-  bool ecdh_derive = false;   // CKM_ECDH1_DERIVE at all
+  bool ecdh_derive = false;  // CKM_ECDH1_DERIVE at all
   // Found by trying with temporary session keys (only when probed actively):
   std::optional<bool> oaep_sha256;  // C_Decrypt with OAEP(SHA-256) works
   std::optional<bool> ecdh_kdf;     // C_DeriveKey with CKD_SHA256_KDF works

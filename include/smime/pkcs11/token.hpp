@@ -23,9 +23,9 @@ class Module;
 
 struct TokenConfig {
   std::string module_path;
-  std::string label;              // select the token by label ...
-  std::string serial;             // ... or by serial; neither: the only initialised token
-  std::optional<PinSource> pin;   // none: public objects and status only
+  std::string label;             // select the token by label ...
+  std::string serial;            // ... or by serial; neither: the only initialised token
+  std::optional<PinSource> pin;  // none: public objects and status only
   std::chrono::milliseconds reinit_interval{1000};  // at most one re-initialisation per interval
   std::size_t max_idle_sessions = 8;
 };

@@ -40,9 +40,10 @@ TEST_F(ConfigTest, HomeFromFlagThenEnvironmentThenVar) {
 }
 
 TEST_F(ConfigTest, FileThenEnvironmentOverrides) {
-  test::write_file(dir_.file("smime.toml"),
-                   "[token]\nmodule = \"/usr/lib/vendor/pkcs11.so\"\nlabel = \"Org HSM\"\n"
-                   "pin = \"credential:hsm-pin\"\nreinit_interval_ms = 250\n[log]\nlevel = \"info\"\n");
+  test::write_file(
+      dir_.file("smime.toml"),
+      "[token]\nmodule = \"/usr/lib/vendor/pkcs11.so\"\nlabel = \"Org HSM\"\n"
+      "pin = \"credential:hsm-pin\"\nreinit_interval_ms = 250\n[log]\nlevel = \"info\"\n");
   AppConfig c = load_config(dir_.path(), std::nullopt);
   EXPECT_EQ(c.config_file, dir_.path() / "smime.toml");
   EXPECT_EQ(c.token.module, "/usr/lib/vendor/pkcs11.so");
