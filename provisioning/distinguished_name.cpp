@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "smime/common/error.hpp"
+#include "smime/common/hex.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
 namespace smime::provisioning {
@@ -125,18 +126,6 @@ std::string trim(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 // RFC 4514: RDNs separated by ',', multi-valued RDNs by '+'. In values a backslash escapes one
 // special character or gives a byte as two hex digits (UTF-8, "\C3\A9"). Unescaped spaces
@@ -183,8 +172,8 @@ std::vector<Attribute> split_rfc4514(const std::string& text) {
         if (i + 1 >= text.size()) {
           reject("Dangling backslash", text);
         }
-        const int hi = hex_digit(text[i + 1]);
-        const int lo = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
+        const int hi = hex_digit_value(text[i + 1]);
+        const int lo = i + 2 < text.size() ? hex_digit_value(text[i + 2]) : -1;
         if (hi >= 0 && lo >= 0) {
           attr.value.push_back(static_cast<char>(hi * 16 + lo));
           i += 3;

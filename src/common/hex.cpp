@@ -4,12 +4,12 @@
 #include <openssl/x509.h>
 
 #include "smime/common/error.hpp"
+#include "smime/common/hex.hpp"
 #include "smime/token/key_store.hpp"
 
 namespace smime {
-namespace {
 
-int hex_value(char c) {
+int hex_digit_value(char c) noexcept {
   if (c >= '0' && c <= '9') {
     return c - '0';
   }
@@ -21,8 +21,6 @@ int hex_value(char c) {
   }
   return -1;
 }
-
-}  // namespace
 
 std::string to_hex(std::span<const unsigned char> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -46,8 +44,8 @@ std::optional<std::vector<unsigned char>> from_hex(std::string_view hex) {
   std::vector<unsigned char> out;
   out.reserve((hex.size() + 1) / stride);
   for (std::size_t i = 0; i < hex.size(); i += stride) {
-    const int high = hex_value(hex[i]);
-    const int low = hex_value(hex[i + 1]);
+    const int high = hex_digit_value(hex[i]);
+    const int low = hex_digit_value(hex[i + 1]);
     if (high < 0 || low < 0) {
       return std::nullopt;
     }

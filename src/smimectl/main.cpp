@@ -26,7 +26,7 @@ int report(const smime::Error& e, bool json, bool verbose) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run(int argc, char** argv) {
   CLI::App app{"smimectl - administration of the S/MIME appliance"};
   app.require_subcommand(1);
   std::optional<std::string> home_flag;
@@ -64,4 +64,13 @@ int main(int argc, char** argv) {
     return report(smime::Error(smime::ErrorCode::internal, e.what()), json, verbose);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (...) {  // nothing may escape main, not even a failure to set up the parser
+    std::cerr << "smimectl: internal error\n";
+    return 1;
+  }
 }

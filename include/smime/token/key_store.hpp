@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "smime/common/handles.hpp"
+#include "smime/common/hex.hpp"
 
 namespace smime {
 
@@ -74,8 +75,5 @@ class KeyStore {
 // The CKA_ID convention: SHA-1 of the subjectPublicKey BIT STRING (RFC 5280 §4.2.1.2 method 1),
 // so that a certificate's subject key identifier usually equals its key's id.
 std::vector<unsigned char> key_id_for(const EVP_PKEY* public_key);
-
-std::string to_hex(std::span<const unsigned char> bytes);
-std::optional<std::vector<unsigned char>> from_hex(std::string_view hex);
 
 }  // namespace smime
