@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/store.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -68,6 +69,14 @@ using OsslParamPtr = std::unique_ptr<OSSL_PARAM, FreeWith<OSSL_PARAM_free>>;
 using OsslParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, FreeWith<OSSL_PARAM_BLD_free>>;
 using Pkcs12Ptr = std::unique_ptr<PKCS12, FreeWith<PKCS12_free>>;
 using CmsPtr = std::unique_ptr<CMS_ContentInfo, FreeWith<CMS_ContentInfo_free>>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, FreeWith<X509_CRL_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, FreeWith<PKCS7_free>>;
+
+// A STACK_OF(X509) that owns its certificates.
+struct X509StackFree {
+  void operator()(STACK_OF(X509) * stack) const noexcept { sk_X509_pop_free(stack, X509_free); }
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 
 // Buffers that OpenSSL allocated (i2d_* output, BN_bn2hex, ...).
 struct OpensslFree {

@@ -1,0 +1,36 @@
+// What the appliance records about a certificate, and the seed's S/MIME acceptance rules.
+#pragma once
+
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "smime/common/handles.hpp"
+#include "smime/store/records.hpp"
+
+namespace smime::certs {
+
+// Every metadata field of CertificateRecord except id, token_key_id, key_exportable and the
+// timestamps.
+store::CertificateRecord describe_certificate(const X509* certificate);
+
+std::string sha256_fingerprint(const X509* certificate);  // lowercase hex
+
+struct RuleViolation {
+  std::string rule;     // "subject_alt_name_email", "key_usage", "key_type", "extended_key_usage"
+  std::string message;  // e.g. "The certificate has no email address in its Subject Alternative Name"
+};
+
+// SPEC §6: a CA (basicConstraints CA:TRUE) passes unchecked; any other certificate needs an
+// rfc822Name SAN, Key Usage with digitalSignature and/or keyEncipherment (keyAgreement counts
+// for EC), an RSA or EC key, and emailProtection in the EKU when an EKU is present.
+// Returns the first rule broken, in that order.
+std::optional<RuleViolation> check_smime_rules(const X509* certificate);
+
+enum class Validity { valid, expired, not_yet_valid };
+Validity validity_at(const store::CertificateRecord& record, std::time_t now);
+const char* to_string(Validity validity);
+
+X509Ptr parse_der_certificate(const std::vector<unsigned char>& der);  // throws invalid_input
+
+}  // namespace smime::certs

@@ -1,0 +1,62 @@
+// The appliance's persistent store: certificates, groups, CRLs (and later API tokens and the
+// audit log). SQLite is the embedded default (smime::store::SqliteStore); a PostgreSQL
+// implementation for multi-node deployments can implement the same interface.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smime/store/records.hpp"
+
+namespace smime::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs body in one transaction: committed when body returns, rolled back when it throws
+  // (the exception propagates). Calls made by body on this Store join that transaction.
+  virtual void in_transaction(const std::function<void()>& body) = 0;
+
+  // ---- certificates ----
+  // Throws Error(conflict, "Fingerprint already taken") on a duplicate SHA-256.
+  virtual CertificateRecord insert_certificate(const CertificateRecord& record) = 0;
+  // By full fingerprint or a unique prefix of at least 8 hex digits. nullopt when none;
+  // Error(conflict) naming the prefix when it is ambiguous; Error(invalid_input) when the
+  // prefix is shorter than 8 or not hex.
+  virtual std::optional<CertificateRecord> certificate(std::string_view fingerprint) = 0;
+  // Newest not_before first.
+  virtual std::vector<CertificateRecord> find_certificates(const CertificateQuery& query) = 0;
+  // Records (or clears, with nullopt) the token key of a certificate. False when no such row.
+  virtual bool set_certificate_key(std::string_view sha256, const std::optional<std::string>& key_id,
+                                   bool exportable) = 0;
+  virtual bool delete_certificate(std::string_view sha256) = 0;
+
+  // ---- groups ----
+  virtual void upsert_group(const GroupRecord& group) = 0;
+  virtual std::optional<GroupRecord> group(std::string_view name) = 0;
+  virtual std::vector<GroupRecord> list_groups() = 0;
+  virtual bool delete_group(std::string_view name) = 0;
+
+  // ---- CRLs ----
+  // Stores a CRL with its revoked entries. A CRL from the same issuer replaces an older one
+  // (by this_update); an older or equal one is refused with Error(conflict).
+  virtual CrlRecord insert_crl(const CrlRecord& crl, const std::vector<RevokedEntry>& revoked) = 0;
+  virtual std::vector<CrlRecord> list_crls() = 0;
+  // The revocation of (issuer, serial) by any stored CRL of that issuer.
+  virtual std::optional<RevokedEntry> revocation(std::string_view issuer, std::string_view serial) = 0;
+
+  // ---- maintenance ----
+  virtual int schema_version() = 0;
+  // Online, consistent copy of the whole database to `destination` (must not exist).
+  virtual void backup(const std::filesystem::path& destination) = 0;
+};
+
+std::string_view to_string(DefaultBehaviour behaviour);
+std::optional<DefaultBehaviour> parse_default_behaviour(std::string_view text);
+
+}  // namespace smime::store
