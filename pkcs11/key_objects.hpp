@@ -26,6 +26,17 @@ void write_key_objects(Session& session, const EVP_PKEY* key, std::span<const un
 // Software public key from a token public key object (RSA private objects work too).
 EvpPkeyPtr read_public_key(Session& session, CK_OBJECT_HANDLE object);
 
+// Software copy of an extractable, non-sensitive private key object (the public object
+// supplies the EC point). Throws Error(forbidden) when the token holds it as sensitive.
+EvpPkeyPtr read_private_key(Session& session, CK_OBJECT_HANDLE private_object,
+                            CK_OBJECT_HANDLE public_object);
+
+// The point inside CKA_EC_POINT (a DER OCTET STRING; some tokens give the raw point).
+std::vector<unsigned char> unwrap_ec_point(const std::vector<unsigned char>& value);
+
+// EVP_PKEY_fromdata with the default provider: always a plain software key.
+EvpPkeyPtr key_from_params(const char* type, OSSL_PARAM_BLD* bld, int selection);
+
 // DER of the named curve OID (CKA_EC_PARAMS), and back.
 std::vector<unsigned char> ec_params_for_curve(int nid);
 int curve_from_ec_params(std::span<const unsigned char> der);

@@ -39,8 +39,6 @@ std::string curve_display_name(int nid) {
   }
 }
 
-namespace {
-
 // CKA_EC_POINT is a DER OCTET STRING around the point; a few tokens return the raw point.
 std::vector<unsigned char> unwrap_ec_point(const std::vector<unsigned char>& value) {
   const unsigned char* p = value.data();
@@ -51,19 +49,17 @@ std::vector<unsigned char> unwrap_ec_point(const std::vector<unsigned char>& val
   return value;
 }
 
-EvpPkeyPtr from_params(const char* type, OSSL_PARAM_BLD* bld) {
+EvpPkeyPtr key_from_params(const char* type, OSSL_PARAM_BLD* bld, int selection) {
   OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld));
   // Always the default provider: a token public key becomes a plain software key.
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, "provider=default"));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) <= 0) {
-    throw_openssl(ErrorCode::crypto, "Cannot build the public key read from the token");
+      EVP_PKEY_fromdata(ctx.get(), &raw, selection, params.get()) <= 0) {
+    throw_openssl(ErrorCode::crypto, "Cannot build the key read from the token");
   }
   return EvpPkeyPtr(raw);
 }
-
-}  // namespace
 
 EvpPkeyPtr read_public_key(Session& session, CK_OBJECT_HANDLE object) {
   auto key_type = read_ulong(session, object, CKA_KEY_TYPE);
@@ -77,7 +73,7 @@ EvpPkeyPtr read_public_key(Session& session, CK_OBJECT_HANDLE object) {
     BignumPtr bn_e(BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr));
     OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get());
     OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get());
-    return from_params("RSA", bld.get());
+    return key_from_params("RSA", bld.get(), EVP_PKEY_PUBLIC_KEY);
   }
   if (*key_type == CKK_EC) {
     auto params = read_attribute(session, object, CKA_EC_PARAMS);
@@ -92,7 +88,7 @@ EvpPkeyPtr read_public_key(Session& session, CK_OBJECT_HANDLE object) {
     OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
     OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, raw_point.data(),
                                      raw_point.size());
-    return from_params("EC", bld.get());
+    return key_from_params("EC", bld.get(), EVP_PKEY_PUBLIC_KEY);
   }
   throw Error(ErrorCode::unsupported, "Key object of an unsupported type (only RSA and EC)");
 }

@@ -213,4 +213,16 @@ EvpPkeyPtr TokenKeyStore::public_key(std::string_view id_hex) {
   });
 }
 
+EvpPkeyPtr TokenKeyStore::export_private_key(std::string_view id_hex) {
+  const std::vector<unsigned char> id = parse_id(id_hex);
+  return token_->run([&](Session& s) {
+    auto priv = objects_with(s, id, CKO_PRIVATE_KEY);
+    if (priv.empty()) {
+      throw Error(ErrorCode::not_found, "No private key with id " + to_hex(id) + " in the token");
+    }
+    auto pub = objects_with(s, id, CKO_PUBLIC_KEY);
+    return read_private_key(s, priv.front(), pub.empty() ? CK_INVALID_HANDLE : pub.front());
+  });
+}
+
 }  // namespace smime::pkcs11

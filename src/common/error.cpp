@@ -19,6 +19,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "not_found";
     case ErrorCode::conflict:
       return "conflict";
+    case ErrorCode::forbidden:
+      return "forbidden";
     case ErrorCode::unsupported:
       return "unsupported";
     case ErrorCode::module_load:

@@ -1,5 +1,7 @@
 #include "app_context.hpp"
 
+#include "smime/store/sqlite_store.hpp"
+
 namespace smimectl {
 
 AppContext::AppContext(smime::AppConfig config, bool json)
@@ -29,6 +31,19 @@ smime::pkcs11::TokenKeyStore& AppContext::keys() {
     keys_ = std::make_unique<smime::pkcs11::TokenKeyStore>(token_);
   }
   return *keys_;
+}
+
+smime::store::Store& AppContext::store() {
+  if (!store_) store_ = smime::store::open_sqlite_store(config_.home / "smime.db");
+  return *store_;
+}
+
+smime::service::CertificateService& AppContext::certificates() {
+  if (!certificates_) {
+    certificates_ = std::make_unique<smime::service::CertificateService>(
+        store(), [this]() -> smime::KeyStore& { return keys(); });
+  }
+  return *certificates_;
 }
 
 }  // namespace smimectl

@@ -7,6 +7,8 @@
 #include "smime/common/config.hpp"
 #include "smime/pkcs11/token.hpp"
 #include "smime/pkcs11/token_key_store.hpp"
+#include "smime/service/certificate_service.hpp"
+#include "smime/store/store.hpp"
 
 namespace smimectl {
 
@@ -22,12 +24,18 @@ class AppContext {
   smime::pkcs11::Token& token();
   // Logged in, provider active.
   smime::pkcs11::TokenKeyStore& keys();
+  // <home>/smime.db, created and migrated on first use.
+  smime::store::Store& store();
+  // Store plus token (the token is opened and logged in only when a key is touched).
+  smime::service::CertificateService& certificates();
 
  private:
   smime::AppConfig config_;
   bool json_;
   std::shared_ptr<smime::pkcs11::Token> token_;
   std::unique_ptr<smime::pkcs11::TokenKeyStore> keys_;
+  std::unique_ptr<smime::store::Store> store_;
+  std::unique_ptr<smime::service::CertificateService> certificates_;
 };
 
 }  // namespace smimectl

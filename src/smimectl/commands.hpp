@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <stdexcept>
 
 #include "app_context.hpp"
 
@@ -11,7 +12,19 @@ namespace smimectl {
 
 using ContextFactory = std::function<AppContext&()>;
 
+// A failure whose details the command already printed (e.g. an import report): main only
+// sets exit code 1 and writes the summary to stderr.
+struct ReportedFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 void add_token_commands(CLI::App& app, const ContextFactory& context);
 void add_key_commands(CLI::App& app, const ContextFactory& context);
+// key import / key export, added to the "key" group created by add_key_commands.
+void add_key_transfer_commands(CLI::App& key, const ContextFactory& context);
+void add_cert_commands(CLI::App& app, const ContextFactory& context);
+void add_group_commands(CLI::App& app, const ContextFactory& context);
+void add_crl_commands(CLI::App& app, const ContextFactory& context);
+void add_db_commands(CLI::App& app, const ContextFactory& context);
 
 }  // namespace smimectl

@@ -154,6 +154,8 @@ void add_key_commands(CLI::App& app, const ContextFactory& context) {
       key->add_subcommand("delete", "Delete a key (private, public and certificate objects)");
   del->add_option("ID", *id, "Key id (CKA_ID hex, or a unique prefix of 8+ digits)")->required();
   del->callback([context, id] { key_delete(context(), *id); });
+
+  add_key_transfer_commands(*key, context);
 }
 
 }  // namespace smimectl

@@ -52,6 +52,10 @@ static int run(int argc, char** argv) {
   };
   smimectl::add_token_commands(app, get_context);
   smimectl::add_key_commands(app, get_context);
+  smimectl::add_cert_commands(app, get_context);
+  smimectl::add_group_commands(app, get_context);
+  smimectl::add_crl_commands(app, get_context);
+  smimectl::add_db_commands(app, get_context);
 
   try {
     app.parse(argc, argv);
@@ -60,6 +64,9 @@ static int run(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   } catch (const smime::Error& e) {
     return report(e, json, verbose);
+  } catch (const smimectl::ReportedFailure& e) {
+    std::cerr << "smimectl: " << e.what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     return report(smime::Error(smime::ErrorCode::internal, e.what()), json, verbose);
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app_context.hpp"
+#include "smime/service/certificate_service.hpp"
 #include "smime/token/key_store.hpp"
 
 namespace smimectl {
@@ -16,6 +17,13 @@ void emit(const AppContext& ctx, const nlohmann::json& result,
           const std::function<void(std::ostream&)>& human);
 
 nlohmann::json to_json(const smime::KeyInfo& key);
+
+nlohmann::json to_json(const smime::store::CertificateRecord& record,
+                       smime::service::CertificateStatus status);
+nlohmann::json to_json(const smime::service::ImportReport& report);
+
+// Whole file ("-" is stdin); Error(not_found/io) naming the file.
+std::vector<unsigned char> read_input_file(const std::string& path);
 
 // Writes text to a file ("-" is stdout); the file is created with `mode`.
 void write_output_file(const std::string& path, const std::string& content, unsigned mode = 0644);

@@ -1,1 +1,288 @@
-// placeholder
+#include "sqlite_connection.hpp"
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "smime/common/error.hpp"
+
+namespace smime::store {
+
+namespace {
+
+// Writers wait this long for another connection (thread or process) to finish its
+// transaction before giving up with an io error.
+constexpr int kBusyTimeoutMs = 10'000;
+
+// Unique constraints whose violation has a product-level message (SPEC §6).
+bool is_fingerprint_constraint(std::string_view message) {
+  return message.find("certificates.sha256") != std::string_view::npos;
+}
+
+ErrorCode code_for(int rc, int extended) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY ||
+          extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return ErrorCode::conflict;
+      }
+      return ErrorCode::invalid_input;  // CHECK, NOT NULL: a value the schema does not allow
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_NOLFS:
+    case SQLITE_PROTOCOL:
+      return ErrorCode::io;
+    default:
+      return ErrorCode::internal;
+  }
+}
+
+}  // namespace
+
+void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const ErrorCode code = code_for(rc, extended);
+  if (extended == SQLITE_CONSTRAINT_UNIQUE && is_fingerprint_constraint(message)) {
+    throw Error(ErrorCode::conflict, "Fingerprint already taken");
+  }
+  throw Error(code, std::string(context) + ": " + message);
+}
+
+// ---- Statement ----
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // A null data pointer would bind NULL; an empty string must stay an empty string.
+  const char* data = text.data() != nullptr ? text.data() : "";
+  const int rc =
+      sqlite3_bind_text64(stmt_.get(), index, data, text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(sqlite3_db_handle(stmt_.get()), rc, "Cannot bind a text parameter");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(sqlite3_db_handle(stmt_.get()), rc, "Cannot bind an integer parameter");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::span<const unsigned char> blob) {
+  static const unsigned char kEmpty = 0;
+  const void* data = blob.data() != nullptr ? blob.data() : &kEmpty;
+  const int rc = sqlite3_bind_blob64(stmt_.get(), index, data, blob.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(sqlite3_db_handle(stmt_.get()), rc, "Cannot bind a blob parameter");
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::string>& text) {
+  return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
+Statement& Statement::bind_null(int index) {
+  const int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(sqlite3_db_handle(stmt_.get()), rc, "Cannot bind a NULL parameter");
+  }
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  throw_sqlite(sqlite3_db_handle(stmt_.get()), rc, "Database error");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  // sqlite3_reset repeats the last step's error, which step() has already reported.
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+std::string Statement::text(int column) const {
+  const auto* data = sqlite3_column_text(stmt_.get(), column);
+  if (data == nullptr) {
+    return {};
+  }
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return text(column);
+}
+
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_.get(), column);
+}
+
+std::vector<unsigned char> Statement::blob(int column) const {
+  const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_.get(), column));
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  if (data == nullptr || size <= 0) {
+    return {};
+  }
+  return std::vector<unsigned char>(data, data + size);
+}
+
+// ---- Connection ----
+
+Connection Connection::open_with(const std::filesystem::path& file) {
+  sqlite3* raw = nullptr;
+  // FULLMUTEX: the store serialises its own calls, but a connection shared by mistake must
+  // still not corrupt SQLite's state.
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  SqlitePtr db(raw);  // owned even on failure: open_v2 allocates a handle for the message
+  if (rc != SQLITE_OK) {
+    throw_sqlite(db.get(), rc, "Cannot open the database " + file.string());
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  return Connection(std::move(db));
+}
+
+Connection Connection::open(const std::filesystem::path& file) {
+  Connection connection = open_with(file);
+  // WAL: readers never block the writer and a crash mid-commit leaves the file intact. The
+  // mode is stored in the file, so this also reads the header (a non-database fails here).
+  // Switching a new file to WAL needs an exclusive lock, and SQLite reports SQLITE_BUSY at once
+  // instead of calling the busy handler when another connection is switching or migrating it
+  // at the same moment (deadlock avoidance); so wait here for up to the busy timeout.
+  std::string mode;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      mode = connection.query_text("PRAGMA journal_mode=WAL");
+      break;
+    } catch (const Error& e) {
+      const int rc = sqlite3_errcode(connection.handle()) & 0xff;  // the primary code
+      if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+          std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      throw Error(e.code(), "Cannot open the database " + file.string() + ": " +
+                                sqlite3_errmsg(connection.handle()));
+    }
+  }
+  if (mode != "wal") {
+    throw Error(ErrorCode::io,
+                "Cannot switch the database " + file.string() + " to WAL mode (got " + mode + ")");
+  }
+  // synchronous=NORMAL in WAL mode: a commit is durable once it is in the WAL file, so no
+  // application crash loses it; only a power loss or OS crash may roll back the last commits,
+  // and never corrupts the database. It saves an fsync per transaction.
+  connection.exec(
+      "PRAGMA foreign_keys=ON;"
+      "PRAGMA synchronous=NORMAL;");
+  if (connection.query_text("PRAGMA foreign_keys") != "1") {
+    throw Error(ErrorCode::internal, "This SQLite build does not enforce foreign keys");
+  }
+  return connection;
+}
+
+Connection Connection::open_plain(const std::filesystem::path& file) {
+  return open_with(file);
+}
+
+Statement Connection::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  SqliteStmtPtr stmt(raw);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(db_.get(), rc, "Cannot prepare `" + std::string(sql) + "`");
+  }
+  if (!stmt) {
+    throw Error(ErrorCode::internal, "Empty SQL statement");
+  }
+  return Statement(std::move(stmt));
+}
+
+void Connection::exec(std::string_view sql) {
+  const std::string text(sql);  // sqlite3_exec needs a terminated string
+  const int rc = sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    throw_sqlite(db_.get(), rc, "Database error");
+  }
+}
+
+std::string Connection::query_text(std::string_view sql) {
+  Statement statement = prepare(sql);
+  return statement.step() ? statement.text(0) : std::string();
+}
+
+std::int64_t Connection::last_insert_rowid() const noexcept {
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+std::int64_t Connection::changes() const noexcept {
+  return sqlite3_changes64(db_.get());
+}
+
+bool Connection::in_transaction() const noexcept {
+  return sqlite3_get_autocommit(db_.get()) == 0;
+}
+
+// ---- Transaction ----
+
+Transaction::Transaction(Connection& connection)
+    : connection_(&connection), nested_(connection.in_transaction()) {
+  connection_->exec(nested_ ? "SAVEPOINT smime_nested" : "BEGIN IMMEDIATE");
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : connection_(other.connection_), nested_(other.nested_), done_(other.done_) {
+  other.done_ = true;
+}
+
+Transaction::~Transaction() {
+  // SQLite itself rolls the whole transaction back after some errors (disk full, I/O); then
+  // there is nothing left to undo. Errors are ignored: a destructor cannot report them.
+  if (done_ || !connection_->in_transaction()) {
+    return;
+  }
+  const char* sql = nested_ ? "ROLLBACK TO smime_nested; RELEASE smime_nested" : "ROLLBACK";
+  sqlite3_exec(connection_->handle(), sql, nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  if (done_) {
+    throw Error(ErrorCode::internal, "Transaction committed twice");
+  }
+  connection_->exec(nested_ ? "RELEASE smime_nested" : "COMMIT");
+  done_ = true;
+}
+
+}  // namespace smime::store

@@ -1,9 +1,11 @@
 // What the appliance records about a certificate, and the seed's S/MIME acceptance rules.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "smime/common/handles.hpp"
 #include "smime/store/records.hpp"
@@ -17,8 +19,9 @@ store::CertificateRecord describe_certificate(const X509* certificate);
 std::string sha256_fingerprint(const X509* certificate);  // lowercase hex
 
 struct RuleViolation {
-  std::string rule;     // "subject_alt_name_email", "key_usage", "key_type", "extended_key_usage"
-  std::string message;  // e.g. "The certificate has no email address in its Subject Alternative Name"
+  std::string rule;  // "subject_alt_name_email", "key_usage", "key_type", "extended_key_usage"
+  // e.g. "The certificate has no email address (rfc822Name) in its Subject Alternative Name"
+  std::string message;
 };
 
 // SPEC §6: a CA (basicConstraints CA:TRUE) passes unchecked; any other certificate needs an
@@ -32,5 +35,11 @@ Validity validity_at(const store::CertificateRecord& record, std::time_t now);
 const char* to_string(Validity validity);
 
 X509Ptr parse_der_certificate(const std::vector<unsigned char>& der);  // throws invalid_input
+
+// Building blocks shared by certificates and CRLs, so both describe names, serials and times
+// the same way (a CRL's issuer compares equal to its CA's subject; revoked serials to serials).
+std::string one_line_name(const X509_NAME* name);    // RFC 2253 order, UTF-8 kept readable
+std::string serial_hex(const ASN1_INTEGER* serial);  // lowercase hex, "-" for a negative one
+std::int64_t unix_time(const ASN1_TIME* time);       // throws invalid_input when unreadable
 
 }  // namespace smime::certs

@@ -18,9 +18,9 @@ struct InputProblem {
 };
 
 struct CertificateInput {
-  std::vector<X509Ptr> certificates;  // in input order
-  EvpPkeyPtr private_key;             // from PKCS#12 only; null otherwise
-  std::vector<InputProblem> problems; // items that were present but could not be read
+  std::vector<X509Ptr> certificates;   // in input order
+  EvpPkeyPtr private_key;              // from PKCS#12 only; null otherwise
+  std::vector<InputProblem> problems;  // items that were present but could not be read
 };
 
 // Throws Error(invalid_input) with a message naming the accepted formats when the input

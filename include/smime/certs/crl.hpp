@@ -11,9 +11,11 @@ namespace smime::certs {
 
 struct ParsedCrl {
   X509CrlPtr crl;
-  store::CrlRecord record;                  // issuer, der, this/next update, number
+  store::CrlRecord record;  // issuer, der, this/next update, number
   std::vector<store::RevokedEntry> revoked;
 };
+
+inline constexpr const char* kAcceptedCrlFormats = "PEM (an \"X509 CRL\" block) or DER";
 
 // Throws Error(invalid_input) naming the accepted formats (PEM "X509 CRL" or DER).
 ParsedCrl parse_crl(std::span<const unsigned char> input);

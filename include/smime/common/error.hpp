@@ -16,6 +16,7 @@ enum class ErrorCode {
   bad_passphrase,         // encrypted input and a wrong or missing passphrase
   not_found,              // object, key or file that does not exist
   conflict,               // duplicate or state conflict
+  forbidden,              // refused by policy (e.g. exporting a non-exportable key)
   unsupported,            // algorithm or format we do not handle
   module_load,            // PKCS#11 module cannot be loaded
   token_not_found,        // no token with that label/serial

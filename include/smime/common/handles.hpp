@@ -1,5 +1,5 @@
-// RAII owners for every OpenSSL handle the project uses. This is the one place where the
-// library's *_free functions are named; everything else holds these unique_ptrs.
+// RAII owners for every OpenSSL and SQLite handle the project uses. This is the one place where
+// the libraries' *_free/close functions are named; everything else holds these unique_ptrs.
 #pragma once
 
 #include <openssl/asn1.h>
@@ -15,6 +15,7 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sqlite3.h>
 
 #include <memory>
 
@@ -71,6 +72,10 @@ using Pkcs12Ptr = std::unique_ptr<PKCS12, FreeWith<PKCS12_free>>;
 using CmsPtr = std::unique_ptr<CMS_ContentInfo, FreeWith<CMS_ContentInfo_free>>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, FreeWith<X509_CRL_free>>;
 using Pkcs7Ptr = std::unique_ptr<PKCS7, FreeWith<PKCS7_free>>;
+using X509RevokedPtr = std::unique_ptr<X509_REVOKED, FreeWith<X509_REVOKED_free>>;
+// Any ASN1_STRING subtype (IA5String, ENUMERATED, ...): they share ASN1_STRING_free.
+using Asn1StringPtr = std::unique_ptr<ASN1_STRING, FreeWith<ASN1_STRING_free>>;
+using Asn1TimePtr = std::unique_ptr<ASN1_TIME, FreeWith<ASN1_TIME_free>>;
 
 // A STACK_OF(X509) that owns its certificates.
 struct X509StackFree {
@@ -78,11 +83,32 @@ struct X509StackFree {
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 
+// The pieces of a PKCS#12 file: its authenticated safes, their bags and a decrypted key.
+struct Pkcs7StackFree {
+  void operator()(STACK_OF(PKCS7) * stack) const noexcept { sk_PKCS7_pop_free(stack, PKCS7_free); }
+};
+using Pkcs7StackPtr = std::unique_ptr<STACK_OF(PKCS7), Pkcs7StackFree>;
+struct Pkcs12SafeBagStackFree {
+  void operator()(STACK_OF(PKCS12_SAFEBAG) * stack) const noexcept {
+    sk_PKCS12_SAFEBAG_pop_free(stack, PKCS12_SAFEBAG_free);
+  }
+};
+using Pkcs12SafeBagStackPtr = std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), Pkcs12SafeBagStackFree>;
+using Pkcs8PrivKeyInfoPtr =
+    std::unique_ptr<PKCS8_PRIV_KEY_INFO, FreeWith<PKCS8_PRIV_KEY_INFO_free>>;
+
 // Buffers that OpenSSL allocated (i2d_* output, BN_bn2hex, ...).
 struct OpensslFree {
   void operator()(void* p) const noexcept { OPENSSL_free(p); }
 };
 using OpensslBytesPtr = std::unique_ptr<unsigned char, OpensslFree>;
 using OpensslCharsPtr = std::unique_ptr<char, OpensslFree>;
+
+// SQLite. close_v2 defers the close until the last statement is finalized, so the order in
+// which owners are destroyed never leaks a "database is locked" connection.
+using SqlitePtr = std::unique_ptr<sqlite3, FreeWith<sqlite3_close_v2>>;
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, FreeWith<sqlite3_finalize>>;
+// Finishing releases the backup's locks; its result is also left in sqlite3_errcode(dest).
+using SqliteBackupPtr = std::unique_ptr<sqlite3_backup, FreeWith<sqlite3_backup_finish>>;
 
 }  // namespace smime

@@ -25,6 +25,7 @@ class TokenKeyStore final : public KeyStore {
   std::optional<std::vector<unsigned char>> read_certificate(std::string_view id_hex) override;
   EvpPkeyPtr private_key(std::string_view id_hex) override;
   EvpPkeyPtr public_key(std::string_view id_hex) override;
+  EvpPkeyPtr export_private_key(std::string_view id_hex) override;
 
   // PKCS#11 URI of an object of this token (no PIN in it).
   std::string uri_for(std::span<const unsigned char> id, const char* type) const;

@@ -70,6 +70,9 @@ class KeyStore {
   virtual EvpPkeyPtr private_key(std::string_view id_hex) = 0;
   // A software copy of the public key.
   virtual EvpPkeyPtr public_key(std::string_view id_hex) = 0;
+  // A software copy of a private key that was imported as exportable. Throws
+  // Error(forbidden) for keys the token holds as sensitive / not extractable.
+  virtual EvpPkeyPtr export_private_key(std::string_view id_hex) = 0;
 };
 
 // The CKA_ID convention: SHA-1 of the subjectPublicKey BIT STRING (RFC 5280 §4.2.1.2 method 1),

@@ -1,1 +1,159 @@
-// placeholder
+// SPEC §6: one certificate per rule that breaks exactly that rule and passes all others.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "smime/certs/certificate_info.hpp"
+#include "support/test_certs.hpp"
+
+namespace smime::certs {
+namespace {
+
+using test::CertificateSpec;
+using test::issue_certificate;
+
+std::optional<RuleViolation> check(const CertificateSpec& spec) {
+  return check_smime_rules(issue_certificate(spec).cert.get());
+}
+
+void expect_violation(const CertificateSpec& spec, const std::string& rule,
+                      const std::string& message) {
+  const auto violation = check(spec);
+  ASSERT_TRUE(violation.has_value()) << "expected rule " << rule;
+  EXPECT_EQ(violation->rule, rule);
+  EXPECT_EQ(violation->message, message);
+}
+
+CertificateSpec valid_rsa() {
+  return CertificateSpec::smime("rsa@example.com", "rsa-2048");
+}
+CertificateSpec valid_ec() {
+  return CertificateSpec::smime("ec@example.com", "ec-p256");
+}
+
+TEST(SmimeRulesTest, TypicalCertificatesPass) {
+  EXPECT_FALSE(check(valid_rsa()).has_value());
+  EXPECT_FALSE(check(valid_ec()).has_value());
+}
+
+TEST(SmimeRulesTest, NoSubjectAltName) {
+  CertificateSpec spec = valid_ec();
+  spec.emails.clear();
+  spec.subject_email = "in-subject@example.com";  // emailAddress in the subject does not count
+  expect_violation(
+      spec, "subject_alt_name_email",
+      "The certificate has no email address (rfc822Name) in its Subject Alternative Name");
+}
+
+TEST(SmimeRulesTest, SubjectAltNameWithOnlyDns) {
+  CertificateSpec spec = valid_ec();
+  spec.emails.clear();
+  spec.dns_names = {"mail.example.com"};
+  expect_violation(
+      spec, "subject_alt_name_email",
+      "The certificate has no email address (rfc822Name) in its Subject Alternative Name");
+}
+
+TEST(SmimeRulesTest, KeyUsageWithoutEitherBit) {
+  CertificateSpec spec = valid_rsa();
+  spec.key_usages = {"nonRepudiation", "dataEncipherment"};
+  expect_violation(spec, "key_usage",
+                   "The certificate's Key Usage allows neither digitalSignature nor "
+                   "keyEncipherment");
+}
+
+TEST(SmimeRulesTest, KeyAgreementDoesNotCountForRsa) {
+  CertificateSpec spec = valid_rsa();
+  spec.key_usages = {"keyAgreement"};
+  const auto violation = check(spec);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->rule, "key_usage");
+}
+
+TEST(SmimeRulesTest, NoKeyUsageAtAll) {
+  CertificateSpec spec = valid_ec();
+  spec.key_usages.clear();
+  const auto violation = check(spec);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->rule, "key_usage");
+  EXPECT_NE(violation->message.find("no Key Usage"), std::string::npos) << violation->message;
+}
+
+TEST(SmimeRulesTest, EachUsageBitAloneIsEnough) {
+  for (const char* usage : {"digitalSignature", "keyEncipherment"}) {
+    SCOPED_TRACE(usage);
+    CertificateSpec spec = valid_rsa();
+    spec.key_usages = {usage};
+    EXPECT_FALSE(check(spec).has_value());
+  }
+}
+
+TEST(SmimeRulesTest, EcWithOnlyKeyAgreementPasses) {
+  CertificateSpec spec = valid_ec();
+  spec.key_usages = {"keyAgreement"};
+  EXPECT_FALSE(check(spec).has_value());
+}
+
+TEST(SmimeRulesTest, DsaKeyIsRejected) {
+  CertificateSpec spec = CertificateSpec::smime("dsa@example.com", "dsa");
+  spec.key_usages = {"digitalSignature"};
+  expect_violation(spec, "key_type",
+                   "The certificate's public key is DSA; only RSA and EC keys are supported");
+}
+
+TEST(SmimeRulesTest, Ed25519KeyIsRejected) {
+  CertificateSpec spec = CertificateSpec::smime("ed@example.com", "ed25519");
+  spec.key_usages = {"digitalSignature"};
+  expect_violation(spec, "key_type",
+                   "The certificate's public key is ED25519; only RSA and EC keys are supported");
+}
+
+TEST(SmimeRulesTest, ExtendedKeyUsageWithoutEmailProtection) {
+  CertificateSpec spec = valid_ec();
+  spec.extended_key_usages = {"serverAuth"};
+  expect_violation(spec, "extended_key_usage",
+                   "The certificate's Extended Key Usage does not include emailProtection");
+}
+
+TEST(SmimeRulesTest, ExtendedKeyUsageIsOptionalOrMayListMore) {
+  CertificateSpec none = valid_ec();
+  none.extended_key_usages.clear();
+  EXPECT_FALSE(check(none).has_value());
+
+  CertificateSpec more = valid_rsa();
+  more.extended_key_usages = {"clientAuth", "emailProtection"};
+  EXPECT_FALSE(check(more).has_value());
+}
+
+TEST(SmimeRulesTest, CaBypassesAllRules) {
+  CertificateSpec ca = CertificateSpec::authority("Rules CA");
+  ASSERT_TRUE(ca.emails.empty());
+  EXPECT_FALSE(check(ca).has_value());
+
+  // Even with usages and an EKU that would fail an end-entity certificate.
+  ca.key_usages.clear();
+  ca.extended_key_usages = {"serverAuth"};
+  EXPECT_FALSE(check(ca).has_value());
+}
+
+TEST(SmimeRulesTest, CaFalseIsChecked) {
+  CertificateSpec spec = valid_ec();
+  spec.emails.clear();
+  spec.basic_constraints = true;  // CA:FALSE
+  ASSERT_TRUE(check(spec).has_value());
+}
+
+TEST(SmimeRulesTest, FirstBrokenRuleInSeedOrderIsReported) {
+  CertificateSpec spec = CertificateSpec::smime("x@example.com", "ed25519");
+  spec.emails.clear();
+  spec.key_usages.clear();
+  spec.extended_key_usages = {"serverAuth"};
+  EXPECT_EQ(check(spec)->rule, "subject_alt_name_email");
+  spec.emails = {"x@example.com"};
+  EXPECT_EQ(check(spec)->rule, "key_usage");
+  spec.key_usages = {"digitalSignature"};
+  EXPECT_EQ(check(spec)->rule, "key_type");
+}
+
+}  // namespace
+}  // namespace smime::certs

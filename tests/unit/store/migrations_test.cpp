@@ -1,1 +1,177 @@
-// placeholder
+// Schema versioning of the SQLite store: fresh files, reopening, and files from newer builds.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "smime/common/error.hpp"
+#include "smime/common/handles.hpp"
+#include "smime/store/sqlite_store.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace smime::store {
+namespace {
+
+// A second connection, as an older or newer build (or an administrator) would open the file.
+class RawDatabase {
+ public:
+  explicit RawDatabase(const std::filesystem::path& file) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) {
+      throw std::runtime_error("cannot open " + file.string());
+    }
+    sqlite3_busy_timeout(db_.get(), 10'000);
+  }
+
+  void exec(const std::string& sql) {
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    }
+  }
+
+  // Every row's first column.
+  std::vector<std::string> column(const std::string& sql) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    }
+    SqliteStmtPtr stmt(raw);
+    std::vector<std::string> out;
+    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(stmt.get(), 0);
+      out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+    }
+    return out;
+  }
+
+  std::string scalar(const std::string& sql) {
+    const auto rows = column(sql);
+    return rows.empty() ? std::string() : rows.front();
+  }
+
+ private:
+  SqlitePtr db_;
+};
+
+GroupRecord make_group(std::string name, std::string email) {
+  GroupRecord group;
+  group.name = std::move(name);
+  group.email = std::move(email);
+  return group;
+}
+
+class MigrationsTest : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  std::filesystem::path file_ = dir_.path() / "store.db";
+};
+
+TEST_F(MigrationsTest, FreshDatabaseIsAtTheLatestVersion) {
+  ASSERT_GE(latest_schema_version(), 1);
+  auto store = open_sqlite_store(file_);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+
+  RawDatabase db(file_);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM schema_migrations"),
+            std::to_string(latest_schema_version()));
+  EXPECT_EQ(db.scalar("SELECT min(version) FROM schema_migrations"), "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM schema_migrations WHERE applied_at <= 0"), "0");
+}
+
+TEST_F(MigrationsTest, Version1HasTheTablesIndexesAndConstraints) {
+  open_sqlite_store(file_);
+  RawDatabase db(file_);
+  const auto tables =
+      db.column("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  for (const char* table : {"certificate_emails", "certificates", "crls", "groups",
+                            "revoked_certificates", "schema_migrations"}) {
+    EXPECT_NE(std::find(tables.begin(), tables.end(), table), tables.end()) << table;
+  }
+  EXPECT_EQ(db.scalar("SELECT name FROM pragma_index_list('certificate_emails') WHERE "
+                      "name = 'certificate_emails_email'"),
+            "certificate_emails_email");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pragma_index_info('certificates_subject_key_id')"),
+            "1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pragma_index_list('crls') WHERE \"unique\" = 1 AND "
+                      "origin = 'u'"),
+            "1");
+  EXPECT_EQ(db.scalar("SELECT \"table\" FROM pragma_foreign_key_list('certificate_emails') WHERE "
+                      "on_delete = 'CASCADE'"),
+            "certificates");
+  EXPECT_EQ(db.scalar("SELECT \"table\" FROM pragma_foreign_key_list('revoked_certificates') "
+                      "WHERE on_delete = 'CASCADE'"),
+            "crls");
+  // The behaviour column only takes the four known names.
+  EXPECT_THROW(db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'bogus', 0, 0)"),
+               std::runtime_error);
+  db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'sign', 0, 0)");
+}
+
+TEST_F(MigrationsTest, ReopeningIsIdempotent) {
+  {
+    auto store = open_sqlite_store(file_);
+    store->upsert_group(make_group("g", "g@example.com"));
+  }
+  const std::string applied = RawDatabase(file_).scalar(
+      "SELECT group_concat(version || ':' || applied_at) "
+      "FROM schema_migrations");
+  for (int i = 0; i < 3; ++i) {
+    auto store = open_sqlite_store(file_);
+    EXPECT_EQ(store->schema_version(), latest_schema_version());
+    EXPECT_TRUE(store->group("g").has_value());
+  }
+  EXPECT_EQ(RawDatabase(file_).scalar("SELECT group_concat(version || ':' || applied_at) "
+                                      "FROM schema_migrations"),
+            applied);
+}
+
+TEST_F(MigrationsTest, SeveralConnectionsOpeningAFreshFileMigrateOnce) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> outcomes(4);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        outcomes[i] = "version " + std::to_string(open_sqlite_store(file_)->schema_version());
+      } catch (const Error& e) {
+        outcomes[i] = e.what();
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (const auto& outcome : outcomes) {
+    EXPECT_EQ(outcome, "version " + std::to_string(latest_schema_version()));
+  }
+  EXPECT_EQ(RawDatabase(file_).scalar("SELECT count(*) FROM schema_migrations"),
+            std::to_string(latest_schema_version()));
+}
+
+TEST_F(MigrationsTest, DatabaseFromANewerBuildIsRefused) {
+  open_sqlite_store(file_);
+  const int newer = latest_schema_version() + 1;
+  RawDatabase(file_).exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                          std::to_string(newer) + ", 1)");
+  try {
+    open_sqlite_store(file_);
+    FAIL() << "a newer schema was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    const std::string message = e.what();
+    EXPECT_NE(message.find("schema version " + std::to_string(newer)), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("newer than this build supports"), std::string::npos) << message;
+  }
+  // Refusing did not touch the file.
+  EXPECT_EQ(RawDatabase(file_).scalar("SELECT max(version) FROM schema_migrations"),
+            std::to_string(newer));
+}
+
+}  // namespace
+}  // namespace smime::store

@@ -1,0 +1,109 @@
+// Certificate and key administration on top of the store and the token (SPEC §6): bundle
+// import with per-certificate results, private keys matched to their certificate and written
+// into the token, downloads, deletion, CRLs, and the selections the S/MIME engine needs.
+#pragma once
+
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "smime/certs/chain.hpp"
+#include "smime/common/secure_buffer.hpp"
+#include "smime/store/store.hpp"
+#include "smime/token/key_store.hpp"
+
+namespace smime::service {
+
+struct ImportedCertificate {
+  store::CertificateRecord record;
+  bool key_imported = false;  // a PKCS#12 key went into the token for this certificate
+};
+
+struct ImportFailure {
+  std::string item;         // "certificate 3", "PEM block 2", "private key"
+  std::string subject;      // when the certificate could be read
+  std::string fingerprint;
+  std::string kind;         // "duplicate", "rule", "invalid", "key"
+  std::string rule;         // rule id for kind == "rule"
+  std::string message;
+};
+
+struct ImportReport {
+  std::vector<ImportedCertificate> imported;
+  std::vector<ImportFailure> errors;
+};
+
+struct KeyImportRequest {
+  std::span<const unsigned char> key_file;  // PEM/DER PKCS#1, PKCS#8, SEC1, encrypted PKCS#8
+  const SecretString* passphrase = nullptr;
+  std::string fingerprint;  // when given, the key must belong to this certificate
+  bool exportable = false;
+  std::string label;        // token label; default derived from the certificate
+};
+
+enum class CertificateStatus { valid, expired, not_yet_valid, revoked };
+const char* to_string(CertificateStatus status);
+
+struct Selection {
+  std::string address;
+  std::optional<store::CertificateRecord> certificate;
+  std::string reason;  // why this certificate, or why none
+};
+
+class CertificateService {
+ public:
+  using Clock = std::function<std::time_t()>;
+  // The key store is reached only by operations that touch keys, so certificate
+  // administration keeps working while the token is unavailable.
+  using KeyStoreAccess = std::function<KeyStore&()>;
+  CertificateService(store::Store& store, KeyStoreAccess keys, Clock clock = nullptr);
+  CertificateService(store::Store& store, KeyStore& keys, Clock clock = nullptr);
+
+  // Every certificate is judged on its own; valid ones are stored. Throws only when the input
+  // holds no certificate at all (invalid_input) or a PKCS#12 passphrase is wrong.
+  ImportReport import_certificates(std::span<const unsigned char> input,
+                                   const SecretString* passphrase = nullptr,
+                                   bool keys_exportable = false);
+
+  // One key per import, matched to stored certificates by public key. Returns the
+  // certificate(s) that now have their key in the token.
+  std::vector<store::CertificateRecord> import_private_key(const KeyImportRequest& request);
+
+  // Encrypted PKCS#8 (AES-256) PEM; only for keys imported as exportable.
+  std::string export_private_key(std::string_view fingerprint, const SecretString& passphrase);
+  std::vector<unsigned char> export_certificate(std::string_view fingerprint, bool der);
+
+  // Removes the certificate and, with_key, its key objects from the token (unless another
+  // stored certificate still uses that key). All or nothing.
+  store::CertificateRecord delete_certificate(std::string_view fingerprint, bool with_key);
+
+  store::CertificateRecord get(std::string_view fingerprint);  // Error(not_found) if absent
+  CertificateStatus status(const store::CertificateRecord& record);
+
+  // Newest valid certificate with a token key and signing usage for the address.
+  Selection signing_certificate(std::string_view address);
+  // For each address the newest valid certificate with encryption usage.
+  std::vector<Selection> encryption_certificates(const std::vector<std::string>& addresses);
+
+  // Chain to a stored CA or an explicitly imported certificate (all stored certificates are
+  // trust anchors; stored CAs also serve as intermediates).
+  certs::ChainResult chain_for(const store::CertificateRecord& record);
+
+  // A CRL is accepted only when a stored CA certificate signed it.
+  store::CrlRecord import_crl(std::span<const unsigned char> input);
+
+  std::time_t now() const { return clock_(); }
+
+ private:
+  std::vector<store::CertificateRecord> import_private_key_object(const EVP_PKEY* key,
+                                                                 const KeyImportRequest& request);
+  store::Store& store_;
+  KeyStore& keys() { return keys_(); }
+  KeyStoreAccess keys_;
+  Clock clock_;
+};
+
+}  // namespace smime::service

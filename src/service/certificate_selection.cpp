@@ -1,0 +1,130 @@
+// Which certificate the appliance would use: status, signer and recipient selection, chains.
+#include <algorithm>
+#include <cctype>
+
+#include "smime/certs/certificate_info.hpp"
+#include "smime/common/error.hpp"
+#include "smime/service/certificate_service.hpp"
+
+namespace smime::service {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The reason, for the best candidate that could not be used.
+std::string unusable_reason(CertificateStatus status, const std::string& address) {
+  switch (status) {
+    case CertificateStatus::expired:
+      return "The certificate for " + address + " was found, but has expired";
+    case CertificateStatus::not_yet_valid:
+      return "The certificate for " + address + " was found, but is not valid yet";
+    case CertificateStatus::revoked:
+      return "The certificate for " + address + " was found, but has been revoked";
+    case CertificateStatus::valid:
+      break;
+  }
+  return "The certificate for " + address + " was found";
+}
+
+}  // namespace
+
+CertificateStatus CertificateService::status(const store::CertificateRecord& record) {
+  if (store_.revocation(record.issuer, record.serial)) return CertificateStatus::revoked;
+  switch (certs::validity_at(record, now())) {
+    case certs::Validity::expired: return CertificateStatus::expired;
+    case certs::Validity::not_yet_valid: return CertificateStatus::not_yet_valid;
+    case certs::Validity::valid: break;
+  }
+  return CertificateStatus::valid;
+}
+
+Selection CertificateService::signing_certificate(std::string_view address) {
+  Selection result{lowercase(address), std::nullopt, {}};
+  store::CertificateQuery query;
+  query.email = result.address;
+  query.is_ca = false;
+  auto candidates = store_.find_certificates(query);  // newest first
+  if (candidates.empty()) {
+    result.reason = "The certificate for " + result.address + " was not found";
+    return result;
+  }
+  std::optional<CertificateStatus> best_unusable;
+  bool any_key = false;
+  bool any_signing = false;
+  for (const auto& c : candidates) {
+    if (!c.can_sign) continue;
+    any_signing = true;
+    if (!c.token_key_id) continue;
+    any_key = true;
+    CertificateStatus s = status(c);
+    if (s == CertificateStatus::valid) {
+      result.certificate = c;
+      result.reason = "The certificate for " + result.address + " was found";
+      return result;
+    }
+    if (!best_unusable) best_unusable = s;
+  }
+  if (!any_signing) {
+    result.reason = "The certificate for " + result.address + " does not allow signing";
+  } else if (!any_key) {
+    result.reason = "The certificate for " + result.address +
+                    " was found, but its private key is not in the token";
+  } else {
+    result.reason = unusable_reason(*best_unusable, result.address);
+  }
+  return result;
+}
+
+std::vector<Selection> CertificateService::encryption_certificates(
+    const std::vector<std::string>& addresses) {
+  std::vector<Selection> out;
+  for (const auto& raw : addresses) {
+    Selection sel{lowercase(raw), std::nullopt, {}};
+    store::CertificateQuery query;
+    query.email = sel.address;
+    query.is_ca = false;
+    std::optional<CertificateStatus> best_unusable;
+    bool any_encrypting = false;
+    for (const auto& c : store_.find_certificates(query)) {
+      if (!c.can_encrypt) continue;
+      any_encrypting = true;
+      CertificateStatus s = status(c);
+      if (s == CertificateStatus::valid) {
+        sel.certificate = c;
+        break;
+      }
+      if (!best_unusable) best_unusable = s;
+    }
+    if (sel.certificate) {
+      sel.reason = "The certificate for " + sel.address + " was found";
+    } else if (best_unusable) {
+      sel.reason = unusable_reason(*best_unusable, sel.address);
+    } else if (!any_encrypting && !store_.find_certificates(query).empty()) {
+      sel.reason = "The certificate for " + sel.address + " does not allow encryption";
+    } else {
+      sel.reason = "The certificate for " + sel.address + " was not found";
+    }
+    out.push_back(std::move(sel));
+  }
+  return out;
+}
+
+certs::ChainResult CertificateService::chain_for(const store::CertificateRecord& record) {
+  std::vector<X509Ptr> owned;
+  std::vector<const X509*> anchors;
+  std::vector<const X509*> intermediates;
+  for (const auto& stored : store_.find_certificates({})) {
+    owned.push_back(certs::parse_der_certificate(stored.der));
+    anchors.push_back(owned.back().get());
+    if (stored.is_ca) intermediates.push_back(owned.back().get());
+  }
+  X509Ptr leaf = certs::parse_der_certificate(record.der);
+  return certs::build_chain(leaf.get(), anchors, intermediates, now());
+}
+
+}  // namespace smime::service

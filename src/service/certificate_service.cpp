@@ -1,0 +1,216 @@
+#include "smime/service/certificate_service.hpp"
+
+#include <openssl/pem.h>
+
+#include "smime/certs/certificate_info.hpp"
+#include "smime/certs/certificate_input.hpp"
+#include "smime/certs/crl.hpp"
+#include "smime/common/error.hpp"
+#include "smime/common/private_key_decoder.hpp"
+
+namespace smime::service {
+namespace {
+
+EvpPkeyPtr public_key_of(const store::CertificateRecord& record) {
+  X509Ptr cert = certs::parse_der_certificate(record.der);
+  return EvpPkeyPtr(X509_get_pubkey(cert.get()));
+}
+
+std::string label_for(const store::CertificateRecord& record) {
+  return record.emails.empty() ? record.sha256.substr(0, 16) : record.emails.front();
+}
+
+}  // namespace
+
+const char* to_string(CertificateStatus status) {
+  switch (status) {
+    case CertificateStatus::valid: return "valid";
+    case CertificateStatus::expired: return "expired";
+    case CertificateStatus::not_yet_valid: return "not_yet_valid";
+    case CertificateStatus::revoked: return "revoked";
+  }
+  return "valid";
+}
+
+CertificateService::CertificateService(store::Store& store, KeyStoreAccess keys, Clock clock)
+    : store_(store),
+      keys_(std::move(keys)),
+      clock_(clock ? std::move(clock) : [] { return std::time(nullptr); }) {}
+
+CertificateService::CertificateService(store::Store& store, KeyStore& keys, Clock clock)
+    : CertificateService(store, [&keys]() -> KeyStore& { return keys; }, std::move(clock)) {}
+
+store::CertificateRecord CertificateService::get(std::string_view fingerprint) {
+  auto record = store_.certificate(fingerprint);
+  if (!record) {
+    throw Error(ErrorCode::not_found, "No certificate with fingerprint " + std::string(fingerprint));
+  }
+  return *record;
+}
+
+ImportReport CertificateService::import_certificates(std::span<const unsigned char> input,
+                                                     const SecretString* passphrase,
+                                                     bool keys_exportable) {
+  certs::CertificateInput parsed = certs::read_certificate_input(input, passphrase);
+  ImportReport report;
+  for (const auto& problem : parsed.problems) {
+    report.errors.push_back({problem.item, "", "", "invalid", "", problem.message});
+  }
+  std::size_t index = 0;
+  for (const X509Ptr& cert : parsed.certificates) {
+    ++index;
+    store::CertificateRecord record = certs::describe_certificate(cert.get());
+    const std::string item = "certificate " + std::to_string(index);
+    if (auto violation = certs::check_smime_rules(cert.get())) {
+      report.errors.push_back(
+          {item, record.subject, record.sha256, "rule", violation->rule, violation->message});
+      continue;
+    }
+    try {
+      report.imported.push_back({store_.insert_certificate(record), false});
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::conflict) throw;
+      report.errors.push_back({item, record.subject, record.sha256, "duplicate", "", e.what()});
+    }
+  }
+  if (parsed.private_key) {
+    // The PKCS#12 key goes into the token for the certificate(s) it belongs to.
+    try {
+      KeyImportRequest request;
+      request.exportable = keys_exportable;
+      auto owners = import_private_key_object(parsed.private_key.get(), request);
+      for (auto& imported : report.imported) {
+        for (const auto& owner : owners) {
+          if (owner.sha256 == imported.record.sha256) {
+            imported.record = owner;
+            imported.key_imported = true;
+          }
+        }
+      }
+    } catch (const Error& e) {
+      report.errors.push_back({"private key", "", "", "key", "", e.what()});
+    }
+  }
+  return report;
+}
+
+std::vector<store::CertificateRecord> CertificateService::import_private_key(
+    const KeyImportRequest& request) {
+  EvpPkeyPtr key = decode_private_key(request.key_file, request.passphrase);
+  return import_private_key_object(key.get(), request);
+}
+
+std::vector<store::CertificateRecord> CertificateService::import_private_key_object(
+    const EVP_PKEY* key, const KeyImportRequest& request) {
+  std::vector<store::CertificateRecord> owners;
+  if (!request.fingerprint.empty()) {
+    store::CertificateRecord named = get(request.fingerprint);
+    EvpPkeyPtr pub = public_key_of(named);
+    if (EVP_PKEY_eq(pub.get(), key) != 1) {
+      throw Error(ErrorCode::invalid_input,
+                  "The private key does not belong to certificate " + named.sha256);
+    }
+  }
+  for (const auto& record : store_.find_certificates({})) {
+    EvpPkeyPtr pub = public_key_of(record);
+    if (pub && EVP_PKEY_eq(pub.get(), key) == 1) owners.push_back(record);
+  }
+  if (owners.empty()) {
+    throw Error(ErrorCode::not_found, "The certificate for this private key could not be found");
+  }
+  const std::string key_id = to_hex(key_id_for(key));
+  bool all_recorded = true;
+  for (const auto& owner : owners) all_recorded = all_recorded && owner.token_key_id == key_id;
+  const std::optional<KeyInfo> existing = keys().find(key_id);
+  const bool in_token = existing.has_value();
+  // Linking to a key already in the token keeps the token's own exportability.
+  const bool exportable = in_token ? existing->extractable : request.exportable;
+  if (all_recorded && in_token) {
+    throw Error(ErrorCode::conflict, "This private key is already imported");
+  }
+  // The rows and the token change together: a token failure rolls the rows back.
+  store_.in_transaction([&] {
+    for (auto& owner : owners) {
+      store_.set_certificate_key(owner.sha256, key_id, exportable);
+      owner.token_key_id = key_id;
+      owner.key_exportable = exportable;
+    }
+    // A key already in the token (e.g. for a renewed certificate) is only linked.
+    if (!in_token) {
+      keys().import_private_key(key, {request.label.empty() ? label_for(owners.front())
+                                                           : request.label,
+                                     request.exportable});
+    }
+  });
+  return owners;
+}
+
+std::string CertificateService::export_private_key(std::string_view fingerprint,
+                                                   const SecretString& passphrase) {
+  store::CertificateRecord record = get(fingerprint);
+  if (!record.token_key_id) {
+    throw Error(ErrorCode::not_found, "Certificate " + record.sha256 + " has no private key");
+  }
+  if (!record.key_exportable) {
+    throw Error(ErrorCode::forbidden,
+                "The private key of this certificate is held in the token and cannot be "
+                "exported (it was not imported as exportable)");
+  }
+  EvpPkeyPtr key = keys().export_private_key(*record.token_key_id);
+  return encode_encrypted_pkcs8(key.get(), passphrase);
+}
+
+std::vector<unsigned char> CertificateService::export_certificate(std::string_view fingerprint,
+                                                                  bool der) {
+  store::CertificateRecord record = get(fingerprint);
+  if (der) return record.der;
+  X509Ptr cert = certs::parse_der_certificate(record.der);
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot encode the certificate as PEM");
+  }
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return {data, data + len};
+}
+
+store::CertificateRecord CertificateService::delete_certificate(std::string_view fingerprint,
+                                                                bool with_key) {
+  store::CertificateRecord record = get(fingerprint);
+  store_.in_transaction([&] {
+    store_.delete_certificate(record.sha256);
+    if (!with_key || !record.token_key_id) return;
+    store::CertificateQuery others;
+    others.has_key = true;
+    for (const auto& other : store_.find_certificates(others)) {
+      if (other.token_key_id == record.token_key_id) return;  // the key is still in use
+    }
+    // Last step inside the transaction: if the token refuses, the row comes back.
+    if (keys().find(*record.token_key_id)) keys().remove(*record.token_key_id);
+  });
+  return record;
+}
+
+store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> input) {
+  certs::ParsedCrl parsed = certs::parse_crl(input);
+  store::CertificateQuery cas;
+  cas.is_ca = true;
+  bool issuer_known = false;
+  for (const auto& ca : store_.find_certificates(cas)) {
+    if (ca.subject != parsed.record.issuer) continue;
+    issuer_known = true;
+    X509Ptr cert = certs::parse_der_certificate(ca.der);
+    if (certs::crl_signed_by(parsed.crl.get(), cert.get())) {
+      parsed.record.issuer_sha256 = ca.sha256;
+      return store_.insert_crl(parsed.record, parsed.revoked);
+    }
+  }
+  if (issuer_known) {
+    throw Error(ErrorCode::invalid_input, "The CRL's signature does not verify with the stored "
+                                          "certificate of its issuer " + parsed.record.issuer);
+  }
+  throw Error(ErrorCode::not_found, "The issuer of this CRL (" + parsed.record.issuer +
+                                        ") is not a stored CA certificate; import it first");
+}
+
+}  // namespace smime::service

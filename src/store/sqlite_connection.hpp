@@ -1,0 +1,109 @@
+// A thin RAII layer over the SQLite C API for the store: one connection, prepared statements
+// and transaction guards. Every failure becomes smime::Error with SQLite's own message.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smime/common/handles.hpp"
+
+namespace smime::store {
+
+// Throws the Error for a failed SQLite call: constraint violations become conflict (a duplicate
+// certificate fingerprint: "Fingerprint already taken") or invalid_input, file and locking
+// problems io, everything else (SQL errors, misuse) internal.
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context);
+
+// One prepared statement. Parameters are 1-based (as in SQLite), columns 0-based.
+class Statement {
+ public:
+  explicit Statement(SqliteStmtPtr stmt) : stmt_(std::move(stmt)) {}
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::span<const unsigned char> blob);
+  Statement& bind(int index, const std::optional<std::string>& text);  // nullopt: NULL
+  Statement& bind_null(int index);
+  // Exact overloads so that strings, literals and small integers pick the obvious binding.
+  Statement& bind(int index, const std::string& text) {
+    return bind(index, std::string_view(text));
+  }
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, bool value) { return bind(index, std::int64_t{value ? 1 : 0}); }
+  Statement& bind(int index, int value) { return bind(index, std::int64_t{value}); }
+
+  // True when a row is available, false when the statement has finished.
+  bool step();
+  // Steps to completion (for statements that return no rows).
+  void run();
+  // Rewinds the statement and clears its bindings, to run it again.
+  void reset();
+
+  bool is_null(int column) const;
+  std::string text(int column) const;  // NULL reads as ""
+  std::optional<std::string> optional_text(int column) const;
+  std::int64_t int64(int column) const;
+  bool boolean(int column) const { return int64(column) != 0; }
+  std::vector<unsigned char> blob(int column) const;
+
+ private:
+  SqliteStmtPtr stmt_;
+};
+
+class Connection {
+ public:
+  // Opens (creating when missing) a database for the store: extended result codes, a 10 s busy
+  // timeout, WAL journal, foreign keys and synchronous=NORMAL.
+  static Connection open(const std::filesystem::path& file);
+  // Opens an existing or new file without changing its settings (backup destinations).
+  static Connection open_plain(const std::filesystem::path& file);
+
+  Statement prepare(std::string_view sql);
+  // Runs one or more statements that return no rows.
+  void exec(std::string_view sql);
+  // The first column of the first row of a query, as text ("" when there is no row).
+  std::string query_text(std::string_view sql);
+
+  std::int64_t last_insert_rowid() const noexcept;
+  // Rows changed by the most recent INSERT, UPDATE or DELETE.
+  std::int64_t changes() const noexcept;
+  bool in_transaction() const noexcept;
+  sqlite3* handle() const noexcept { return db_.get(); }
+
+ private:
+  explicit Connection(SqlitePtr db) : db_(std::move(db)) {}
+  static Connection open_with(const std::filesystem::path& file);
+
+  SqlitePtr db_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, or a SAVEPOINT when the connection is already inside a
+// transaction, so that a guarded step is atomic on its own and also joins an outer
+// transaction. IMMEDIATE takes the write lock up front: a writer then waits in the busy
+// timeout instead of failing with SQLITE_BUSY when it upgrades a read transaction.
+// Rolled back by the destructor unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit();
+
+ private:
+  Connection* connection_;
+  bool nested_;
+  bool done_ = false;
+};
+
+}  // namespace smime::store

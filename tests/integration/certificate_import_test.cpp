@@ -1,0 +1,257 @@
+// Certificate import through the service against a real SQLite file and token (SPEC §6):
+// bundles judged per certificate, every accepted format, duplicates, bad inputs, PKCS#12 keys
+// into the token, selection of signer and recipient certificates, chains and CRLs.
+#include <gtest/gtest.h>
+
+#include "smime/certs/certificate_info.hpp"
+#include "smime/common/error.hpp"
+#include "smime/service/certificate_service.hpp"
+#include "smime/store/sqlite_store.hpp"
+#include "support/softhsm_fixture.hpp"
+#include "support/test_certs.hpp"
+#include "support/test_keys.hpp"
+
+namespace smime::test {
+namespace {
+
+std::vector<unsigned char> bytes_of(const std::string& text) { return as_bytes(text); }
+std::string sha256_of(const IssuedCertificate& c) { return certs::sha256_fingerprint(c.cert.get()); }
+
+class CertificateImportTest : public SoftHsmTest {
+ protected:
+  void SetUp() override {
+    store_ = store::open_sqlite_store(scratch_.path() / "smime.db");
+    service_ = std::make_unique<service::CertificateService>(*store_, key_store(),
+                                                             [this] { return now_; });
+  }
+  std::size_t stored() { return store_->find_certificates({}).size(); }
+  ErrorCode import_error(const std::vector<unsigned char>& input) {
+    try {
+      service_->import_certificates(input);
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("PKCS#7"), std::string::npos) << e.what();
+      return e.code();
+    }
+    return ErrorCode::internal;
+  }
+
+  std::time_t now_ = std::time(nullptr);
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<service::CertificateService> service_;
+};
+
+TEST_F(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
+  IssuedCertificate root = issue_certificate(CertificateSpec::authority("Example Root CA"));
+  IssuedCertificate intermediate =
+      issue_certificate(CertificateSpec::authority("Example Issuing CA").issued_by(root));
+  IssuedCertificate alice =
+      issue_certificate(CertificateSpec::smime("alice@example.org").issued_by(intermediate));
+  IssuedCertificate bob =
+      issue_certificate(CertificateSpec::smime("bob@example.org", "ec-p256").issued_by(intermediate));
+  CertificateSpec no_san = CertificateSpec::smime("nobody@example.org");
+  no_san.emails.clear();
+  no_san.common_name = "No SAN";
+  IssuedCertificate nosan = issue_certificate(no_san.issued_by(intermediate));
+
+  std::string bundle = pem_bundle({root.cert.get(), intermediate.cert.get(), alice.cert.get(),
+                                   bob.cert.get(), nosan.cert.get()});
+  service::ImportReport report = service_->import_certificates(bytes_of(bundle));
+  ASSERT_EQ(report.imported.size(), 4u);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].kind, "rule");
+  EXPECT_EQ(report.errors[0].rule, "subject_alt_name_email");
+  EXPECT_NE(report.errors[0].message.find("Subject Alternative Name"), std::string::npos);
+  EXPECT_NE(report.errors[0].subject.find("No SAN"), std::string::npos);
+  EXPECT_EQ(stored(), 4u);
+
+  // The leaves chain to a stored CA (the stored intermediate is itself an anchor: every
+  // imported certificate is, SPEC §7).
+  auto alice_record = store_->certificate(sha256_of(alice));
+  ASSERT_TRUE(alice_record);
+  certs::ChainResult chain = service_->chain_for(*alice_record);
+  EXPECT_TRUE(chain.trusted) << chain.error;
+  ASSERT_GE(chain.chain.size(), 2u);
+  EXPECT_EQ(certs::sha256_fingerprint(chain.chain[1].get()), sha256_of(intermediate));
+}
+
+TEST_F(CertificateImportTest, DuplicateFingerprintIsReportedAndNothingChanges) {
+  IssuedCertificate c = issue_certificate(CertificateSpec::smime("dup@example.org"));
+  EXPECT_EQ(service_->import_certificates(bytes_of(pem(c.cert.get()))).imported.size(), 1u);
+  service::ImportReport again = service_->import_certificates(der(c.cert.get()));
+  EXPECT_TRUE(again.imported.empty());
+  ASSERT_EQ(again.errors.size(), 1u);
+  EXPECT_EQ(again.errors[0].kind, "duplicate");
+  EXPECT_EQ(again.errors[0].message, "Fingerprint already taken");
+  EXPECT_EQ(stored(), 1u);
+}
+
+TEST_F(CertificateImportTest, DerPkcs7AndTrustedCertificateFormats) {
+  IssuedCertificate a = issue_certificate(CertificateSpec::smime("der@example.org"));
+  IssuedCertificate b = issue_certificate(CertificateSpec::smime("p7a@example.org", "ec-p384"));
+  IssuedCertificate c = issue_certificate(CertificateSpec::smime("p7b@example.org"));
+  IssuedCertificate d = issue_certificate(CertificateSpec::smime("trusted@example.org"));
+  EXPECT_EQ(service_->import_certificates(der(a.cert.get())).imported.size(), 1u);
+  EXPECT_EQ(service_->import_certificates(pkcs7_certs_only({b.cert.get()}, false)).imported.size(),
+            1u);
+  EXPECT_EQ(service_->import_certificates(pkcs7_certs_only({c.cert.get()}, true)).imported.size(),
+            1u);
+  EXPECT_EQ(service_->import_certificates(bytes_of(pem_trusted(d.cert.get()))).imported.size(), 1u);
+  EXPECT_EQ(stored(), 4u);
+}
+
+TEST_F(CertificateImportTest, Pkcs12PutsTheKeyIntoTheTokenWithAndWithoutPassphrase) {
+  for (const char* passphrase : {"p12 secret", static_cast<const char*>(nullptr)}) {
+    const std::string email = passphrase ? "p12@example.org" : "p12-open@example.org";
+    IssuedCertificate c = issue_certificate(CertificateSpec::smime(email, "ec-p256"));
+    auto p12 = pkcs12(c.cert.get(), c.key.get(), {}, passphrase);
+    SecretString pass(passphrase ? passphrase : "");
+    service::ImportReport report =
+        service_->import_certificates(p12, passphrase ? &pass : nullptr);
+    ASSERT_EQ(report.imported.size(), 1u) << (report.errors.empty() ? "" : report.errors[0].message);
+    EXPECT_TRUE(report.imported[0].key_imported);
+    auto record = store_->certificate(report.imported[0].record.sha256);
+    ASSERT_TRUE(record->token_key_id.has_value());
+    auto key = key_store().find(*record->token_key_id);
+    ASSERT_TRUE(key.has_value());
+    EXPECT_FALSE(key->extractable);
+  }
+}
+
+TEST_F(CertificateImportTest, Pkcs12WithWrongPassphraseIsRefusedAndNothingChanges) {
+  IssuedCertificate c = issue_certificate(CertificateSpec::smime("p12w@example.org"));
+  auto p12 = pkcs12(c.cert.get(), c.key.get(), {}, "right");
+  SecretString wrong("wrong");
+  const auto keys_before = key_store().list().size();
+  try {
+    service_->import_certificates(p12, &wrong);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_passphrase);
+  }
+  EXPECT_EQ(stored(), 0u);
+  EXPECT_EQ(key_store().list().size(), keys_before);
+}
+
+TEST_F(CertificateImportTest, InputThatIsNoCertificateNamesTheAcceptedFormats) {
+  IssuedCertificate c = issue_certificate(CertificateSpec::smime("x@example.org"));
+  std::vector<unsigned char> garbage = {0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0x01, 0x02};
+  EXPECT_EQ(import_error(garbage), ErrorCode::invalid_input);
+  EXPECT_EQ(import_error(bytes_of(pem_pkcs8(generate_software_key("ec-p256").get()))),
+            ErrorCode::invalid_input);
+  std::string bad_utf8 = "-----BEGIN CERTIFICATE-----\n\xff\xfe\xc3\x28\n-----END CERTIFICATE-----\n";
+  EXPECT_EQ(import_error(bytes_of(bad_utf8)), ErrorCode::invalid_input);
+  auto truncated = der(c.cert.get());
+  truncated.resize(truncated.size() / 2);
+  EXPECT_EQ(import_error(truncated), ErrorCode::invalid_input);
+  EXPECT_EQ(import_error({}), ErrorCode::invalid_input);
+  EXPECT_EQ(stored(), 0u);
+}
+
+TEST_F(CertificateImportTest, CaCertificateBypassesTheRules) {
+  CertificateSpec ca = CertificateSpec::authority("Bare CA");
+  ca.emails.clear();
+  ca.key_usages = {"keyCertSign", "cRLSign"};
+  ca.extended_key_usages = {"serverAuth"};
+  IssuedCertificate issued = issue_certificate(ca);
+  service::ImportReport report = service_->import_certificates(der(issued.cert.get()));
+  ASSERT_EQ(report.imported.size(), 1u);
+  EXPECT_TRUE(report.imported[0].record.is_ca);
+}
+
+TEST_F(CertificateImportTest, SigningSelectionPrefersNewestValidWithKeyAndNamesWhyNot) {
+  const std::string who = "signer@example.org";
+  EXPECT_NE(service_->signing_certificate(who).reason.find("was not found"), std::string::npos);
+
+  CertificateSpec expired_spec = CertificateSpec::smime(who, "ec-p256");
+  expired_spec.not_before_days = -400;
+  expired_spec.not_after_days = -10;
+  IssuedCertificate expired = issue_certificate(expired_spec);
+  service_->import_certificates(der(expired.cert.get()));
+  EXPECT_NE(service_->signing_certificate(who).reason.find("private key"), std::string::npos);
+
+  auto import_key = [&](const IssuedCertificate& c) {
+    std::string pem = pem_pkcs8(c.key.get());
+    auto bytes = as_bytes(pem);
+    service::KeyImportRequest request;
+    request.key_file = bytes;
+    service_->import_private_key(request);
+  };
+  import_key(expired);
+  service::Selection none = service_->signing_certificate(who);
+  EXPECT_FALSE(none.certificate);
+  EXPECT_NE(none.reason.find("has expired"), std::string::npos) << none.reason;
+
+  IssuedCertificate current = issue_certificate(CertificateSpec::smime(who, "ec-p256"));
+  service_->import_certificates(der(current.cert.get()));
+  import_key(current);
+  service::Selection chosen = service_->signing_certificate("Signer@Example.org");
+  ASSERT_TRUE(chosen.certificate);
+  EXPECT_EQ(chosen.certificate->sha256, sha256_of(current));
+}
+
+TEST_F(CertificateImportTest, SeparateSigningAndEncryptionCertificatesForOneAddress) {
+  const std::string who = "split@example.org";
+  CertificateSpec sign_spec = CertificateSpec::smime(who);
+  sign_spec.key_usages = {"digitalSignature"};
+  CertificateSpec enc_spec = CertificateSpec::smime(who);
+  enc_spec.key_usages = {"keyEncipherment"};
+  IssuedCertificate sign_cert = issue_certificate(sign_spec);
+  IssuedCertificate enc_cert = issue_certificate(enc_spec);
+  service_->import_certificates(der(sign_cert.cert.get()));
+  service_->import_certificates(der(enc_cert.cert.get()));
+  std::string pem = pem_pkcs8(sign_cert.key.get());
+  auto bytes = as_bytes(pem);
+  service::KeyImportRequest request;
+  request.key_file = bytes;
+  service_->import_private_key(request);
+
+  auto signer = service_->signing_certificate(who);
+  ASSERT_TRUE(signer.certificate);
+  EXPECT_EQ(signer.certificate->sha256, sha256_of(sign_cert));
+  auto recipients = service_->encryption_certificates({who, "missing@example.org"});
+  ASSERT_EQ(recipients.size(), 2u);
+  ASSERT_TRUE(recipients[0].certificate);
+  EXPECT_EQ(recipients[0].certificate->sha256, sha256_of(enc_cert));
+  EXPECT_FALSE(recipients[1].certificate);
+  EXPECT_EQ(recipients[1].reason, "The certificate for missing@example.org was not found");
+}
+
+TEST_F(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMail) {
+  CertificateSpec old_spec = CertificateSpec::smime("old@example.org");
+  old_spec.not_before_days = -400;
+  old_spec.not_after_days = -1;
+  CertificateSpec future_spec = CertificateSpec::smime("future@example.org");
+  future_spec.not_before_days = 10;
+  future_spec.not_after_days = 400;
+  service_->import_certificates(der(issue_certificate(old_spec).cert.get()));
+  service_->import_certificates(der(issue_certificate(future_spec).cert.get()));
+  auto r = service_->encryption_certificates({"old@example.org", "future@example.org"});
+  EXPECT_FALSE(r[0].certificate);
+  EXPECT_NE(r[0].reason.find("has expired"), std::string::npos);
+  EXPECT_FALSE(r[1].certificate);
+  EXPECT_NE(r[1].reason.find("not valid yet"), std::string::npos);
+}
+
+TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CRL CA"));
+  IssuedCertificate good = issue_certificate(CertificateSpec::smime("good@example.org").issued_by(ca));
+  IssuedCertificate bad = issue_certificate(CertificateSpec::smime("bad@example.org").issued_by(ca));
+  service_->import_certificates(bytes_of(pem_bundle({ca.cert.get(), good.cert.get(), bad.cert.get()})));
+  auto crl = issue_crl(ca, {{bad.cert.get(), 1}}, 30, true);
+
+  IssuedCertificate stranger = issue_certificate(CertificateSpec::authority("Unknown CA"));
+  EXPECT_THROW(service_->import_crl(issue_crl(stranger, {}, 30, false)), Error);
+
+  store::CrlRecord stored_crl = service_->import_crl(crl);
+  EXPECT_EQ(stored_crl.issuer_sha256, sha256_of(ca));
+  EXPECT_EQ(service_->status(*store_->certificate(sha256_of(bad))),
+            service::CertificateStatus::revoked);
+  EXPECT_EQ(service_->status(*store_->certificate(sha256_of(good))),
+            service::CertificateStatus::valid);
+  auto r = service_->encryption_certificates({"bad@example.org"});
+  EXPECT_FALSE(r[0].certificate);
+  EXPECT_NE(r[0].reason.find("revoked"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace smime::test

@@ -1,0 +1,189 @@
+// Private keys of stored certificates (SPEC §6) against a real token and SQLite file: import
+// matched by public key, the indicator on the certificate, export only when exportable,
+// deletion with the key.
+#include <gtest/gtest.h>
+
+#include "smime/common/error.hpp"
+#include "smime/common/private_key_decoder.hpp"
+#include "smime/provisioning/certificate_builder.hpp"
+#include "smime/service/certificate_service.hpp"
+#include "smime/store/sqlite_store.hpp"
+#include "support/softhsm_fixture.hpp"
+#include "support/test_keys.hpp"
+#include "support/token_attributes.hpp"
+
+namespace smime::test {
+namespace {
+
+class CertificateKeysTest : public SoftHsmTest {
+ protected:
+  void SetUp() override {
+    store_ = store::open_sqlite_store(scratch_.path() / "smime.db");
+    service_ = std::make_unique<service::CertificateService>(*store_, key_store());
+  }
+
+  struct Contact {
+    EvpPkeyPtr key;
+    std::string pem_cert;
+    std::string fingerprint;
+  };
+  // A software key and its self-signed S/MIME certificate, imported into the store.
+  Contact imported_contact(const char* kind, const std::string& email) {
+    Contact c;
+    c.key = generate_software_key(kind);
+    auto cert = provisioning::build_self_signed({"", {email}}, c.key.get(), c.key.get(), 30);
+    c.pem_cert = provisioning::to_pem(cert.get());
+    auto report = service_->import_certificates(as_bytes(c.pem_cert));
+    EXPECT_EQ(report.imported.size(), 1u);
+    EXPECT_TRUE(report.errors.empty());
+    c.fingerprint = report.imported.at(0).record.sha256;
+    return c;
+  }
+
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<service::CertificateService> service_;
+};
+
+TEST_F(CertificateKeysTest, KeyImportIsMatchedToItsCertificateAndStaysInTheToken) {
+  Contact c = imported_contact("ec-p256", "alice@example.org");
+  EXPECT_FALSE(service_->get(c.fingerprint).token_key_id.has_value());
+
+  std::string pem = pem_encrypted_pkcs8(c.key.get(), "pass phrase");
+  SecretString pass("pass phrase");
+  service::KeyImportRequest request;
+  auto bytes = as_bytes(pem);
+  request.key_file = bytes;
+  request.passphrase = &pass;
+  auto owners = service_->import_private_key(request);
+  ASSERT_EQ(owners.size(), 1u);
+  EXPECT_EQ(owners[0].sha256, c.fingerprint);
+
+  store::CertificateRecord record = service_->get(c.fingerprint);
+  ASSERT_TRUE(record.token_key_id.has_value()) << "the certificate shows its key indicator";
+  EXPECT_FALSE(record.key_exportable);
+  ObjectAttributes attrs = read_key_object(*shared_token(), *record.token_key_id, CKO_PRIVATE_KEY);
+  EXPECT_EQ(attrs.count, 1u);
+  EXPECT_TRUE(attrs.sensitive);
+  EXPECT_FALSE(attrs.extractable);
+
+  // A second import of the same key is refused.
+  try {
+    service_->import_private_key(request);
+    FAIL() << "imported twice";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::conflict);
+  }
+}
+
+TEST_F(CertificateKeysTest, KeyWithoutCertificateIsRefusedAndNothingChanges) {
+  imported_contact("rsa-2048", "bob@example.org");
+  EvpPkeyPtr stranger = generate_software_key("rsa-2048");
+  std::string pem = pem_pkcs8(stranger.get());
+  auto bytes = as_bytes(pem);
+  service::KeyImportRequest request;
+  request.key_file = bytes;
+  const auto tokens_before = key_store().list().size();
+  try {
+    service_->import_private_key(request);
+    FAIL() << "a key without certificate was imported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::not_found);
+    EXPECT_STREQ(e.what(), "The certificate for this private key could not be found");
+  }
+  EXPECT_EQ(key_store().list().size(), tokens_before);
+}
+
+TEST_F(CertificateKeysTest, KeyForAnotherNamedCertificateIsRefused) {
+  Contact a = imported_contact("ec-p256", "a@example.org");
+  Contact b = imported_contact("ec-p256", "b@example.org");
+  std::string pem = pem_pkcs8(a.key.get());
+  auto bytes = as_bytes(pem);
+  service::KeyImportRequest request;
+  request.key_file = bytes;
+  request.fingerprint = b.fingerprint;
+  EXPECT_THROW(service_->import_private_key(request), Error);
+  EXPECT_FALSE(service_->get(a.fingerprint).token_key_id.has_value());
+  EXPECT_FALSE(service_->get(b.fingerprint).token_key_id.has_value());
+}
+
+TEST_F(CertificateKeysTest, WrongPassphraseHasItsOwnMessage) {
+  Contact c = imported_contact("ec-p384", "carol@example.org");
+  std::string pem = pem_encrypted_pkcs8(c.key.get(), "right");
+  auto bytes = as_bytes(pem);
+  SecretString wrong("wrong");
+  service::KeyImportRequest request;
+  request.key_file = bytes;
+  request.passphrase = &wrong;
+  try {
+    service_->import_private_key(request);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::bad_passphrase);
+  }
+  EXPECT_FALSE(service_->get(c.fingerprint).token_key_id.has_value());
+}
+
+TEST_F(CertificateKeysTest, ExportIsRefusedForTokenHeldKeysAndWorksForExportableOnes) {
+  Contact held = imported_contact("rsa-2048", "held@example.org");
+  Contact exportable = imported_contact("ec-p256", "export@example.org");
+  for (Contact* c : {&held, &exportable}) {
+    std::string pem = pem_pkcs8(c->key.get());
+    auto bytes = as_bytes(pem);
+    service::KeyImportRequest request;
+    request.key_file = bytes;
+    request.exportable = c == &exportable;
+    service_->import_private_key(request);
+  }
+  SecretString pass("export passphrase");
+  try {
+    service_->export_private_key(held.fingerprint, pass);
+    FAIL() << "a token-held key was exported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::forbidden);
+    EXPECT_NE(std::string(e.what()).find("held in the token"), std::string::npos);
+  }
+
+  std::string out = service_->export_private_key(exportable.fingerprint, pass);
+  EXPECT_NE(out.find("BEGIN ENCRYPTED PRIVATE KEY"), std::string::npos);
+  auto out_bytes = as_bytes(out);
+  EvpPkeyPtr back = decode_private_key(out_bytes, &pass);
+  EXPECT_TRUE(same_public_key(back.get(), exportable.key.get()));
+  EXPECT_EQ(EVP_PKEY_eq(back.get(), exportable.key.get()), 1);
+  SecretString wrong("not it");
+  EXPECT_THROW(decode_private_key(out_bytes, &wrong), Error);
+}
+
+TEST_F(CertificateKeysTest, DownloadGivesPemAndDerOfTheStoredCertificate) {
+  Contact c = imported_contact("rsa-2048", "dl@example.org");
+  auto pem = service_->export_certificate(c.fingerprint, false);
+  EXPECT_EQ(std::string(pem.begin(), pem.end()), c.pem_cert);
+  auto der = service_->export_certificate(c.fingerprint.substr(0, 12), true);
+  EXPECT_EQ(der, service_->get(c.fingerprint).der);
+}
+
+TEST_F(CertificateKeysTest, DeleteWithKeyRemovesBothAndWithoutKeepsTheKey) {
+  Contact a = imported_contact("ec-p256", "del-a@example.org");
+  Contact b = imported_contact("ec-p256", "del-b@example.org");
+  for (Contact* c : {&a, &b}) {
+    std::string pem = pem_pkcs8(c->key.get());
+    auto bytes = as_bytes(pem);
+    service::KeyImportRequest request;
+    request.key_file = bytes;
+    service_->import_private_key(request);
+  }
+  const std::string key_a = *service_->get(a.fingerprint).token_key_id;
+  const std::string key_b = *service_->get(b.fingerprint).token_key_id;
+
+  service_->delete_certificate(a.fingerprint, true);
+  EXPECT_FALSE(store_->certificate(a.fingerprint).has_value());
+  EXPECT_FALSE(key_store().find(key_a).has_value());
+
+  service_->delete_certificate(b.fingerprint, false);
+  EXPECT_FALSE(store_->certificate(b.fingerprint).has_value());
+  EXPECT_TRUE(key_store().find(key_b).has_value()) << "without --with-key the key stays";
+
+  EXPECT_THROW(service_->delete_certificate(a.fingerprint, true), Error);
+}
+
+}  // namespace
+}  // namespace smime::test
