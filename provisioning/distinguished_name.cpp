@@ -126,7 +126,6 @@ std::string trim(const std::string& s) {
   return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-
 // RFC 4514: RDNs separated by ',', multi-valued RDNs by '+'. In values a backslash escapes one
 // special character or gives a byte as two hex digits (UTF-8, "\C3\A9"). Unescaped spaces
 // around types and values are dropped, so "CN=a, O=b" works; escaped ones are kept.

@@ -278,16 +278,17 @@ std::string der_failure(std::span<const unsigned char> input) {
   const int flags =
       ASN1_get_object(&cursor, &length, &tag, &xclass, static_cast<long>(input.size()));
   ERR_pop_to_mark();
-  if ((flags & 0x80) != 0) {
-    return "The file looks like DER but is truncated or corrupt";
-  }
+  // A header that cannot be read leaves the cursor where it was.
+  if (cursor == input.data()) return "The file looks like DER but is corrupt";
+  const bool definite_length = (flags & 0x01) == 0;
   const auto needed =
       static_cast<std::size_t>(cursor - input.data()) + static_cast<std::size_t>(length);
-  if (needed > input.size()) {
+  if (definite_length && needed > input.size()) {
     return "The DER data is truncated (the structure needs " + std::to_string(needed) +
            " bytes, the file has " + std::to_string(input.size()) + ")";
   }
-  if (needed < input.size()) {
+  if ((flags & 0x80) != 0) return "The file looks like DER but is corrupt";
+  if (definite_length && needed < input.size()) {
     return "The DER structure is followed by " + std::to_string(input.size() - needed) +
            " unexpected bytes";
   }
@@ -491,9 +492,13 @@ CertificateInput read_pem(std::span<const unsigned char> input) {
   }
   if (!saw_certificate_block) {
     std::string found;
-    for (const auto& label : other_labels) found += (found.empty() ? "" : ", ") + label;
+    bool has_key = false;
+    for (const auto& label : other_labels) {
+      found += (found.empty() ? "" : ", ") + label;
+      has_key = has_key || label.find("PRIVATE KEY") != std::string::npos;
+    }
     refuse("The file contains no certificate, only PEM blocks of type " + found +
-           " (private keys are imported separately)");
+           (has_key ? " (private keys are imported separately)" : ""));
   }
   if (result.certificates.empty()) {
     std::string detail;

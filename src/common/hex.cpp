@@ -1,10 +1,11 @@
 // Hex text for CKA_IDs and the key id convention shared by generated and imported keys.
+#include "smime/common/hex.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "smime/common/error.hpp"
-#include "smime/common/hex.hpp"
 #include "smime/token/key_store.hpp"
 
 namespace smime {

@@ -36,9 +36,12 @@ std::string unusable_reason(CertificateStatus status, const std::string& address
 CertificateStatus CertificateService::status(const store::CertificateRecord& record) {
   if (store_.revocation(record.issuer, record.serial)) return CertificateStatus::revoked;
   switch (certs::validity_at(record, now())) {
-    case certs::Validity::expired: return CertificateStatus::expired;
-    case certs::Validity::not_yet_valid: return CertificateStatus::not_yet_valid;
-    case certs::Validity::valid: break;
+    case certs::Validity::expired:
+      return CertificateStatus::expired;
+    case certs::Validity::not_yet_valid:
+      return CertificateStatus::not_yet_valid;
+    case certs::Validity::valid:
+      break;
   }
   return CertificateStatus::valid;
 }

@@ -24,10 +24,14 @@ std::string label_for(const store::CertificateRecord& record) {
 
 const char* to_string(CertificateStatus status) {
   switch (status) {
-    case CertificateStatus::valid: return "valid";
-    case CertificateStatus::expired: return "expired";
-    case CertificateStatus::not_yet_valid: return "not_yet_valid";
-    case CertificateStatus::revoked: return "revoked";
+    case CertificateStatus::valid:
+      return "valid";
+    case CertificateStatus::expired:
+      return "expired";
+    case CertificateStatus::not_yet_valid:
+      return "not_yet_valid";
+    case CertificateStatus::revoked:
+      return "revoked";
   }
   return "valid";
 }
@@ -38,12 +42,14 @@ CertificateService::CertificateService(store::Store& store, KeyStoreAccess keys,
       clock_(clock ? std::move(clock) : [] { return std::time(nullptr); }) {}
 
 CertificateService::CertificateService(store::Store& store, KeyStore& keys, Clock clock)
-    : CertificateService(store, [&keys]() -> KeyStore& { return keys; }, std::move(clock)) {}
+    : CertificateService(
+          store, [&keys]() -> KeyStore& { return keys; }, std::move(clock)) {}
 
 store::CertificateRecord CertificateService::get(std::string_view fingerprint) {
   auto record = store_.certificate(fingerprint);
   if (!record) {
-    throw Error(ErrorCode::not_found, "No certificate with fingerprint " + std::string(fingerprint));
+    throw Error(ErrorCode::not_found,
+                "No certificate with fingerprint " + std::string(fingerprint));
   }
   return *record;
 }
@@ -137,9 +143,9 @@ std::vector<store::CertificateRecord> CertificateService::import_private_key_obj
     }
     // A key already in the token (e.g. for a renewed certificate) is only linked.
     if (!in_token) {
-      keys().import_private_key(key, {request.label.empty() ? label_for(owners.front())
-                                                           : request.label,
-                                     request.exportable});
+      keys().import_private_key(
+          key,
+          {request.label.empty() ? label_for(owners.front()) : request.label, request.exportable});
     }
   });
   return owners;
@@ -206,8 +212,10 @@ store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> i
     }
   }
   if (issuer_known) {
-    throw Error(ErrorCode::invalid_input, "The CRL's signature does not verify with the stored "
-                                          "certificate of its issuer " + parsed.record.issuer);
+    throw Error(ErrorCode::invalid_input,
+                "The CRL's signature does not verify with the stored "
+                "certificate of its issuer " +
+                    parsed.record.issuer);
   }
   throw Error(ErrorCode::not_found, "The issuer of this CRL (" + parsed.record.issuer +
                                         ") is not a stored CA certificate; import it first");

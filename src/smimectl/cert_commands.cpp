@@ -87,16 +87,15 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
       out << "No certificates\n";
       return;
     }
-    out << std::left << std::setw(18) << "FINGERPRINT" << std::setw(14) << "STATUS"
-        << std::setw(12) << "NOT AFTER" << std::setw(5) << "KEY" << std::setw(4) << "CA"
+    out << std::left << std::setw(18) << "FINGERPRINT" << std::setw(14) << "STATUS" << std::setw(12)
+        << "NOT AFTER" << std::setw(5) << "KEY" << std::setw(4) << "CA"
         << "SUBJECT / EMAILS\n";
     for (std::size_t i = 0; i < records.size(); ++i) {
       const auto& r = records[i];
       out << std::left << std::setw(18) << r.sha256.substr(0, 16) << std::setw(14)
           << smime::service::to_string(statuses[i]) << std::setw(12) << date(r.not_after)
-          << std::setw(5) << (r.token_key_id ? "yes" : "-") << std::setw(4)
-          << (r.is_ca ? "CA" : "") << r.subject
-          << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
+          << std::setw(5) << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "")
+          << r.subject << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
     }
   });
 }
@@ -112,8 +111,8 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
   emit(ctx, result, [&](std::ostream& out) {
     out << "Fingerprint: " << record.sha256 << "\nSubject:     " << record.subject
         << "\nIssuer:      " << record.issuer << "\nSerial:      " << record.serial
-        << "\nEmails:      " << joined(record.emails) << "\nValidity:    "
-        << date(record.not_before) << " to " << date(record.not_after) << " ("
+        << "\nEmails:      " << joined(record.emails)
+        << "\nValidity:    " << date(record.not_before) << " to " << date(record.not_after) << " ("
         << smime::service::to_string(status) << ")\nKey:         " << record.key_algorithm << " "
         << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
         << "\nUsage:       " << joined(record.key_usages)
@@ -151,39 +150,41 @@ void add_cert_commands(CLI::App& app, const ContextFactory& context) {
   cert->require_subcommand(1);
 
   auto imp = std::make_shared<ImportOptions>();
-  auto* import = cert->add_subcommand("import", "Import certificates (PEM bundle, DER, PKCS#7, PKCS#12)");
+  auto* import =
+      cert->add_subcommand("import", "Import certificates (PEM bundle, DER, PKCS#7, PKCS#12)");
   import->add_option("FILE", imp->files, "Files to import ('-' for stdin)")->required();
   import->add_option("--passphrase-file", imp->passphrase_file, "PKCS#12 passphrase (0600 file)");
   import->add_flag("--exportable", imp->keys_exportable, "A PKCS#12 key may be exported later");
-  import->callback([context, imp] { cert_import(context(), *imp); });
+  import->callback([context, imp] { cert_import(context(), *imp);
+});
 
-  auto email = std::make_shared<std::string>();
-  auto search = std::make_shared<std::string>();
-  auto* list = cert->add_subcommand("list", "List certificates");
-  list->add_option("--email", *email, "Only certificates for this address");
-  list->add_option("--search", *search, "Only certificates whose subject contains this text");
-  list->callback([context, email, search] { cert_list(context(), *email, *search); });
+auto email = std::make_shared<std::string>();
+auto search = std::make_shared<std::string>();
+auto* list = cert->add_subcommand("list", "List certificates");
+list->add_option("--email", *email, "Only certificates for this address");
+list->add_option("--search", *search, "Only certificates whose subject contains this text");
+list->callback([context, email, search] { cert_list(context(), *email, *search); });
 
-  auto fp = std::make_shared<std::string>();
-  auto* show = cert->add_subcommand("show", "Show one certificate");
-  show->add_option("FINGERPRINT", *fp, "SHA-256 fingerprint or a unique prefix (8+)")->required();
-  show->callback([context, fp] { cert_show(context(), *fp); });
+auto fp = std::make_shared<std::string>();
+auto* show = cert->add_subcommand("show", "Show one certificate");
+show->add_option("FINGERPRINT", *fp, "SHA-256 fingerprint or a unique prefix (8+)")->required();
+show->callback([context, fp] { cert_show(context(), *fp); });
 
-  auto efp = std::make_shared<std::string>();
-  auto der = std::make_shared<bool>(false);
-  auto out = std::make_shared<std::string>();
-  auto* exp = cert->add_subcommand("export", "Download a certificate (PEM, or DER with --der)");
-  exp->add_option("FINGERPRINT", *efp)->required();
-  exp->add_flag("--der", *der);
-  exp->add_option("--out", *out, "Output file (default stdout for PEM)");
-  exp->callback([context, efp, der, out] { cert_export(context(), *efp, *der, *out); });
+auto efp = std::make_shared<std::string>();
+auto der = std::make_shared<bool>(false);
+auto out = std::make_shared<std::string>();
+auto* exp = cert->add_subcommand("export", "Download a certificate (PEM, or DER with --der)");
+exp->add_option("FINGERPRINT", *efp)->required();
+exp->add_flag("--der", *der);
+exp->add_option("--out", *out, "Output file (default stdout for PEM)");
+exp->callback([context, efp, der, out] { cert_export(context(), *efp, *der, *out); });
 
-  auto dfp = std::make_shared<std::string>();
-  auto with_key = std::make_shared<bool>(false);
-  auto* del = cert->add_subcommand("delete", "Delete a certificate");
-  del->add_option("FINGERPRINT", *dfp)->required();
-  del->add_flag("--with-key", *with_key, "Also delete its private key from the token");
-  del->callback([context, dfp, with_key] { cert_delete(context(), *dfp, *with_key); });
-}
+auto dfp = std::make_shared<std::string>();
+auto with_key = std::make_shared<bool>(false);
+auto* del = cert->add_subcommand("delete", "Delete a certificate");
+del->add_option("FINGERPRINT", *dfp)->required();
+del->add_flag("--with-key", *with_key, "Also delete its private key from the token");
+del->callback([context, dfp, with_key] { cert_delete(context(), *dfp, *with_key); });
+}  // namespace smimectl
 
 }  // namespace smimectl

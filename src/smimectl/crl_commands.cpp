@@ -41,8 +41,9 @@ void add_crl_commands(CLI::App& app, const ContextFactory& context) {
   auto file = std::make_shared<std::string>();
   auto* import = crl->add_subcommand("import", "Import a CRL signed by a stored CA (PEM or DER)");
   import->add_option("FILE", *file)->required();
-  import->callback([context, file] { crl_import(context(), *file); });
-  crl->add_subcommand("list", "List CRLs")->callback([context] { crl_list(context()); });
-}
+  import->callback([context, file] { crl_import(context(), *file);
+});
+crl->add_subcommand("list", "List CRLs")->callback([context] { crl_list(context()); });
+}  // namespace smimectl
 
 }  // namespace smimectl

@@ -47,7 +47,8 @@ void group_delete(AppContext& ctx, const std::string& name) {
   if (!ctx.store().delete_group(name)) {
     throw smime::Error(smime::ErrorCode::not_found, "No group named " + name);
   }
-  emit(ctx, {{"deleted", name}}, [&](std::ostream& out) { out << "Deleted group " << name << "\n"; });
+  emit(ctx, {{"deleted", name}},
+       [&](std::ostream& out) { out << "Deleted group " << name << "\n"; });
 }
 
 }  // namespace
@@ -63,9 +64,8 @@ void add_group_commands(CLI::App& app, const ContextFactory& context) {
   set->add_option("NAME", *name)->required();
   set->add_option("--email", *email, "The group's sender address")->required();
   set->add_option("--default", *behaviour, "sign-encrypt|sign|encrypt|none")->capture_default_str();
-  set->callback([context, name, email, behaviour] {
-    group_set(context(), *name, *email, *behaviour);
-  });
+  set->callback(
+      [context, name, email, behaviour] { group_set(context(), *name, *email, *behaviour); });
 
   group->add_subcommand("list", "List groups")->callback([context] { group_list(context()); });
 

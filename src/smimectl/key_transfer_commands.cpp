@@ -38,13 +38,14 @@ void key_import(AppContext& ctx, const KeyImportOptions& opt) {
         {"exportable", owners.front().key_exportable}},
        [&](std::ostream& out) {
          out << "Private key imported into the token for";
-         for (const auto& o : owners) out << " " << o.sha256.substr(0, 16) << " (" << o.subject << ")";
+         for (const auto& o : owners)
+           out << " " << o.sha256.substr(0, 16) << " (" << o.subject << ")";
          out << (owners.front().key_exportable ? "; exportable" : "; not extractable") << "\n";
        });
 }
 
-void key_export(AppContext& ctx, const std::string& fingerprint,
-                const std::string& passphrase_file, const std::string& out_file) {
+void key_export(AppContext& ctx, const std::string& fingerprint, const std::string& passphrase_file,
+                const std::string& out_file) {
   smime::SecretString passphrase = smime::pkcs11::read_secret_file(passphrase_file);
   std::string pem = ctx.certificates().export_private_key(fingerprint, passphrase);
   write_output_file(out_file.empty() ? "-" : out_file, pem, 0600);
@@ -61,17 +62,18 @@ void add_key_transfer_commands(CLI::App& key, const ContextFactory& context) {
   import->add_option("FILE", imp->file, "PEM/DER private key ('-' for stdin)")->required();
   import->add_option("--passphrase-file", imp->passphrase_file, "Passphrase of an encrypted key");
   import->add_flag("--exportable", imp->exportable, "Allow a later export (default: never)");
-  import->callback([context, imp] { key_import(context(), *imp); });
+  import->callback([context, imp] { key_import(context(), *imp);
+});
 
-  auto fp = std::make_shared<std::string>();
-  auto pass = std::make_shared<std::string>();
-  auto out = std::make_shared<std::string>();
-  auto* exp = key.add_subcommand("export", "Export an exportable key as encrypted PKCS#8");
-  exp->add_option("FINGERPRINT", *fp)->required();
-  exp->add_option("--passphrase-file", *pass, "Passphrase to encrypt the key with (0600 file)")
-      ->required();
-  exp->add_option("--out", *out, "Output file (mode 0600; default stdout)");
-  exp->callback([context, fp, pass, out] { key_export(context(), *fp, *pass, *out); });
-}
+auto fp = std::make_shared<std::string>();
+auto pass = std::make_shared<std::string>();
+auto out = std::make_shared<std::string>();
+auto* exp = key.add_subcommand("export", "Export an exportable key as encrypted PKCS#8");
+exp->add_option("FINGERPRINT", *fp)->required();
+exp->add_option("--passphrase-file", *pass, "Passphrase to encrypt the key with (0600 file)")
+    ->required();
+exp->add_option("--out", *out, "Output file (mode 0600; default stdout)");
+exp->callback([context, fp, pass, out] { key_export(context(), *fp, *pass, *out); });
+}  // namespace smimectl
 
 }  // namespace smimectl

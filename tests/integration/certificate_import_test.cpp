@@ -14,8 +14,12 @@
 namespace smime::test {
 namespace {
 
-std::vector<unsigned char> bytes_of(const std::string& text) { return as_bytes(text); }
-std::string sha256_of(const IssuedCertificate& c) { return certs::sha256_fingerprint(c.cert.get()); }
+std::vector<unsigned char> bytes_of(const std::string& text) {
+  return as_bytes(text);
+}
+std::string sha256_of(const IssuedCertificate& c) {
+  return certs::sha256_fingerprint(c.cert.get());
+}
 
 class CertificateImportTest : public SoftHsmTest {
  protected:
@@ -46,8 +50,8 @@ TEST_F(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
       issue_certificate(CertificateSpec::authority("Example Issuing CA").issued_by(root));
   IssuedCertificate alice =
       issue_certificate(CertificateSpec::smime("alice@example.org").issued_by(intermediate));
-  IssuedCertificate bob =
-      issue_certificate(CertificateSpec::smime("bob@example.org", "ec-p256").issued_by(intermediate));
+  IssuedCertificate bob = issue_certificate(
+      CertificateSpec::smime("bob@example.org", "ec-p256").issued_by(intermediate));
   CertificateSpec no_san = CertificateSpec::smime("nobody@example.org");
   no_san.emails.clear();
   no_san.common_name = "No SAN";
@@ -105,9 +109,9 @@ TEST_F(CertificateImportTest, Pkcs12PutsTheKeyIntoTheTokenWithAndWithoutPassphra
     IssuedCertificate c = issue_certificate(CertificateSpec::smime(email, "ec-p256"));
     auto p12 = pkcs12(c.cert.get(), c.key.get(), {}, passphrase);
     SecretString pass(passphrase ? passphrase : "");
-    service::ImportReport report =
-        service_->import_certificates(p12, passphrase ? &pass : nullptr);
-    ASSERT_EQ(report.imported.size(), 1u) << (report.errors.empty() ? "" : report.errors[0].message);
+    service::ImportReport report = service_->import_certificates(p12, passphrase ? &pass : nullptr);
+    ASSERT_EQ(report.imported.size(), 1u)
+        << (report.errors.empty() ? "" : report.errors[0].message);
     EXPECT_TRUE(report.imported[0].key_imported);
     auto record = store_->certificate(report.imported[0].record.sha256);
     ASSERT_TRUE(record->token_key_id.has_value());
@@ -138,7 +142,8 @@ TEST_F(CertificateImportTest, InputThatIsNoCertificateNamesTheAcceptedFormats) {
   EXPECT_EQ(import_error(garbage), ErrorCode::invalid_input);
   EXPECT_EQ(import_error(bytes_of(pem_pkcs8(generate_software_key("ec-p256").get()))),
             ErrorCode::invalid_input);
-  std::string bad_utf8 = "-----BEGIN CERTIFICATE-----\n\xff\xfe\xc3\x28\n-----END CERTIFICATE-----\n";
+  std::string bad_utf8 =
+      "-----BEGIN CERTIFICATE-----\n\xff\xfe\xc3\x28\n-----END CERTIFICATE-----\n";
   EXPECT_EQ(import_error(bytes_of(bad_utf8)), ErrorCode::invalid_input);
   auto truncated = der(c.cert.get());
   truncated.resize(truncated.size() / 2);
@@ -234,9 +239,12 @@ TEST_F(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMa
 
 TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CRL CA"));
-  IssuedCertificate good = issue_certificate(CertificateSpec::smime("good@example.org").issued_by(ca));
-  IssuedCertificate bad = issue_certificate(CertificateSpec::smime("bad@example.org").issued_by(ca));
-  service_->import_certificates(bytes_of(pem_bundle({ca.cert.get(), good.cert.get(), bad.cert.get()})));
+  IssuedCertificate good =
+      issue_certificate(CertificateSpec::smime("good@example.org").issued_by(ca));
+  IssuedCertificate bad =
+      issue_certificate(CertificateSpec::smime("bad@example.org").issued_by(ca));
+  service_->import_certificates(
+      bytes_of(pem_bundle({ca.cert.get(), good.cert.get(), bad.cert.get()})));
   auto crl = issue_crl(ca, {{bad.cert.get(), 1}}, 30, true);
 
   IssuedCertificate stranger = issue_certificate(CertificateSpec::authority("Unknown CA"));

@@ -42,7 +42,8 @@ TEST_F(SmimectlStoreTest, BundleImportReportsEachCertificateAndListShowsThem) {
   CertificateSpec bad = CertificateSpec::smime("b@example.org");
   bad.extended_key_usages = {"serverAuth"};
   IssuedCertificate b = issue_certificate(bad.issued_by(ca));
-  const std::string bundle = file("bundle.pem", pem_bundle({ca.cert.get(), a.cert.get(), b.cert.get()}));
+  const std::string bundle =
+      file("bundle.pem", pem_bundle({ca.cert.get(), a.cert.get(), b.cert.get()}));
 
   ProcessResult r = smimectl({"--json", "cert", "import", bundle});
   EXPECT_EQ(r.exit_code, 1) << "a failed item makes the command fail";
@@ -61,7 +62,8 @@ TEST_F(SmimectlStoreTest, BundleImportReportsEachCertificateAndListShowsThem) {
   EXPECT_EQ(shown["fingerprint"], fp);
   EXPECT_EQ(shown["chain_trusted"], true);
 
-  ProcessResult garbage = smimectl({"cert", "import", file("garbage.bin", "\x01\x02\x03 not a cert")});
+  ProcessResult garbage =
+      smimectl({"cert", "import", file("garbage.bin", "\x01\x02\x03 not a cert")});
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_NE(garbage.out.find("Accepted formats"), std::string::npos) << garbage.out;
 }
@@ -73,19 +75,20 @@ TEST_F(SmimectlStoreTest, KeyImportExportAndDeleteWithKey) {
   const std::string pass = file("pass", "key passphrase\n");
   const std::string key = file("key.pem", pem_encrypted_pkcs8(c.key.get(), "key passphrase"));
 
-  ProcessResult wrong = smimectl({"key", "import", key, "--passphrase-file", file("bad", "nope\n")});
+  ProcessResult wrong =
+      smimectl({"key", "import", key, "--passphrase-file", file("bad", "nope\n")});
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_NE(wrong.err.find("passphrase"), std::string::npos) << wrong.err;
 
-  json imported = ok_json({"key", "import", "--cert", fp, key, "--passphrase-file", pass,
-                           "--exportable"});
+  json imported =
+      ok_json({"key", "import", "--cert", fp, key, "--passphrase-file", pass, "--exportable"});
   EXPECT_EQ(imported["exportable"], true);
   EXPECT_EQ(ok_json({"cert", "list"})[0]["has_private_key"], true);
 
   const std::string out = scratch_.file("exported.pem");
   ok_json({"key", "export", fp, "--passphrase-file", pass, "--out", out});
-  ProcessResult check = run_process({"openssl", "pkey", "-in", out, "-passin", "pass:key passphrase",
-                                     "-noout"});
+  ProcessResult check =
+      run_process({"openssl", "pkey", "-in", out, "-passin", "pass:key passphrase", "-noout"});
   EXPECT_EQ(check.exit_code, 0) << check.err;
 
   ProcessResult pem_out = smimectl({"cert", "export", fp});
@@ -108,19 +111,23 @@ TEST_F(SmimectlStoreTest, NonExportableKeyExportIsRefused) {
 }
 
 TEST_F(SmimectlStoreTest, GroupsCrlsAndBackup) {
-  json g = ok_json({"group", "set", "support", "--email", "support@example.org", "--default", "sign"});
+  json g =
+      ok_json({"group", "set", "support", "--email", "support@example.org", "--default", "sign"});
   EXPECT_EQ(g["default"], "sign");
   ok_json({"group", "set", "support", "--email", "help@example.org"});
   json groups = ok_json({"group", "list"});
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0]["email"], "help@example.org");
   EXPECT_EQ(groups[0]["default"], "sign-encrypt");
-  EXPECT_EQ(smimectl({"group", "set", "x", "--email", "x@example.org", "--default", "bogus"}).exit_code, 2);
+  EXPECT_EQ(
+      smimectl({"group", "set", "x", "--email", "x@example.org", "--default", "bogus"}).exit_code,
+      2);
   ok_json({"group", "delete", "support"});
   EXPECT_EQ(smimectl({"group", "delete", "support"}).exit_code, 1);
 
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CLI CRL CA"));
-  IssuedCertificate leaf = issue_certificate(CertificateSpec::smime("rev@example.org").issued_by(ca));
+  IssuedCertificate leaf =
+      issue_certificate(CertificateSpec::smime("rev@example.org").issued_by(ca));
   ok_json({"cert", "import", file("b.pem", pem_bundle({ca.cert.get(), leaf.cert.get()}))});
   ok_json({"crl", "import", file("ca.crl", issue_crl(ca, {{leaf.cert.get(), 1}}, 30, false))});
   EXPECT_EQ(ok_json({"crl", "list"}).size(), 1u);
@@ -135,7 +142,8 @@ TEST_F(SmimectlStoreTest, GroupsCrlsAndBackup) {
 
 TEST_F(SmimectlStoreTest, TwoProcessesImportingAtOnceLoseNothing) {
   // Two bundles of distinct certificates plus one certificate present in both.
-  IssuedCertificate shared = issue_certificate(CertificateSpec::smime("shared@example.org", "ec-p256"));
+  IssuedCertificate shared =
+      issue_certificate(CertificateSpec::smime("shared@example.org", "ec-p256"));
   std::vector<IssuedCertificate> owned[2];
   std::vector<const X509*> bundles[2];
   for (int p = 0; p < 2; ++p) {
@@ -168,7 +176,8 @@ TEST_F(SmimectlStoreTest, TwoProcessesImportingAtOnceLoseNothing) {
   EXPECT_EQ(failures, 1) << "exactly one process finds the shared certificate taken";
   json all = ok_json({"cert", "list"});
   EXPECT_EQ(all.size(), 31u);
-  ProcessResult integrity = run_process({"sqlite3", (home() / "smime.db").string(), "PRAGMA integrity_check;"});
+  ProcessResult integrity =
+      run_process({"sqlite3", (home() / "smime.db").string(), "PRAGMA integrity_check;"});
   EXPECT_EQ(integrity.out, "ok\n");
 }
 

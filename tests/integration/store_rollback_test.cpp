@@ -29,8 +29,8 @@ class StoreRollbackTest : public SoftHsmTest {
     service_ = std::make_unique<service::CertificateService>(*store_, *keys_);
 
     key_ = generate_software_key("ec-p256");
-    auto cert = provisioning::build_self_signed({"", {"rollback@example.org"}}, key_.get(),
-                                                key_.get(), 30);
+    auto cert =
+        provisioning::build_self_signed({"", {"rollback@example.org"}}, key_.get(), key_.get(), 30);
     std::string pem = provisioning::to_pem(cert.get());
     fingerprint_ = service_->import_certificates(as_bytes(pem)).imported.at(0).record.sha256;
     key_pem_ = pem_pkcs8(key_.get());

@@ -23,11 +23,11 @@ struct ImportedCertificate {
 };
 
 struct ImportFailure {
-  std::string item;         // "certificate 3", "PEM block 2", "private key"
-  std::string subject;      // when the certificate could be read
+  std::string item;     // "certificate 3", "PEM block 2", "private key"
+  std::string subject;  // when the certificate could be read
   std::string fingerprint;
-  std::string kind;         // "duplicate", "rule", "invalid", "key"
-  std::string rule;         // rule id for kind == "rule"
+  std::string kind;  // "duplicate", "rule", "invalid", "key"
+  std::string rule;  // rule id for kind == "rule"
   std::string message;
 };
 
@@ -41,7 +41,7 @@ struct KeyImportRequest {
   const SecretString* passphrase = nullptr;
   std::string fingerprint;  // when given, the key must belong to this certificate
   bool exportable = false;
-  std::string label;        // token label; default derived from the certificate
+  std::string label;  // token label; default derived from the certificate
 };
 
 enum class CertificateStatus { valid, expired, not_yet_valid, revoked };
@@ -99,7 +99,7 @@ class CertificateService {
 
  private:
   std::vector<store::CertificateRecord> import_private_key_object(const EVP_PKEY* key,
-                                                                 const KeyImportRequest& request);
+                                                                  const KeyImportRequest& request);
   store::Store& store_;
   KeyStore& keys() { return keys_(); }
   KeyStoreAccess keys_;

@@ -9,25 +9,25 @@
 namespace smime::store {
 
 struct CertificateRecord {
-  std::int64_t id = 0;                // assigned by the store
-  std::string sha256;                 // lowercase hex of SHA-256(DER): the certificate's identity
-  std::string sha1;                   // lowercase hex of SHA-1(DER)
+  std::int64_t id = 0;  // assigned by the store
+  std::string sha256;   // lowercase hex of SHA-256(DER): the certificate's identity
+  std::string sha1;     // lowercase hex of SHA-1(DER)
   std::vector<unsigned char> der;
-  std::string subject;                // one line, RFC 2253 order ("CN=a,O=b")
+  std::string subject;  // one line, RFC 2253 order ("CN=a,O=b")
   std::string issuer;
-  std::string serial;                 // lowercase hex
-  std::string subject_key_id;         // lowercase hex, empty when absent
-  std::string authority_key_id;       // lowercase hex, empty when absent
-  std::vector<std::string> emails;    // rfc822Name SAN entries, lowercased
-  std::int64_t not_before = 0;        // unix seconds
+  std::string serial;               // lowercase hex
+  std::string subject_key_id;       // lowercase hex, empty when absent
+  std::string authority_key_id;     // lowercase hex, empty when absent
+  std::vector<std::string> emails;  // rfc822Name SAN entries, lowercased
+  std::int64_t not_before = 0;      // unix seconds
   std::int64_t not_after = 0;
-  std::string key_algorithm;          // "RSA" or "EC" (or the OpenSSL name of another type)
+  std::string key_algorithm;  // "RSA" or "EC" (or the OpenSSL name of another type)
   int key_bits = 0;
-  std::string curve;                  // "P-256", ... for EC
-  std::vector<std::string> key_usages;       // "digitalSignature", "keyEncipherment", ...
+  std::string curve;                             // "P-256", ... for EC
+  std::vector<std::string> key_usages;           // "digitalSignature", "keyEncipherment", ...
   std::vector<std::string> extended_key_usages;  // "emailProtection", ... (empty: no EKU)
-  bool can_sign = false;              // digitalSignature (or no KU at all on a CA)
-  bool can_encrypt = false;           // keyEncipherment (RSA) or keyAgreement (EC)
+  bool can_sign = false;                         // digitalSignature (or no KU at all on a CA)
+  bool can_encrypt = false;                      // keyEncipherment (RSA) or keyAgreement (EC)
   bool is_ca = false;
   std::optional<std::string> token_key_id;  // CKA_ID hex when the private key is in the token
   bool key_exportable = false;
@@ -36,12 +36,12 @@ struct CertificateRecord {
 };
 
 struct CertificateQuery {
-  std::string email;                // exact address, case-insensitive
-  std::string fingerprint_prefix;   // SHA-256 hex prefix
-  std::string subject_contains;     // case-insensitive substring of subject
+  std::string email;               // exact address, case-insensitive
+  std::string fingerprint_prefix;  // SHA-256 hex prefix
+  std::string subject_contains;    // case-insensitive substring of subject
   std::optional<bool> has_key;
   std::optional<bool> is_ca;
-  int limit = 0;                    // 0: no limit
+  int limit = 0;  // 0: no limit
 };
 
 enum class DefaultBehaviour { sign_encrypt, sign, encrypt, none };
@@ -56,19 +56,19 @@ struct GroupRecord {
 
 struct CrlRecord {
   std::int64_t id = 0;
-  std::string issuer;               // one line, as CertificateRecord::subject of the CA
-  std::string issuer_sha256;        // fingerprint of the CA certificate that signed it
+  std::string issuer;         // one line, as CertificateRecord::subject of the CA
+  std::string issuer_sha256;  // fingerprint of the CA certificate that signed it
   std::vector<unsigned char> der;
   std::int64_t this_update = 0;
-  std::int64_t next_update = 0;     // 0 when absent
-  std::string crl_number;           // decimal, empty when absent
+  std::int64_t next_update = 0;  // 0 when absent
+  std::string crl_number;        // decimal, empty when absent
   std::int64_t imported_at = 0;
 };
 
 struct RevokedEntry {
-  std::string serial;               // lowercase hex
+  std::string serial;  // lowercase hex
   std::int64_t revoked_at = 0;
-  std::string reason;               // "keyCompromise", ... or empty
+  std::string reason;  // "keyCompromise", ... or empty
 };
 
 }  // namespace smime::store

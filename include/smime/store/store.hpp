@@ -32,8 +32,8 @@ class Store {
   // Newest not_before first.
   virtual std::vector<CertificateRecord> find_certificates(const CertificateQuery& query) = 0;
   // Records (or clears, with nullopt) the token key of a certificate. False when no such row.
-  virtual bool set_certificate_key(std::string_view sha256, const std::optional<std::string>& key_id,
-                                   bool exportable) = 0;
+  virtual bool set_certificate_key(std::string_view sha256,
+                                   const std::optional<std::string>& key_id, bool exportable) = 0;
   virtual bool delete_certificate(std::string_view sha256) = 0;
 
   // ---- groups ----
@@ -48,7 +48,8 @@ class Store {
   virtual CrlRecord insert_crl(const CrlRecord& crl, const std::vector<RevokedEntry>& revoked) = 0;
   virtual std::vector<CrlRecord> list_crls() = 0;
   // The revocation of (issuer, serial) by any stored CRL of that issuer.
-  virtual std::optional<RevokedEntry> revocation(std::string_view issuer, std::string_view serial) = 0;
+  virtual std::optional<RevokedEntry> revocation(std::string_view issuer,
+                                                 std::string_view serial) = 0;
 
   // ---- maintenance ----
   virtual int schema_version() = 0;

@@ -186,7 +186,7 @@ TEST(CertificateInfoTest, ParseDerCertificate) {
 
   der.push_back(0);
   EXPECT_THROW(parse_der_certificate(der), Error);
-  der.resize(der.size() / 2);
+  der.erase(der.begin() + static_cast<long>(der.size() / 2), der.end());
   try {
     parse_der_certificate(der);
     FAIL() << "truncated DER accepted";

@@ -286,7 +286,7 @@ TEST_F(CertificateInputTest, InvalidUtf8InPem) {
 
 TEST_F(CertificateInputTest, TruncatedDer) {
   std::vector<unsigned char> der = test::der(alice_->cert.get());
-  der.resize(der.size() - 20);
+  der.erase(der.end() - 20, der.end());
   const Error e = expect_refused(der);
   EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
 }
@@ -317,7 +317,7 @@ TEST_F(CertificateInputTest, CorruptBlockAmongGoodOnesIsAProblem) {
 
 TEST_F(CertificateInputTest, BlockWithoutEndLineIsAProblem) {
   std::string cut = test::pem(bob_->cert.get());
-  cut.resize(cut.find("-----END"));
+  cut.erase(cut.find("-----END"));
   const CertificateInput input = read(test::pem(alice_->cert.get()) + cut);
   ASSERT_EQ(input.certificates.size(), 1u);
   ASSERT_EQ(input.problems.size(), 1u);

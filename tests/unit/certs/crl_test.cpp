@@ -117,7 +117,7 @@ TEST_F(CrlTest, RefusesWhatIsNotACrl) {
   refused(test::as_bytes(test::pem(ca_.cert.get())));
   refused(test::der(ca_.cert.get()));
   std::vector<unsigned char> truncated = make_crl(false);
-  truncated.resize(truncated.size() - 10);
+  truncated.erase(truncated.end() - 10, truncated.end());
   refused(truncated);
   std::vector<unsigned char> broken_pem = make_crl(true);
   broken_pem.erase(broken_pem.begin() + 40, broken_pem.begin() + 80);
