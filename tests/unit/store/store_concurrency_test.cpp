@@ -16,69 +16,17 @@
 #include "smime/common/hex.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "unit/store/fake_records.hpp"
 
 namespace smime::store {
 namespace {
 
+using testing::fake_certificate;
+using testing::Query;
+using testing::sha256_hex;
+
 constexpr int kDistinctPerProcess = 200;
 constexpr int kShared = 10;  // inserted by both processes: one wins, one gets a conflict
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return to_hex({digest, length});
-}
-
-CertificateRecord fake_certificate(const std::string& name) {
-  CertificateRecord record;
-  record.sha256 = sha256_hex(name);
-  record.sha1 = sha256_hex("sha1:" + name).substr(0, 40);
-  const std::string der = "DER of " + name;
-  record.der.assign(der.begin(), der.end());
-  record.subject = "CN=" + name;
-  record.issuer = "CN=Example CA";
-  record.serial = sha256_hex("serial:" + name).substr(0, 16);
-  record.emails = {name + "@example.com"};
-  record.not_before = 1'700'000'000;
-  record.not_after = 1'800'000'000;
-  record.key_algorithm = "EC";
-  record.key_bits = 256;
-  record.curve = "P-256";
-  record.key_usages = {"digitalSignature"};
-  record.can_sign = true;
-  return record;
-}
-
-// CertificateQuery with only the named filters set.
-struct Query {
-  CertificateQuery value;
-  Query& email(std::string text) {
-    value.email = std::move(text);
-    return *this;
-  }
-  Query& prefix(std::string hex) {
-    value.fingerprint_prefix = std::move(hex);
-    return *this;
-  }
-  Query& subject(std::string text) {
-    value.subject_contains = std::move(text);
-    return *this;
-  }
-  Query& has_key(bool flag) {
-    value.has_key = flag;
-    return *this;
-  }
-  Query& is_ca(bool flag) {
-    value.is_ca = flag;
-    return *this;
-  }
-  Query& limit(int count) {
-    value.limit = count;
-    return *this;
-  }
-  operator const CertificateQuery&() const { return value; }  // NOLINT(google-explicit-constructor)
-};
 
 GroupRecord make_group(std::string name, std::string email) {
   GroupRecord group;
