@@ -36,7 +36,7 @@ ChainResult build_chain(const X509* leaf, const std::vector<const X509*>& anchor
     if (sk_X509_push(untrusted.get(), copy.get()) <= 0) {
       throw_openssl(ErrorCode::crypto, "Cannot build the list of intermediate certificates");
     }
-    copy.release();  // the stack owns it now
+    (void)copy.release();  // the stack owns it now
   }
 
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
