@@ -40,6 +40,16 @@ class CertificateKeysTest : public SoftHsmTest {
     return c;
   }
 
+  // Imports a contact's key as an unencrypted PKCS#8 file.
+  void import_key(const Contact& c, bool exportable = false) {
+    std::string pem = pem_pkcs8(c.key.get());
+    auto bytes = as_bytes(pem);
+    service::KeyImportRequest request;
+    request.key_file = bytes;
+    request.exportable = exportable;
+    service_->import_private_key(request);
+  }
+
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<service::CertificateService> service_;
 };
@@ -126,14 +136,8 @@ TEST_F(CertificateKeysTest, WrongPassphraseHasItsOwnMessage) {
 TEST_F(CertificateKeysTest, ExportIsRefusedForTokenHeldKeysAndWorksForExportableOnes) {
   Contact held = imported_contact("rsa-2048", "held@example.org");
   Contact exportable = imported_contact("ec-p256", "export@example.org");
-  for (Contact* c : {&held, &exportable}) {
-    std::string pem = pem_pkcs8(c->key.get());
-    auto bytes = as_bytes(pem);
-    service::KeyImportRequest request;
-    request.key_file = bytes;
-    request.exportable = c == &exportable;
-    service_->import_private_key(request);
-  }
+  import_key(held);
+  import_key(exportable, true);
   SecretString pass("export passphrase");
   try {
     service_->export_private_key(held.fingerprint, pass);
@@ -164,13 +168,8 @@ TEST_F(CertificateKeysTest, DownloadGivesPemAndDerOfTheStoredCertificate) {
 TEST_F(CertificateKeysTest, DeleteWithKeyRemovesBothAndWithoutKeepsTheKey) {
   Contact a = imported_contact("ec-p256", "del-a@example.org");
   Contact b = imported_contact("ec-p256", "del-b@example.org");
-  for (Contact* c : {&a, &b}) {
-    std::string pem = pem_pkcs8(c->key.get());
-    auto bytes = as_bytes(pem);
-    service::KeyImportRequest request;
-    request.key_file = bytes;
-    service_->import_private_key(request);
-  }
+  import_key(a);
+  import_key(b);
   const std::string key_a = *service_->get(a.fingerprint).token_key_id;
   const std::string key_b = *service_->get(b.fingerprint).token_key_id;
 
