@@ -6,6 +6,8 @@
 #include "attributes.hpp"
 #include "key_objects.hpp"
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/completion.hpp"
+#include "smime/pkcs11/mechanisms.hpp"
 #include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/provider.hpp"
 #include "smime/pkcs11/uri.hpp"
@@ -223,6 +225,31 @@ EvpPkeyPtr TokenKeyStore::export_private_key(std::string_view id_hex) {
     auto pub = objects_with(s, id, CKO_PUBLIC_KEY);
     return read_private_key(s, priv.front(), pub.empty() ? CK_INVALID_HANDLE : pub.front());
   });
+}
+
+}  // namespace smime::pkcs11
+
+namespace smime::pkcs11 {
+
+KeyStore::NativeSupport TokenKeyStore::native_support() {
+  std::lock_guard lock(support_mutex_);
+  if (!support_) {
+    TokenCapabilities caps = probe_capabilities(*token_, /*active=*/true);
+    support_ = NativeSupport{caps.oaep_sha256.value_or(false), caps.ecdh_kdf.value_or(false)};
+  }
+  return *support_;
+}
+
+SecureBytes TokenKeyStore::decrypt_rsa_oaep_completed(std::string_view id_hex,
+                                                      std::span<const unsigned char> ciphertext,
+                                                      const EVP_MD* md, const EVP_MD* mgf1_md,
+                                                      std::span<const unsigned char> label) {
+  return decrypt_rsa_oaep(*this, id_hex, ciphertext, md, mgf1_md, label);
+}
+
+SecureBytes TokenKeyStore::derive_ecdh_raw(std::string_view id_hex,
+                                           std::span<const unsigned char> peer_point) {
+  return pkcs11::derive_ecdh_raw(*this, id_hex, peer_point);
 }
 
 }  // namespace smime::pkcs11

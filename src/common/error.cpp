@@ -23,6 +23,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "forbidden";
     case ErrorCode::unsupported:
       return "unsupported";
+    case ErrorCode::no_certificate:
+      return "no_certificate";
     case ErrorCode::module_load:
       return "module_load";
     case ErrorCode::token_not_found:

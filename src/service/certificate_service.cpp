@@ -1,6 +1,7 @@
 #include "smime/service/certificate_service.hpp"
 
 #include <openssl/pem.h>
+#include <spdlog/spdlog.h>
 
 #include "smime/certs/certificate_info.hpp"
 #include "smime/certs/certificate_input.hpp"
@@ -73,7 +74,15 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
       continue;
     }
     try {
-      report.imported.push_back({store_.insert_certificate(record), false});
+      store::CertificateRecord inserted = store_.insert_certificate(record);
+      try {
+        link_existing_key(cert.get(), inserted);
+      } catch (const Error& e) {
+        // Importing a certificate needs no token; the key can still be linked later.
+        spdlog::warn("Certificate {} imported without looking for its key in the token: {}",
+                     inserted.sha256, e.what());
+      }
+      report.imported.push_back({std::move(inserted), false});
     } catch (const Error& e) {
       if (e.code() != ErrorCode::conflict) throw;
       report.errors.push_back({item, record.subject, record.sha256, "duplicate", "", e.what()});
@@ -98,6 +107,22 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
     }
   }
   return report;
+}
+
+void CertificateService::link_existing_key(X509* cert, store::CertificateRecord& record) {
+  // A key made in the token (key generate --csr) waits there under CKA_ID = SHA-1 of its
+  // public key; importing the issued certificate installs it for that key.
+  const EVP_PKEY* pub = X509_get0_pubkey(cert);
+  if (pub == nullptr) return;
+  const std::string key_id = to_hex(key_id_for(pub));
+  const std::optional<KeyInfo> key = keys().find(key_id);
+  if (!key || !key->has_private) return;
+  EvpPkeyPtr token_pub = keys().public_key(key_id);
+  if (!token_pub || EVP_PKEY_eq(token_pub.get(), pub) != 1) return;
+  const bool exportable = key->extractable;
+  store_.set_certificate_key(record.sha256, key_id, exportable);
+  record.token_key_id = key_id;
+  record.key_exportable = exportable;
 }
 
 std::vector<store::CertificateRecord> CertificateService::import_private_key(

@@ -46,4 +46,17 @@ smime::service::CertificateService& AppContext::certificates() {
   return *certificates_;
 }
 
+smime::engine::Engine& AppContext::engine() {
+  if (!engine_) {
+    engine_ = std::make_unique<smime::engine::Engine>(
+        store(), certificates(), [this]() -> smime::KeyStore& { return keys(); });
+  }
+  return *engine_;
+}
+
+smime::audit::AuditLog& AppContext::audit() {
+  if (!audit_) audit_ = std::make_unique<smime::audit::AuditLog>(config_.home / "smime.db");
+  return *audit_;
+}
+
 }  // namespace smimectl

@@ -4,7 +4,9 @@
 
 #include <memory>
 
+#include "smime/audit/audit_log.hpp"
 #include "smime/common/config.hpp"
+#include "smime/engine/engine.hpp"
 #include "smime/pkcs11/token.hpp"
 #include "smime/pkcs11/token_key_store.hpp"
 #include "smime/service/certificate_service.hpp"
@@ -28,6 +30,10 @@ class AppContext {
   smime::store::Store& store();
   // Store plus token (the token is opened and logged in only when a key is touched).
   smime::service::CertificateService& certificates();
+  // The S/MIME engine on the store and token above.
+  smime::engine::Engine& engine();
+  // The audit log in <home>/smime.db (its own connection; entries are durable on return).
+  smime::audit::AuditLog& audit();
 
  private:
   smime::AppConfig config_;
@@ -36,6 +42,8 @@ class AppContext {
   std::unique_ptr<smime::pkcs11::TokenKeyStore> keys_;
   std::unique_ptr<smime::store::Store> store_;
   std::unique_ptr<smime::service::CertificateService> certificates_;
+  std::unique_ptr<smime::engine::Engine> engine_;
+  std::unique_ptr<smime::audit::AuditLog> audit_;
 };
 
 }  // namespace smimectl

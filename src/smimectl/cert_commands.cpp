@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
@@ -32,28 +33,41 @@ struct ImportOptions {
 };
 
 void cert_import(AppContext& ctx, const ImportOptions& opt) {
-  std::optional<smime::SecretString> passphrase;
-  if (!opt.passphrase_file.empty()) {
-    passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
-  }
-  auto& service = ctx.certificates();
   smime::service::ImportReport total;
-  for (const auto& file : opt.files) {
-    auto bytes = read_input_file(file);
-    try {
-      auto report = service.import_certificates(bytes, passphrase ? &*passphrase : nullptr,
-                                                opt.keys_exportable);
-      for (auto& e : report.errors) e.item = file + ": " + e.item;
-      total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
-      total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
-    } catch (const smime::Error& e) {
-      if (e.code() != smime::ErrorCode::invalid_input &&
-          e.code() != smime::ErrorCode::bad_passphrase) {
-        throw;
-      }
-      total.errors.push_back({file, "", "", "invalid", "", e.what()});
+  audited(ctx, "certificate.import", [&](smime::audit::AuditEvent& event) {
+    event.detail = "files " + joined(opt.files);
+    std::optional<smime::SecretString> passphrase;
+    if (!opt.passphrase_file.empty()) {
+      passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
     }
-  }
+    auto& service = ctx.certificates();
+    for (const auto& file : opt.files) {
+      auto bytes = read_input_file(file);
+      try {
+        auto report = service.import_certificates(bytes, passphrase ? &*passphrase : nullptr,
+                                                  opt.keys_exportable);
+        for (auto& e : report.errors) e.item = file + ": " + e.item;
+        total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
+        total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
+      } catch (const smime::Error& e) {
+        if (e.code() != smime::ErrorCode::invalid_input &&
+            e.code() != smime::ErrorCode::bad_passphrase) {
+          throw;
+        }
+        total.errors.push_back({file, "", "", "invalid", "", e.what()});
+      }
+    }
+    for (const auto& i : total.imported) {
+      event.fingerprints.push_back(i.record.sha256);
+      event.addresses.insert(event.addresses.end(), i.record.emails.begin(), i.record.emails.end());
+    }
+    event.detail = std::to_string(total.imported.size()) + " imported, " +
+                   std::to_string(total.errors.size()) + " not imported";
+    if (!total.errors.empty()) {
+      event.status = smime::audit::Status::failed;
+      event.detail += " (" + total.errors.front().item + ": " + total.errors.front().message + ")";
+    }
+  });
   emit(ctx, to_json(total), [&](std::ostream& out) {
     for (const auto& i : total.imported) {
       out << "imported " << i.record.sha256.substr(0, 16) << "  " << i.record.subject
@@ -135,7 +149,15 @@ void cert_export(AppContext& ctx, const std::string& fingerprint, bool der,
 }
 
 void cert_delete(AppContext& ctx, const std::string& fingerprint, bool with_key) {
-  auto record = ctx.certificates().delete_certificate(fingerprint, with_key);
+  smime::store::CertificateRecord record;
+  audited(ctx, "certificate.delete", [&](smime::audit::AuditEvent& event) {
+    event.detail = "certificate " + fingerprint + (with_key ? " with its key" : "");
+    record = ctx.certificates().delete_certificate(fingerprint, with_key);
+    event.fingerprints = {record.sha256};
+    event.addresses = record.emails;
+    event.detail =
+        with_key && record.token_key_id ? "certificate and its key deleted" : "certificate deleted";
+  });
   emit(ctx, {{"deleted", record.sha256}, {"key_deleted", with_key && record.token_key_id}},
        [&](std::ostream& out) {
          out << "Deleted certificate " << record.sha256

@@ -1,6 +1,7 @@
 // smimectl crl import | list
 #include <iostream>
 
+#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 
@@ -8,7 +9,13 @@ namespace smimectl {
 namespace {
 
 void crl_import(AppContext& ctx, const std::string& file) {
-  auto record = ctx.certificates().import_crl(read_input_file(file));
+  smime::store::CrlRecord record;
+  audited(ctx, "crl.import", [&](smime::audit::AuditEvent& event) {
+    event.detail = "CRL file " + file;
+    record = ctx.certificates().import_crl(read_input_file(file));
+    event.fingerprints = {record.issuer_sha256};
+    event.detail = "CRL of " + record.issuer;
+  });
   emit(ctx,
        {{"issuer", record.issuer},
         {"issuer_fingerprint", record.issuer_sha256},

@@ -1,6 +1,7 @@
 // smimectl group set | list | delete
 #include <iostream>
 
+#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
@@ -25,7 +26,11 @@ void group_set(AppContext& ctx, const std::string& name, const std::string& emai
     throw smime::Error(smime::ErrorCode::usage, "'" + email + "' is not an email address");
   }
   smime::store::GroupRecord group{name, email, *parsed, 0, 0};
-  ctx.store().upsert_group(group);
+  audited(ctx, "group.set", [&](smime::audit::AuditEvent& event) {
+    event.addresses = {email};
+    event.detail = "group " + name + ", default " + behaviour;
+    ctx.store().upsert_group(group);
+  });
   emit(ctx, to_json(group), [&](std::ostream& out) {
     out << "Group " << name << ": " << email << ", default " << behaviour << "\n";
   });
@@ -44,9 +49,12 @@ void group_list(AppContext& ctx) {
 }
 
 void group_delete(AppContext& ctx, const std::string& name) {
-  if (!ctx.store().delete_group(name)) {
-    throw smime::Error(smime::ErrorCode::not_found, "No group named " + name);
-  }
+  audited(ctx, "group.delete", [&](smime::audit::AuditEvent& event) {
+    event.detail = "group " + name;
+    if (!ctx.store().delete_group(name)) {
+      throw smime::Error(smime::ErrorCode::not_found, "No group named " + name);
+    }
+  });
   emit(ctx, {{"deleted", name}},
        [&](std::ostream& out) { out << "Deleted group " << name << "\n"; });
 }

@@ -2,6 +2,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
@@ -40,37 +41,57 @@ void key_generate(AppContext& ctx, const GenerateOptions& opt) {
   // Validate the subject before the key exists, so a typo leaves nothing behind.
   if (wants_certificate) smime::provisioning::subject_name_for(identity);
 
-  auto& keys = ctx.keys();
-  smime::KeyInfo key = keys.generate(*algorithm, opt.label);
-  nlohmann::json result = to_json(key);
-  try {
-    if (wants_certificate) {
-      smime::EvpPkeyPtr public_key = keys.public_key(key.id);
-      smime::EvpPkeyPtr private_key = keys.private_key(key.id);
-      if (!opt.csr_file.empty()) {
-        auto csr = smime::provisioning::build_csr(identity, public_key.get(), private_key.get());
-        const std::string pem = smime::provisioning::to_pem(csr.get());
-        write_output_file(opt.csr_file, pem);
-        result["csr_file"] = opt.csr_file;
-        result["csr_pem"] = pem;
+  smime::KeyInfo key;
+  nlohmann::json result;
+  audited(ctx, "key.generate", [&](smime::audit::AuditEvent& event) {
+    event.addresses = opt.emails;
+    event.detail = opt.algorithm + " key '" + opt.label + "'";
+    auto& keys = ctx.keys();
+    key = keys.generate(*algorithm, opt.label);
+    result = to_json(key);
+    event.detail += ", id " + key.id;
+    try {
+      if (wants_certificate) {
+        smime::EvpPkeyPtr public_key = keys.public_key(key.id);
+        smime::EvpPkeyPtr private_key = keys.private_key(key.id);
+        if (!opt.csr_file.empty()) {
+          auto csr = smime::provisioning::build_csr(identity, public_key.get(), private_key.get());
+          const std::string pem = smime::provisioning::to_pem(csr.get());
+          write_output_file(opt.csr_file, pem);
+          result["csr_file"] = opt.csr_file;
+          result["csr_pem"] = pem;
+        }
+        if (opt.self_signed) {
+          auto cert = smime::provisioning::build_self_signed(identity, public_key.get(),
+                                                             private_key.get(), opt.days);
+          const auto der = smime::provisioning::to_der(cert.get());
+          keys.store_certificate(key.id, opt.label, der);
+          // Also in the certificate store, with its key, so the engine can sign with it.
+          auto report = ctx.certificates().import_certificates(der);
+          if (report.imported.size() != 1) {
+            throw smime::Error(
+                smime::ErrorCode::internal,
+                "The self-signed certificate could not be stored: " +
+                    (report.errors.empty() ? std::string("?") : report.errors.front().message));
+          }
+          const std::string fingerprint = report.imported.front().record.sha256;
+          ctx.store().set_certificate_key(fingerprint, key.id, false);
+          result["certificate_fingerprint"] = fingerprint;
+          event.fingerprints = {fingerprint};
+          const std::string pem = smime::provisioning::to_pem(cert.get());
+          if (!opt.cert_file.empty()) write_output_file(opt.cert_file, pem);
+          result["has_certificate"] = true;
+          result["certificate_pem"] = pem;
+          if (!opt.cert_file.empty()) result["certificate_file"] = opt.cert_file;
+        }
       }
-      if (opt.self_signed) {
-        auto cert = smime::provisioning::build_self_signed(identity, public_key.get(),
-                                                           private_key.get(), opt.days);
-        keys.store_certificate(key.id, opt.label, smime::provisioning::to_der(cert.get()));
-        const std::string pem = smime::provisioning::to_pem(cert.get());
-        if (!opt.cert_file.empty()) write_output_file(opt.cert_file, pem);
-        result["has_certificate"] = true;
-        result["certificate_pem"] = pem;
-        if (!opt.cert_file.empty()) result["certificate_file"] = opt.cert_file;
-      }
+    } catch (...) {
+      // A key whose requested CSR or certificate failed is removed: the command either does
+      // everything it was asked or leaves the token as it was.
+      keys.remove(key.id);
+      throw;
     }
-  } catch (...) {
-    // A key whose requested CSR or certificate failed is removed: the command either does
-    // everything it was asked or leaves the token as it was.
-    keys.remove(key.id);
-    throw;
-  }
+  });
   emit(ctx, result, [&](std::ostream& out) {
     out << "Generated " << opt.algorithm << " key '" << key.label << "' in token '"
         << ctx.token().label() << "'\n  id:  " << key.id << "\n  uri: " << key.uri << "\n"
@@ -78,7 +99,7 @@ void key_generate(AppContext& ctx, const GenerateOptions& opt) {
         << ", extractable: " << (key.extractable ? "yes" : "no") << "\n";
     if (!opt.csr_file.empty()) out << "  CSR written to " << opt.csr_file << "\n";
     if (opt.self_signed) {
-      out << "  self-signed certificate stored in the token";
+      out << "  self-signed certificate stored in the token and the certificate store";
       if (!opt.cert_file.empty()) out << " and written to " << opt.cert_file;
       out << "\n";
     }
@@ -111,17 +132,21 @@ void key_list(AppContext& ctx) {
 void key_delete(AppContext& ctx, const std::string& id) {
   // Accept a unique prefix of at least 8 hex digits, like certificate fingerprints.
   std::string full = id;
-  if (id.size() >= 8) {
-    std::vector<std::string> matches;
-    for (const auto& k : ctx.keys().list()) {
-      if (k.id.rfind(id, 0) == 0) matches.push_back(k.id);
+  audited(ctx, "key.delete", [&](smime::audit::AuditEvent& event) {
+    event.detail = "key " + id;
+    if (id.size() >= 8) {
+      std::vector<std::string> matches;
+      for (const auto& k : ctx.keys().list()) {
+        if (k.id.rfind(id, 0) == 0) matches.push_back(k.id);
+      }
+      if (matches.size() > 1) {
+        throw smime::Error(smime::ErrorCode::usage, "Key id prefix " + id + " is ambiguous");
+      }
+      if (matches.size() == 1) full = matches.front();
     }
-    if (matches.size() > 1) {
-      throw smime::Error(smime::ErrorCode::usage, "Key id prefix " + id + " is ambiguous");
-    }
-    if (matches.size() == 1) full = matches.front();
-  }
-  ctx.keys().remove(full);
+    ctx.keys().remove(full);
+    event.detail = "key " + full;
+  });
   emit(ctx, {{"deleted", full}},
        [&](std::ostream& out) { out << "Deleted key " << full << " from the token\n"; });
 }

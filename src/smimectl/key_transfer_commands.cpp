@@ -1,6 +1,7 @@
 // smimectl key import | key export: private keys of stored certificates.
 #include <iostream>
 
+#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
@@ -16,20 +17,32 @@ struct KeyImportOptions {
 };
 
 void key_import(AppContext& ctx, const KeyImportOptions& opt) {
-  std::optional<smime::SecretString> passphrase;
-  if (!opt.passphrase_file.empty()) {
-    passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
-  }
-  // The key file's bytes are wiped as soon as the key is in the token.
-  auto raw = read_input_file(opt.file);
-  smime::SecureBytes key_file(raw.begin(), raw.end());
-  OPENSSL_cleanse(raw.data(), raw.size());
-  smime::service::KeyImportRequest request;
-  request.key_file = key_file;
-  request.passphrase = passphrase ? &*passphrase : nullptr;
-  request.fingerprint = opt.fingerprint;
-  request.exportable = opt.exportable;
-  auto owners = ctx.certificates().import_private_key(request);
+  std::vector<smime::store::CertificateRecord> owners;
+  audited(ctx, "key.import", [&](smime::audit::AuditEvent& event) {
+    event.detail = "key file " + opt.file;
+    if (!opt.fingerprint.empty()) event.fingerprints = {opt.fingerprint};
+    std::optional<smime::SecretString> passphrase;
+    if (!opt.passphrase_file.empty()) {
+      passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
+    }
+    // The key file's bytes are wiped as soon as the key is in the token.
+    auto raw = read_input_file(opt.file);
+    smime::SecureBytes key_file(raw.begin(), raw.end());
+    OPENSSL_cleanse(raw.data(), raw.size());
+    smime::service::KeyImportRequest request;
+    request.key_file = key_file;
+    request.passphrase = passphrase ? &*passphrase : nullptr;
+    request.fingerprint = opt.fingerprint;
+    request.exportable = opt.exportable;
+    owners = ctx.certificates().import_private_key(request);
+    event.fingerprints.clear();
+    for (const auto& o : owners) {
+      event.fingerprints.push_back(o.sha256);
+      event.addresses.insert(event.addresses.end(), o.emails.begin(), o.emails.end());
+    }
+    event.detail = owners.front().key_exportable ? "key imported, exportable"
+                                                 : "key imported, not extractable";
+  });
   nlohmann::json certs = nlohmann::json::array();
   for (const auto& o : owners) certs.push_back(o.sha256);
   emit(ctx,
@@ -46,10 +59,22 @@ void key_import(AppContext& ctx, const KeyImportOptions& opt) {
 
 void key_export(AppContext& ctx, const std::string& fingerprint, const std::string& passphrase_file,
                 const std::string& out_file) {
-  smime::SecretString passphrase = smime::pkcs11::read_secret_file(passphrase_file);
-  std::string pem = ctx.certificates().export_private_key(fingerprint, passphrase);
+  std::string pem;
+  // The key leaves only once its export is on record; the PEM is wiped in any case.
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
+  } wipe{pem};
+  audited(ctx, "key.export", [&](smime::audit::AuditEvent& event) {
+    event.detail = "certificate " + fingerprint;
+    const auto record = ctx.certificates().get(fingerprint);
+    event.fingerprints = {record.sha256};
+    event.addresses = record.emails;
+    smime::SecretString passphrase = smime::pkcs11::read_secret_file(passphrase_file);
+    pem = ctx.certificates().export_private_key(record.sha256, passphrase);
+    event.detail = "private key exported (encrypted PKCS#8)";
+  });
   write_output_file(out_file.empty() ? "-" : out_file, pem, 0600);
-  OPENSSL_cleanse(pem.data(), pem.size());
 }
 
 }  // namespace

@@ -56,6 +56,8 @@ static int run(int argc, char** argv) {
   smimectl::add_group_commands(app, get_context);
   smimectl::add_crl_commands(app, get_context);
   smimectl::add_db_commands(app, get_context);
+  smimectl::add_message_commands(app, get_context);
+  smimectl::add_log_commands(app, get_context);
 
   try {
     app.parse(argc, argv);

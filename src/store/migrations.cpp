@@ -81,8 +81,87 @@ CREATE TABLE revoked_certificates (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Version 2: a counter that every change of certificates or CRLs bumps, in the same
+// transaction, so caches of parsed certificates (the S/MIME engine's trust anchors) notice
+// changes made by any process with one cheap read.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE store_revision (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
+INSERT INTO store_revision (id, revision) VALUES (1, 1);
+CREATE TRIGGER certificates_insert_revision AFTER INSERT ON certificates
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER certificates_update_revision AFTER UPDATE ON certificates
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER certificates_delete_revision AFTER DELETE ON certificates
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER crls_insert_revision AFTER INSERT ON crls
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER crls_update_revision AFTER UPDATE ON crls
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER crls_delete_revision AFTER DELETE ON crls
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+)sql";
+
+// Version 3: API tokens. Only the SHA-256 of the secret is stored; the id is what the audit
+// log names as the actor.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+)sql";
+
+// Version 4: the audit log (src/audit). Each row's hash covers its own fields (id included)
+// and the previous row's hash, so an edited, deleted or moved row breaks the chain
+// (smimectl log verify). audit_head holds the newest row's id and hash and the row count,
+// updated in the same transaction as every append: deleting rows at the end then also needs
+// a consistent edit of audit_head. The triggers make the table append-only for every
+// ordinary writer; someone who drops them is what the hash chain is for.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'admin')),
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  message_id TEXT NOT NULL DEFAULT '',
+  addresses TEXT NOT NULL DEFAULT '[]',
+  fingerprints TEXT NOT NULL DEFAULT '[]',
+  detail TEXT NOT NULL DEFAULT '',
+  needs TEXT NOT NULL DEFAULT '[]',
+  previous_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id INTEGER NOT NULL,
+  entries INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, entries, hash)
+  VALUES (1, 0, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+  BEGIN SELECT RAISE(ABORT, 'the audit log head cannot be deleted'); END;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
+    {2, "store revision counter for caches of certificates and CRLs", kVersion2},
+    {3, "API tokens (hashed secrets, roles)", kVersion3},
+    {4, "hash-chained audit log", kVersion4},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -288,6 +288,18 @@ class SqliteStore final : public Store {
     if (query.is_ca) {
       sql += " AND is_ca = ?5";
     }
+    if (!query.issuer.empty()) {
+      sql += " AND issuer = ?7";
+    }
+    if (!query.serial.empty()) {
+      sql += " AND serial = ?8";
+    }
+    if (!query.subject_key_id.empty()) {
+      sql += " AND subject_key_id = ?9";
+    }
+    if (!query.subject.empty()) {
+      sql += " AND subject = ?10";
+    }
     sql += " ORDER BY not_before DESC, id DESC";
     if (query.limit > 0) {
       sql += " LIMIT ?6";
@@ -308,6 +320,18 @@ class SqliteStore final : public Store {
     }
     if (query.limit > 0) {
       statement.bind(6, query.limit);
+    }
+    if (!query.issuer.empty()) {
+      statement.bind(7, query.issuer);
+    }
+    if (!query.serial.empty()) {
+      statement.bind(8, lowercase(query.serial));
+    }
+    if (!query.subject_key_id.empty()) {
+      statement.bind(9, lowercase(query.subject_key_id));
+    }
+    if (!query.subject.empty()) {
+      statement.bind(10, query.subject);
     }
     std::vector<CertificateRecord> found;
     while (statement.step()) {
@@ -463,6 +487,12 @@ class SqliteStore final : public Store {
       return std::nullopt;
     }
     return RevokedEntry{query.text(0), query.int64(1), query.text(2)};
+  }
+
+  std::int64_t revision() override {
+    std::lock_guard lock(mutex_);
+    Statement query = db_.prepare("SELECT revision FROM store_revision WHERE id = 1");
+    return query.step() ? query.int64(0) : 0;
   }
 
   int schema_version() override {

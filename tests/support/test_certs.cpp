@@ -110,9 +110,12 @@ void add_extensions(X509* cert, const CertificateSpec& spec) {
     add_conf_extension(cert, &ctx, NID_ext_key_usage, join(spec.extended_key_usages));
   }
   add_subject_alt_name(cert, spec);
-  // SKI first: a self-signed certificate's AKI is computed from it.
+  // SKI first: a self-signed certificate's AKI is computed from it. OpenSSL 3.0 writes an
+  // empty AKI for a self-signed certificate unless told "always", and libksba (gpgsm) rejects
+  // an empty AKI as a BER error.
   add_conf_extension(cert, &ctx, NID_subject_key_identifier, "hash");
-  add_conf_extension(cert, &ctx, NID_authority_key_identifier, "keyid");
+  add_conf_extension(cert, &ctx, NID_authority_key_identifier,
+                     spec.issuer != nullptr ? "keyid" : "keyid:always");
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ enum class ErrorCode {
   conflict,               // duplicate or state conflict
   forbidden,              // refused by policy (e.g. exporting a non-exportable key)
   unsupported,            // algorithm or format we do not handle
+  no_certificate,         // a certificate or key the operation needs is missing or unusable
   module_load,            // PKCS#11 module cannot be loaded
   token_not_found,        // no token with that label/serial
   token_not_initialized,  // token present but not initialised

@@ -2,16 +2,20 @@
 // the libraries' *_free/close functions are named; everything else holds these unique_ptrs.
 #pragma once
 
+#include <glib-object.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
 #include <openssl/decoder.h>
+#include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/param_build.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 #include <openssl/store.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -74,6 +78,14 @@ using X509CrlPtr = std::unique_ptr<X509_CRL, FreeWith<X509_CRL_free>>;
 using Pkcs7Ptr = std::unique_ptr<PKCS7, FreeWith<PKCS7_free>>;
 using X509RevokedPtr = std::unique_ptr<X509_REVOKED, FreeWith<X509_REVOKED_free>>;
 // Any ASN1_STRING subtype (IA5String, ENUMERATED, ...): they share ASN1_STRING_free.
+using EvpCipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, FreeWith<EVP_CIPHER_CTX_free>>;
+using EvpCipherPtr = std::unique_ptr<EVP_CIPHER, FreeWith<EVP_CIPHER_free>>;
+using EvpKdfPtr = std::unique_ptr<EVP_KDF, FreeWith<EVP_KDF_free>>;
+using EvpKdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, FreeWith<EVP_KDF_CTX_free>>;
+using X509AlgorPtr = std::unique_ptr<X509_ALGOR, FreeWith<X509_ALGOR_free>>;
+using RsaOaepParamsPtr = std::unique_ptr<RSA_OAEP_PARAMS, FreeWith<RSA_OAEP_PARAMS_free>>;
+using RsaPssParamsPtr = std::unique_ptr<RSA_PSS_PARAMS, FreeWith<RSA_PSS_PARAMS_free>>;
+using EcPointPtr = std::unique_ptr<EC_POINT, FreeWith<EC_POINT_free>>;
 using Asn1StringPtr = std::unique_ptr<ASN1_STRING, FreeWith<ASN1_STRING_free>>;
 using Asn1TimePtr = std::unique_ptr<ASN1_TIME, FreeWith<ASN1_TIME_free>>;
 
@@ -82,6 +94,13 @@ struct X509StackFree {
   void operator()(STACK_OF(X509) * stack) const noexcept { sk_X509_pop_free(stack, X509_free); }
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
+
+struct X509AlgorStackFree {
+  void operator()(STACK_OF(X509_ALGOR) * stack) const noexcept {
+    sk_X509_ALGOR_pop_free(stack, X509_ALGOR_free);
+  }
+};
+using X509AlgorStackPtr = std::unique_ptr<STACK_OF(X509_ALGOR), X509AlgorStackFree>;
 
 // The pieces of a PKCS#12 file: its authenticated safes, their bags and a decrypted key.
 struct Pkcs7StackFree {
@@ -110,5 +129,17 @@ using SqlitePtr = std::unique_ptr<sqlite3, FreeWith<sqlite3_close_v2>>;
 using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, FreeWith<sqlite3_finalize>>;
 // Finishing releases the backup's locks; its result is also left in sqlite3_errcode(dest).
 using SqliteBackupPtr = std::unique_ptr<sqlite3_backup, FreeWith<sqlite3_backup_finish>>;
+
+// GLib / GMime objects (reference counted GObjects) and GLib-allocated strings.
+template <typename T>
+struct GObjectUnref {
+  void operator()(T* object) const noexcept { g_object_unref(object); }
+};
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref<T>>;
+struct GFree {
+  void operator()(void* p) const noexcept { g_free(p); }
+};
+using GCharPtr = std::unique_ptr<char, GFree>;
 
 }  // namespace smime

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "smime/pkcs11/token.hpp"
 #include "smime/token/key_store.hpp"
@@ -26,6 +28,14 @@ class TokenKeyStore final : public KeyStore {
   EvpPkeyPtr private_key(std::string_view id_hex) override;
   EvpPkeyPtr public_key(std::string_view id_hex) override;
   EvpPkeyPtr export_private_key(std::string_view id_hex) override;
+  // Probed actively once (session keys, destroyed afterwards), then remembered.
+  NativeSupport native_support() override;
+  SecureBytes decrypt_rsa_oaep_completed(std::string_view id_hex,
+                                         std::span<const unsigned char> ciphertext,
+                                         const EVP_MD* md, const EVP_MD* mgf1_md,
+                                         std::span<const unsigned char> label) override;
+  SecureBytes derive_ecdh_raw(std::string_view id_hex,
+                              std::span<const unsigned char> peer_point) override;
 
   // PKCS#11 URI of an object of this token (no PIN in it).
   std::string uri_for(std::span<const unsigned char> id, const char* type) const;
@@ -33,6 +43,8 @@ class TokenKeyStore final : public KeyStore {
 
  private:
   std::shared_ptr<Token> token_;
+  std::mutex support_mutex_;
+  std::optional<NativeSupport> support_;
 };
 
 }  // namespace smime::pkcs11

@@ -98,6 +98,8 @@ class CertificateService {
   std::time_t now() const { return clock_(); }
 
  private:
+  // Records the token key whose public key is the certificate's, if the token has one.
+  void link_existing_key(X509* cert, store::CertificateRecord& record);
   std::vector<store::CertificateRecord> import_private_key_object(const EVP_PKEY* key,
                                                                   const KeyImportRequest& request);
   store::Store& store_;

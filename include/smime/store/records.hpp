@@ -41,7 +41,13 @@ struct CertificateQuery {
   std::string subject_contains;    // case-insensitive substring of subject
   std::optional<bool> has_key;
   std::optional<bool> is_ca;
-  int limit = 0;  // 0: no limit
+  // Exact matches, to find a certificate that CMS identifies (IssuerAndSerialNumber,
+  // SubjectKeyIdentifier) or a CA by name; empty: not filtered.
+  std::string issuer;          // one-line DN, as CertificateRecord::issuer
+  std::string serial;          // hex, case-insensitive
+  std::string subject_key_id;  // hex, case-insensitive
+  std::string subject;         // one-line DN, exact
+  int limit = 0;               // 0: no limit
 };
 
 enum class DefaultBehaviour { sign_encrypt, sign, encrypt, none };

@@ -3,6 +3,7 @@
 // implementation for multi-node deployments can implement the same interface.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -50,6 +51,10 @@ class Store {
   // The revocation of (issuer, serial) by any stored CRL of that issuer.
   virtual std::optional<RevokedEntry> revocation(std::string_view issuer,
                                                  std::string_view serial) = 0;
+
+  // ---- change detection ----
+  // Grows with every committed change of certificates or CRLs, by any process.
+  virtual std::int64_t revision() = 0;
 
   // ---- maintenance ----
   virtual int schema_version() = 0;

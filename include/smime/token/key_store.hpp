@@ -14,6 +14,7 @@
 
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/secure_buffer.hpp"
 
 namespace smime {
 
@@ -70,6 +71,23 @@ class KeyStore {
   virtual EvpPkeyPtr private_key(std::string_view id_hex) = 0;
   // A software copy of the public key.
   virtual EvpPkeyPtr public_key(std::string_view id_hex) = 0;
+  // Key transport and agreement the token cannot do itself are completed in software around
+  // its raw operation (SPEC §12); what it can do natively is used natively.
+  struct NativeSupport {
+    bool rsa_oaep_sha2 = false;  // C_Decrypt with OAEP and a SHA-2 hash
+    bool ecdh_kdf = false;       // C_DeriveKey with the X9.63 KDF (CKD_SHA*_KDF)
+  };
+  virtual NativeSupport native_support() = 0;
+  // Raw RSA in the token, then a constant-time OAEP check in software. One error message
+  // for every padding failure.
+  virtual SecureBytes decrypt_rsa_oaep_completed(std::string_view id_hex,
+                                                 std::span<const unsigned char> ciphertext,
+                                                 const EVP_MD* md, const EVP_MD* mgf1_md,
+                                                 std::span<const unsigned char> label) = 0;
+  // ECDH with CKD_NULL in the token: the raw shared secret with the peer's point.
+  virtual SecureBytes derive_ecdh_raw(std::string_view id_hex,
+                                      std::span<const unsigned char> peer_point) = 0;
+
   // A software copy of a private key that was imported as exportable. Throws
   // Error(forbidden) for keys the token holds as sensitive / not extractable.
   virtual EvpPkeyPtr export_private_key(std::string_view id_hex) = 0;

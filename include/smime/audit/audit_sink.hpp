@@ -1,0 +1,109 @@
+// Where the appliance reports what it did (SPEC §9): every sign, verify, encrypt, decrypt and
+// every administrative change. smimed calls record() after each operation and before it
+// acknowledges the request; the hash-chained SQLite audit log implements this interface.
+//
+// Contract for implementations: record() returns only once the entry is durable. If it
+// throws (smime::Error), smimed answers the request with an error instead of acknowledging
+// it, so no acknowledged operation is ever without its record. It is called concurrently
+// from the worker threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smime::audit {
+
+enum class Direction { incoming, outgoing, admin };
+enum class Status { ok, failed };
+
+inline std::string_view to_string(Direction direction) noexcept {
+  switch (direction) {
+    case Direction::incoming:
+      return "incoming";
+    case Direction::outgoing:
+      return "outgoing";
+    case Direction::admin:
+      return "admin";
+  }
+  return "admin";
+}
+
+inline std::string_view to_string(Status status) noexcept {
+  return status == Status::ok ? "ok" : "failed";
+}
+
+inline std::optional<Direction> parse_direction(std::string_view text) noexcept {
+  for (Direction d : {Direction::incoming, Direction::outgoing, Direction::admin}) {
+    if (text == to_string(d)) return d;
+  }
+  return std::nullopt;
+}
+
+inline std::optional<Status> parse_status(std::string_view text) noexcept {
+  for (Status s : {Status::ok, Status::failed}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+// One entry of AuditEvent::needs in structured form: a certificate or key whose absence made
+// an incoming operation fail (the engine's smime::engine::MissingItem, same fields; see
+// engine_needs.hpp). The audit log checks needs in this form against the store to mark
+// failed entries retryable once what they needed has been imported.
+struct Need {
+  // "key": an organisation private key for a recipient certificate (a RecipientInfo);
+  // "certificate": a signer certificate, or an issuer (CA) certificate.
+  std::string kind;
+  std::string issuer;          // one-line DN, as CertificateRecord::issuer
+  std::string serial;          // lowercase hex
+  std::string subject_key_id;  // lowercase hex
+  std::string subject;         // one-line DN (the missing CA certificate's subject)
+
+  // The text form stored in AuditEvent::needs:
+  //   "key issuer=CN=Org CA,O=Example;serial=1f;ski=ab12..."
+  //   "certificate subject=CN=Root;ski=..."
+  // kind, a space, then name=value parts joined by ';' (empty parts left out; '\' and ';'
+  // inside values escaped with '\'). Names: issuer, serial, ski, subject.
+  std::string to_string() const;
+  bool operator==(const Need&) const = default;
+};
+
+// The structured form of a needs entry written by Need::to_string(); nullopt for any other
+// text (free-form needs are kept and shown, but never make an entry retryable).
+std::optional<Need> parse_need(std::string_view text);
+
+struct AuditEvent {
+  // The API token id (decimal, as stored in api_tokens.id), or "smimectl" for the CLI.
+  std::string actor;
+  Direction direction = Direction::admin;
+  // "certificate.import", "certificate.delete", "key.generate", "message.sign", ...
+  std::string operation;
+  Status status = Status::ok;
+  std::string message_id;                 // Message-ID of the mail, when there is one
+  std::vector<std::string> addresses;     // email addresses involved
+  std::vector<std::string> fingerprints;  // SHA-256 fingerprints of certificates involved
+  std::string detail;                     // error message, or a short description
+  // What the appliance would need to succeed (missing certificate or key identifiers:
+  // addresses, fingerprints, issuer+serial), for retry support.
+  // Entries written by Need::to_string() can be checked against the store (retryable).
+  std::vector<std::string> needs;
+  // Unix milliseconds of the operation; 0: the time record() is called.
+  std::int64_t at_ms = 0;
+};
+
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  virtual void record(const AuditEvent& event) = 0;
+};
+
+// Records nothing: the default until the audit log is wired in, and for tests.
+class NullAuditSink final : public AuditSink {
+ public:
+  void record(const AuditEvent& /*event*/) override {}
+};
+
+}  // namespace smime::audit

@@ -1,0 +1,152 @@
+// The S/MIME engine (SPEC §7): outgoing sign / encrypt / sign-then-encrypt of complete RFC 5322
+// messages with token keys, and incoming decrypt / verify in any nesting. Policy decisions
+// (which certificate, which recipients) go through the certificate service; private-key
+// operations through the key store, so the keys stay in the token.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smime/service/certificate_service.hpp"
+#include "smime/store/store.hpp"
+#include "smime/token/key_store.hpp"
+
+namespace smime::engine {
+
+enum class SignatureScheme { rsa_pkcs1, rsa_pss };  // ECDSA keys always sign with ECDSA
+enum class ContentCipher { aes256_cbc, aes128_gcm, aes256_gcm };
+enum class KeyTransport { rsa_pkcs1, rsa_oaep_sha1, rsa_oaep_sha256 };  // EC recipients: ECDH
+
+std::optional<SignatureScheme> parse_signature_scheme(std::string_view text);  // "pkcs1", "pss"
+std::optional<ContentCipher> parse_content_cipher(std::string_view text);      // "aes-256-cbc", ...
+std::optional<KeyTransport> parse_key_transport(std::string_view text);        // "rsa-pkcs1", ...
+std::string_view to_string(SignatureScheme value);
+std::string_view to_string(ContentCipher value);
+std::string_view to_string(KeyTransport value);
+
+// Defaults an organisation sets once (config); a request may override them.
+struct Policy {
+  SignatureScheme signature = SignatureScheme::rsa_pkcs1;
+  ContentCipher cipher = ContentCipher::aes256_cbc;
+  KeyTransport transport = KeyTransport::rsa_pkcs1;
+  bool encrypt_to_sender = true;  // the sent copy stays readable
+  bool opaque_signing = false;    // application/pkcs7-mime signed-data instead of detached
+};
+
+struct OutgoingRequest {
+  std::string_view message;      // complete RFC 5322 message
+  std::optional<bool> sign;      // unset: the group default
+  std::optional<bool> encrypt;   // unset: the group default
+  std::string group;             // group name; empty: the group whose email is From
+  std::vector<std::string> bcc;  // explicit Bcc recipients besides the Bcc header
+  std::optional<SignatureScheme> signature;
+  std::optional<ContentCipher> cipher;
+  std::optional<KeyTransport> transport;
+  std::optional<bool> opaque;
+  std::optional<bool> encrypt_to_sender;
+};
+
+struct UsedCertificate {
+  std::string address;
+  std::string fingerprint;
+  std::string subject;
+};
+
+struct OutgoingResult {
+  std::string message;  // the processed message, CRLF line endings
+  bool signed_ = false;
+  bool encrypted = false;
+  std::optional<UsedCertificate> signer;
+  std::vector<UsedCertificate> recipients;
+  std::string micalg;      // "sha-256", ... when signed
+  std::string format;      // "multipart/signed", "signed-data", "enveloped-data", ...
+  std::string decided_by;  // "request", "group <name>" or "default"
+};
+
+enum class SignatureStatus {
+  none,
+  valid,
+  invalid,
+  unknown_signer,
+  expired,
+  revoked,
+  sender_mismatch
+};
+std::string_view to_string(SignatureStatus status);
+
+struct SignerDetails {
+  std::string fingerprint;
+  std::string subject;
+  std::string issuer;
+  std::string serial;
+  std::vector<std::string> emails;
+  std::int64_t not_before = 0;
+  std::int64_t not_after = 0;
+  bool stored = false;  // the certificate is in our store
+};
+
+// A certificate or key the appliance lacks; resubmitting after importing it succeeds.
+struct MissingItem {
+  std::string kind;  // "key" (no org key for any RecipientInfo) or "certificate" (signer/issuer)
+  std::string issuer;
+  std::string serial;          // lowercase hex
+  std::string subject_key_id;  // lowercase hex
+  std::string subject;         // for "certificate" when known (e.g. the issuer we lack)
+};
+
+struct ProcessingError {
+  std::string code;  // "not_mime", "bad_cms", "no_key", "decrypt_failed", "signature", ...
+  std::string message;
+};
+
+struct IncomingResult {
+  bool encrypted = false;
+  bool decrypted = false;
+  bool signed_ = false;
+  SignatureStatus signature = SignatureStatus::none;
+  std::string signature_reason;  // human sentence for the status
+  std::optional<SignerDetails> signer;
+  std::vector<std::string> layers;  // outermost first: "enveloped-data", "signed-data", ...
+  std::string message;              // the decrypted message when available, else the original
+  std::vector<ProcessingError> errors;
+  std::vector<MissingItem> missing;
+  std::string decryption_key;  // fingerprint of the org certificate whose key decrypted
+
+  // Fully processed: decrypted when encrypted, and a valid (or merely expired) signature.
+  bool ok() const;
+};
+
+class EngineState;  // caches of parsed certificates and key handles (src/engine)
+
+class Engine {
+ public:
+  // store, certificates and keys must outlive the engine. Parsed certificates, trust anchors
+  // and key handles are cached and refreshed when the store changes.
+  Engine(store::Store& store, service::CertificateService& certificates,
+         service::CertificateService::KeyStoreAccess keys, Policy policy = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Throws Error: invalid_input (not a message), no_certificate (no usable certificate: the
+  // message names the address and the reason), not_found (unknown group), unsupported,
+  // token errors.
+  OutgoingResult outgoing(const OutgoingRequest& request);
+  // Never throws for bad message content: the reason is in the result.
+  IncomingResult incoming(std::string_view message);
+
+  const Policy& policy() const noexcept { return policy_; }
+
+ private:
+  store::Store& store_;
+  service::CertificateService& certificates_;
+  service::CertificateService::KeyStoreAccess keys_;
+  Policy policy_;
+  std::unique_ptr<EngineState> caches_;
+};
+
+}  // namespace smime::engine

@@ -1,0 +1,52 @@
+#include "smime/audit/audit_json.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+namespace smime::audit {
+
+std::string iso_time(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  const int millis = static_cast<int>(unix_ms % 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[96];  // room for any int fields, so the compiler sees no truncation
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                millis < 0 ? 0 : millis);
+  return buffer;
+}
+
+nlohmann::json to_json(const AuditEntry& entry) {
+  const AuditEvent& e = entry.event;
+  return {{"id", entry.id},
+          {"time", iso_time(e.at_ms)},
+          {"at_ms", e.at_ms},
+          {"actor", e.actor},
+          {"direction", std::string(to_string(e.direction))},
+          {"operation", e.operation},
+          {"status", std::string(to_string(e.status))},
+          {"message_id", e.message_id},
+          {"addresses", e.addresses},
+          {"fingerprints", e.fingerprints},
+          {"detail", e.detail},
+          {"needs", e.needs},
+          {"retryable", entry.retryable},
+          {"hash", entry.hash},
+          {"previous_hash", entry.previous_hash}};
+}
+
+nlohmann::json to_json(const VerifyReport& report) {
+  nlohmann::json out = {{"intact", report.intact},
+                        {"entries", report.entries},
+                        {"last_id", report.last_id},
+                        {"head_hash", report.head_hash}};
+  if (!report.intact) {
+    out["problem"] = std::string(to_string(report.problem));
+    out["broken_id"] = report.broken_id;
+    out["reason"] = report.reason;
+  }
+  return out;
+}
+
+}  // namespace smime::audit

@@ -1,0 +1,283 @@
+#include "envelope.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+
+#include <algorithm>
+
+#include "der.hpp"
+#include "smime/certs/certificate_info.hpp"
+#include "smime/common/error.hpp"
+#include "smime/common/hex.hpp"
+
+namespace smime::engine::cms {
+namespace {
+
+using der::Bytes;
+using der::kContext;
+using der::kUniversal;
+
+std::vector<unsigned char> copy(Bytes b) {
+  return {b.begin(), b.end()};
+}
+
+RecipientId issuer_and_serial(const der::Element& sequence) {
+  der::Reader r(sequence.content);
+  RecipientId id;
+  id.issuer_der = copy(r.expect(kUniversal, der::kSequence, "an issuer name").whole);
+  id.serial = copy(r.expect(kUniversal, der::kInteger, "a serial number").content);
+  return id;
+}
+
+KeyRecipient key_transport(const der::Element& ktri) {
+  der::Reader r(ktri.content);
+  r.expect(kUniversal, der::kInteger, "a version");
+  KeyRecipient k;
+  k.kind = KeyRecipient::Kind::key_transport;
+  if (auto ias = r.next_if(kUniversal, der::kSequence)) {
+    k.id = issuer_and_serial(*ias);
+  } else {
+    k.id.subject_key_id = copy(r.expect(kContext, 0, "a recipient identifier").content);
+  }
+  k.key_algorithm = copy(r.expect(kUniversal, der::kSequence, "a key algorithm").whole);
+  k.encrypted_key = copy(r.expect(kUniversal, der::kOctetString, "an encrypted key").content);
+  return k;
+}
+
+// One KeyRecipient per RecipientEncryptedKey, each with the shared originator data.
+void key_agreement(const der::Element& kari, std::vector<KeyRecipient>& out) {
+  der::Reader r(kari.content);
+  r.expect(kUniversal, der::kInteger, "a version");
+  KeyRecipient shared;
+  shared.kind = KeyRecipient::Kind::key_agreement;
+  der::Reader originator(r.expect(kContext, 0, "an originator").content);
+  // Only originatorKey [1] (ephemeral-static, RFC 5753) is in use by S/MIME clients.
+  if (auto key = originator.next_if(kContext, 1)) {
+    der::Reader pk(key->content);
+    shared.originator_algorithm = copy(pk.expect(kUniversal, der::kSequence, "an algorithm").whole);
+    Bytes bits = pk.expect(kUniversal, der::kBitString, "a public key").content;
+    if (bits.empty() || bits[0] != 0) {
+      throw Error(ErrorCode::invalid_input, "The originator public key is malformed");
+    }
+    shared.originator_point = copy(bits.subspan(1));
+  }
+  if (auto ukm = r.next_if(kContext, 1)) {
+    der::Reader inner(ukm->content);
+    shared.ukm = copy(inner.expect(kUniversal, der::kOctetString, "user keying material").content);
+    shared.has_ukm = true;
+  }
+  shared.key_algorithm = copy(r.expect(kUniversal, der::kSequence, "a key algorithm").whole);
+  der::Reader keys(r.expect(kUniversal, der::kSequence, "recipient encrypted keys").content);
+  while (!keys.empty()) {
+    der::Reader rek(keys.expect(kUniversal, der::kSequence, "a recipient encrypted key").content);
+    KeyRecipient k = shared;
+    if (auto ias = rek.next_if(kUniversal, der::kSequence)) {
+      k.id = issuer_and_serial(*ias);
+    } else {
+      der::Reader rkey(rek.expect(kContext, 0, "a recipient key identifier").content);
+      k.id.subject_key_id = copy(rkey.expect(kUniversal, der::kOctetString, "a key id").content);
+    }
+    k.encrypted_key = copy(rek.expect(kUniversal, der::kOctetString, "an encrypted key").content);
+    out.push_back(std::move(k));
+  }
+}
+
+std::vector<unsigned char> to_der(CMS_ContentInfo* cms) {
+  unsigned char* raw = nullptr;
+  const int n = i2d_CMS_ContentInfo(cms, &raw);
+  if (n <= 0) throw_openssl(ErrorCode::invalid_input, "The CMS structure cannot be encoded");
+  OpensslBytesPtr owner(raw);
+  return {raw, raw + n};
+}
+
+X509AlgorPtr algorithm(const std::vector<unsigned char>& der) {
+  const unsigned char* p = der.data();
+  X509AlgorPtr alg(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(der.size())));
+  if (!alg) throw_openssl(ErrorCode::invalid_input, "An algorithm identifier is malformed");
+  return alg;
+}
+
+[[noreturn]] void undecryptable() {
+  drain_openssl_errors();
+  throw Error(ErrorCode::crypto, "The message could not be decrypted");
+}
+
+}  // namespace
+
+bool RecipientId::matches(const X509* certificate) const {
+  if (!subject_key_id.empty()) {
+    const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(const_cast<X509*>(certificate));
+    return ski != nullptr &&
+           static_cast<std::size_t>(ASN1_STRING_length(ski)) == subject_key_id.size() &&
+           std::equal(subject_key_id.begin(), subject_key_id.end(), ASN1_STRING_get0_data(ski));
+  }
+  const unsigned char* p = issuer_der.data();
+  X509NamePtr issuer(d2i_X509_NAME(nullptr, &p, static_cast<long>(issuer_der.size())));
+  if (!issuer || X509_NAME_cmp(issuer.get(), X509_get_issuer_name(certificate)) != 0) return false;
+  const ASN1_INTEGER* cert_serial = X509_get0_serialNumber(certificate);
+  return static_cast<std::size_t>(ASN1_STRING_length(cert_serial)) == serial.size() &&
+         std::equal(serial.begin(), serial.end(), ASN1_STRING_get0_data(cert_serial));
+}
+
+std::string RecipientId::issuer_text() const {
+  if (issuer_der.empty()) return {};
+  const unsigned char* p = issuer_der.data();
+  X509NamePtr issuer(d2i_X509_NAME(nullptr, &p, static_cast<long>(issuer_der.size())));
+  return issuer ? certs::one_line_name(issuer.get()) : std::string{};
+}
+
+std::string RecipientId::serial_hex() const {
+  if (serial.empty()) return {};
+  const std::vector<unsigned char> encoded = der::encode(0x02, serial);
+  const unsigned char* p = encoded.data();
+  Asn1IntegerPtr number(d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(encoded.size())));
+  return number ? certs::serial_hex(number.get()) : to_hex(serial);
+}
+
+Envelope read_envelope(CMS_ContentInfo* cms) {
+  const int type = OBJ_obj2nid(CMS_get0_type(cms));
+  if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData) {
+    throw Error(ErrorCode::invalid_input, "The CMS structure is not enveloped data");
+  }
+  const std::vector<unsigned char> encoded = to_der(cms);
+  der::Reader top(encoded);
+  der::Reader content_info(top.expect(kUniversal, der::kSequence, "a content info").content);
+  content_info.expect(kUniversal, der::kOid, "a content type");
+  der::Reader explicit_content(content_info.expect(kContext, 0, "content").content);
+  der::Reader env(explicit_content.expect(kUniversal, der::kSequence, "enveloped data").content);
+
+  Envelope out;
+  out.authenticated = type == NID_id_smime_ct_authEnvelopedData;
+  env.expect(kUniversal, der::kInteger, "a version");
+  env.next_if(kContext, 0);  // originatorInfo: certificates we do not need
+  der::Reader infos(env.expect(kUniversal, der::kSet, "recipient infos").content);
+  while (!infos.empty()) {
+    der::Element ri = infos.next();
+    if (ri.tag_class == kUniversal && ri.tag == der::kSequence) {
+      out.recipients.push_back(key_transport(ri));
+    } else if (ri.tag_class == kContext && ri.tag == 1) {
+      key_agreement(ri, out.recipients);
+    } else {
+      out.recipients.push_back(KeyRecipient{});  // KEK, password or other: not ours
+    }
+  }
+  der::Reader eci(env.expect(kUniversal, der::kSequence, "encrypted content info").content);
+  out.content_type = copy(eci.expect(kUniversal, der::kOid, "a content type").whole);
+  out.content_algorithm = copy(eci.expect(kUniversal, der::kSequence, "an algorithm").whole);
+  if (auto primitive = eci.next_if(kContext, 0)) {
+    if (primitive->constructed) {
+      // A constructed [0]: concatenated OCTET STRING segments.
+      der::Reader segments(primitive->content);
+      while (!segments.empty()) {
+        Bytes part = segments.expect(kUniversal, der::kOctetString, "content").content;
+        out.encrypted_content.insert(out.encrypted_content.end(), part.begin(), part.end());
+      }
+    } else {
+      out.encrypted_content = copy(primitive->content);
+    }
+  } else {
+    throw Error(ErrorCode::invalid_input, "The encrypted content is detached (not in the message)");
+  }
+  if (out.authenticated) {
+    if (auto attrs = env.next_if(kContext, 1)) {
+      // RFC 5083 §2.1: the AAD is the DER of authAttrs with an explicit SET OF tag.
+      out.auth_attributes = der::encode(0x31, attrs->content);
+    }
+    out.mac =
+        copy(env.expect(kUniversal, der::kOctetString, "a message authentication code").content);
+  }
+  return out;
+}
+
+std::size_t content_key_length(const Envelope& envelope) {
+  X509AlgorPtr alg = algorithm(envelope.content_algorithm);
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, alg.get());
+  const EVP_CIPHER* cipher = EVP_get_cipherbynid(OBJ_obj2nid(oid));
+  if (cipher == nullptr) {
+    throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");
+  }
+  return static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher));
+}
+
+std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key) {
+  X509AlgorPtr alg = algorithm(envelope.content_algorithm);
+  const ASN1_OBJECT* oid = nullptr;
+  int param_type = 0;
+  const void* param = nullptr;
+  X509_ALGOR_get0(&oid, &param_type, &param, alg.get());
+  const int nid = OBJ_obj2nid(oid);
+  const EVP_CIPHER* cipher = EVP_get_cipherbynid(nid);
+  if (cipher == nullptr) {
+    throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");
+  }
+  const bool gcm = EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE;
+  if (gcm != envelope.authenticated) {
+    throw Error(ErrorCode::unsupported, "The content cipher does not fit the content type");
+  }
+  if (param_type != V_ASN1_SEQUENCE && param_type != V_ASN1_OCTET_STRING) {
+    throw Error(ErrorCode::invalid_input, "The content cipher has no parameters");
+  }
+  const auto* param_string = static_cast<const ASN1_STRING*>(param);
+  Bytes param_bytes(ASN1_STRING_get0_data(param_string),
+                    static_cast<std::size_t>(ASN1_STRING_length(param_string)));
+  std::vector<unsigned char> iv;
+  std::size_t tag_length = 12;
+  if (gcm) {
+    // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }
+    if (param_type != V_ASN1_SEQUENCE) undecryptable();
+    // A SEQUENCE parameter holds its complete DER encoding, tag and length included.
+    der::Reader outer(param_bytes);
+    der::Reader gcm_params(outer.expect(kUniversal, der::kSequence, "GCM parameters").content);
+    iv = copy(gcm_params.expect(kUniversal, der::kOctetString, "a GCM nonce").content);
+    if (auto icv = gcm_params.next_if(kUniversal, der::kInteger)) {
+      if (icv->content.size() != 1) undecryptable();
+      tag_length = icv->content[0];
+    }
+    if (tag_length < 12 || tag_length > 16 || envelope.mac.size() != tag_length) undecryptable();
+  } else {
+    if (param_type != V_ASN1_OCTET_STRING) undecryptable();
+    iv = copy(param_bytes);  // an OCTET STRING parameter holds just the content octets
+  }
+  if (content_key.size() != static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher))) {
+    undecryptable();
+  }
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), cipher, nullptr, nullptr, nullptr) != 1) {
+    undecryptable();
+  }
+  if (gcm) {
+    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(iv.size()),
+                            nullptr) != 1) {
+      undecryptable();
+    }
+  } else if (iv.size() != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(cipher))) {
+    undecryptable();
+  }
+  if (EVP_DecryptInit_ex2(ctx.get(), nullptr, content_key.data(), iv.data(), nullptr) != 1) {
+    undecryptable();
+  }
+  int n = 0;
+  if (gcm && !envelope.auth_attributes.empty() &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &n, envelope.auth_attributes.data(),
+                        static_cast<int>(envelope.auth_attributes.size())) != 1) {
+    undecryptable();
+  }
+  std::string plain(envelope.encrypted_content.size() + 32, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(plain.data());
+  if (EVP_DecryptUpdate(ctx.get(), out, &n, envelope.encrypted_content.data(),
+                        static_cast<int>(envelope.encrypted_content.size())) != 1) {
+    undecryptable();
+  }
+  std::size_t total = static_cast<std::size_t>(n);
+  if (gcm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_length),
+                                 const_cast<unsigned char*>(envelope.mac.data())) != 1) {
+    undecryptable();
+  }
+  if (EVP_DecryptFinal_ex(ctx.get(), out + total, &n) != 1) undecryptable();
+  total += static_cast<std::size_t>(n);
+  plain.resize(total);
+  return plain;
+}
+
+}  // namespace smime::engine::cms

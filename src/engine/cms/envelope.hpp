@@ -1,0 +1,57 @@
+// The parts of an EnvelopedData (RFC 5652) or AuthEnvelopedData (RFC 5083) that decryption
+// needs, read from the DER of a parsed CMS structure: OpenSSL 3.0 has no public call to hand it
+// a content-encryption key recovered outside its own (provider-bound) key transport, so the
+// completion path recovers the key itself and decrypts the content here (SPEC §12).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "smime/common/handles.hpp"
+#include "smime/common/secure_buffer.hpp"
+
+namespace smime::engine::cms {
+
+// issuerAndSerialNumber or subjectKeyIdentifier of a recipient.
+struct RecipientId {
+  std::vector<unsigned char> issuer_der;  // Name
+  std::vector<unsigned char> serial;      // INTEGER content octets
+  std::vector<unsigned char> subject_key_id;
+  bool matches(const X509* certificate) const;
+  std::string issuer_text() const;  // one line, RFC 2253 order; empty for a key id
+  std::string serial_hex() const;
+};
+
+struct KeyRecipient {
+  enum class Kind { key_transport, key_agreement, other } kind = Kind::other;
+  RecipientId id;
+  std::vector<unsigned char> key_algorithm;  // AlgorithmIdentifier DER
+  std::vector<unsigned char> encrypted_key;
+  // key agreement only
+  std::vector<unsigned char> originator_point;      // the sender's ephemeral public point
+  std::vector<unsigned char> originator_algorithm;  // AlgorithmIdentifier DER of that key
+  std::vector<unsigned char> ukm;                   // user keying material, may be empty
+  bool has_ukm = false;
+};
+
+struct Envelope {
+  bool authenticated = false;  // AuthEnvelopedData
+  std::vector<KeyRecipient> recipients;
+  std::vector<unsigned char> content_type;       // OID DER of the inner content
+  std::vector<unsigned char> content_algorithm;  // AlgorithmIdentifier DER
+  std::vector<unsigned char> encrypted_content;
+  std::vector<unsigned char> auth_attributes;  // DER as an explicit SET (the GCM AAD), or empty
+  std::vector<unsigned char> mac;              // AuthEnvelopedData tag
+};
+
+// Error(invalid_input) for a structure that is not (Auth)EnvelopedData or is malformed.
+Envelope read_envelope(CMS_ContentInfo* cms);
+
+// Key length the content cipher needs (for sizing a random key when key transport fails).
+std::size_t content_key_length(const Envelope& envelope);
+
+// Decrypts (and for AuthEnvelopedData authenticates) the content. Any failure is the one
+// Error(crypto, "The message could not be decrypted") so that it says nothing about the key.
+std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key);
+
+}  // namespace smime::engine::cms

@@ -1,0 +1,25 @@
+// State an Engine keeps between requests: parsed certificates of the store and provider
+// handles of token keys, so the hot path does no re-parsing and no key lookups.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "smime/engine/engine.hpp"
+#include "trust_cache.hpp"
+
+namespace smime::engine {
+
+class EngineState {
+ public:
+  explicit EngineState(store::Store& store) : trust(store) {}
+  TrustCache trust;
+  std::mutex keys_mutex;
+  std::map<std::string, EvpPkeyPtr, std::less<>> private_keys;  // by CKA_ID hex
+
+  // The provider handle of a token key (EVP_PKEY is reference counted and thread-safe).
+  EvpPkeyPtr private_key(KeyStore& keys, const std::string& key_id);
+};
+
+}  // namespace smime::engine

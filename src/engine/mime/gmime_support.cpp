@@ -1,0 +1,115 @@
+#include "engine/mime/gmime_support.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "smime/common/error.hpp"
+
+namespace smime::engine::mime::detail {
+
+void ensure_gmime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+namespace {
+
+GObjectPtr<GMimeStream> memory_stream(std::string_view bytes) {
+  GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(bytes.data(), bytes.size()));
+  if (!stream) throw Error(ErrorCode::internal, "GMime could not create a memory stream");
+  return stream;
+}
+
+GObjectPtr<GMimeParser> parser_on(GMimeStream* stream) {
+  GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream));
+  if (!parser) throw Error(ErrorCode::internal, "GMime could not create a parser");
+  // Offsets of leaf contents into the input are what lets us edit the input in place.
+  g_mime_parser_set_persist_stream(parser.get(), TRUE);
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  return parser;
+}
+
+std::string byte_array_string(GMimeStreamMem* stream) {
+  GByteArray* array = g_mime_stream_mem_get_byte_array(stream);
+  if (array == nullptr || array->len == 0) return {};
+  return std::string(reinterpret_cast<const char*>(array->data), array->len);
+}
+
+}  // namespace
+
+ParsedPart parse_part(std::string_view bytes) {
+  ensure_gmime();
+  ParsedPart parsed{memory_stream(bytes), nullptr};
+  auto parser = parser_on(parsed.stream.get());
+  parsed.object.reset(g_mime_parser_construct_part(parser.get(), nullptr));
+  if (!parsed.object) throw Error(ErrorCode::invalid_input, "the MIME entity cannot be parsed");
+  return parsed;
+}
+
+GObjectPtr<GMimeMessage> parse_message(std::string_view bytes) {
+  ensure_gmime();
+  auto stream = memory_stream(bytes);
+  auto parser = parser_on(stream.get());
+  GObjectPtr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!message) throw Error(ErrorCode::invalid_input, "the message header cannot be parsed");
+  return message;
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+  return out;
+}
+
+std::string mime_type_of(GMimeObject* object) {
+  GMimeContentType* type = g_mime_object_get_content_type(object);
+  if (type == nullptr) return "text/plain";
+  GCharPtr text(g_mime_content_type_get_mime_type(type));
+  return text ? ascii_lower(text.get()) : std::string("text/plain");
+}
+
+std::string content_type_parameter(GMimeObject* object, const char* name) {
+  GMimeContentType* type = g_mime_object_get_content_type(object);
+  if (type == nullptr) return {};
+  const char* value = g_mime_content_type_get_parameter(type, name);
+  return value ? std::string(value) : std::string();
+}
+
+std::string decoded_content(GMimePart* part) {
+  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+  if (wrapper == nullptr) return {};
+  GObjectPtr<GMimeStream> out(g_mime_stream_mem_new());
+  // The wrapper knows the part's transfer encoding and decodes through GMimeFilterBasic.
+  if (g_mime_data_wrapper_write_to_stream(wrapper, out.get()) < 0) {
+    throw Error(ErrorCode::invalid_input, "the content of a MIME part cannot be decoded");
+  }
+  return byte_array_string(GMIME_STREAM_MEM(out.get()));
+}
+
+namespace {
+
+std::string run_encoding(GMimeEncoding& state, std::string_view data) {
+  std::string out(g_mime_encoding_outlen(&state, data.size()) + 16, '\0');
+  size_t n = g_mime_encoding_flush(&state, data.data(), data.size(), out.data());
+  out.resize(n);
+  return out;
+}
+
+}  // namespace
+
+std::string transfer_encode(std::string_view data, GMimeContentEncoding encoding) {
+  ensure_gmime();
+  GMimeEncoding state;
+  g_mime_encoding_init_encode(&state, encoding);
+  return run_encoding(state, data);
+}
+
+std::string transfer_decode(std::string_view data, GMimeContentEncoding encoding) {
+  ensure_gmime();
+  GMimeEncoding state;
+  g_mime_encoding_init_decode(&state, encoding);
+  return run_encoding(state, data);
+}
+
+}  // namespace smime::engine::mime::detail

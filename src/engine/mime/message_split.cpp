@@ -1,0 +1,29 @@
+#include "engine/mime/message_split.hpp"
+
+#include "engine/mime/header_block.hpp"
+#include "engine/mime/mime_message.hpp"
+
+namespace smime::engine::mime::detail {
+
+RawSplit split_raw(std::string_view message) {
+  HeaderBlock block = scan_message_headers(message);
+  RawSplit split;
+  for (const HeaderField& field : block.fields) {
+    std::string_view raw = message.substr(field.begin, field.end - field.begin);
+    if (is_mime_version(field.name)) continue;
+    if (is_content_field(field.name)) {
+      split.content_fields.append(raw);
+      // A field cut off by the end of the input still needs its line break.
+      if (raw.back() != '\n') split.content_fields.append("\r\n");
+      if (iequals(field.name, "content-type")) split.has_content_type = true;
+      continue;
+    }
+    if (iequals(field.name, "from")) split.has_from = true;
+    split.outer_headers.append(canonicalize_line_endings(raw));
+    if (raw.back() != '\n') split.outer_headers.append("\r\n");
+  }
+  split.body = message.substr(block.body_begin);
+  return split;
+}
+
+}  // namespace smime::engine::mime::detail

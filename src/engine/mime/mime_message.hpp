@@ -1,0 +1,108 @@
+// MIME side of the S/MIME engine (SPEC §7), on GMime 3: splitting an RFC 5322 message into the
+// headers that stay outside and the content entity that is signed or encrypted, making that
+// entity transport-safe and canonical, composing multipart/signed and application/pkcs7-mime
+// messages, and recognising what an incoming entity is.
+//
+// Byte-exactness matters here: the signed bytes must be exactly the bytes a receiver
+// hashes, so composition is done on canonical (CRLF) text and parts that are already 7-bit
+// safe are not re-encoded.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smime::engine::mime {
+
+// Addresses of a message's header, addr-spec only, lowercased, groups flattened, in header
+// order, duplicates removed within each list.
+struct MessageAddresses {
+  std::vector<std::string> from;
+  std::vector<std::string> sender;
+  std::vector<std::string> to;
+  std::vector<std::string> cc;
+  std::vector<std::string> bcc;
+  std::string message_id;  // without <>, empty when absent
+  std::string subject;     // decoded (RFC 2047) to UTF-8
+};
+
+struct SplitMessage {
+  // The header fields that stay outside the S/MIME wrapping (From, To, Subject, Received,
+  // X-*, ...): every field except MIME-Version and Content-*, raw (folding and RFC 2047
+  // encoded-words kept), each line ending in CRLF. No trailing empty line.
+  std::string outer_headers;
+  // The content entity: the Content-* fields, an empty line, the body. CRLF line endings.
+  std::string content_entity;
+};
+
+// For outgoing mail: splits the message and prepares the content entity for signing:
+// - line endings canonicalised to CRLF (bare LF and bare CR become CRLF);
+// - every leaf part whose body is not 7-bit safe (8-bit bytes, NUL, lines over 998 octets,
+//   or Content-Transfer-Encoding 8bit/binary with such content) is re-encoded:
+//   quoted-printable for text/*, base64 otherwise; other parts keep their bytes;
+// - a message without Content-Type gets "Content-Type: text/plain; charset=us-ascii" (or
+//   charset=utf-8 when the body has 8-bit bytes, then also made 7-bit safe);
+// - nested multiparts, message/rfc822 attachments and their preamble/epilogue keep their
+//   bytes apart from the line-ending canonicalisation.
+// Throws Error(invalid_input) when the input is not an RFC 5322 message: empty, no header
+// block, a first line that is not a header field, or no From.
+SplitMessage prepare_outgoing(std::string_view message);
+
+// For incoming mail: the same split without any re-encoding; the entity keeps its bytes
+// exactly (only header lines are not touched). Throws Error(invalid_input) like above
+// (From is not required).
+SplitMessage split_incoming(std::string_view message);
+
+MessageAddresses parse_addresses(std::string_view message);
+
+// Joins outer headers and an entity into a complete message:
+//   outer_headers + "MIME-Version: 1.0\r\n" + entity.
+// An entity whose header block already has MIME-Version is not given a second one.
+std::string join(std::string_view outer_headers, std::string_view entity);
+
+// A multipart/signed entity (RFC 8551 §3.5.3): content_entity verbatim as the first part,
+// the detached signature base64 (76-column lines) as application/pkcs7-signature;
+// name=smime.p7s with Content-Disposition attachment. micalg e.g. "sha-256". The boundary is
+// random and checked not to occur in content_entity. CRLF line endings.
+std::string compose_multipart_signed(std::string_view content_entity,
+                                     std::span<const unsigned char> signature_der,
+                                     std::string_view micalg);
+
+// An application/pkcs7-mime entity; smime_type is "signed-data", "enveloped-data" or
+// "authEnveloped-data". name=smime.p7m, Content-Disposition attachment, base64 body.
+std::string compose_pkcs7_mime(std::span<const unsigned char> der, std::string_view smime_type);
+
+enum class EntityKind {
+  plain,             // anything that is not S/MIME
+  multipart_signed,  // multipart/signed with protocol application/(x-)pkcs7-signature
+  pkcs7_mime,        // application/(x-)pkcs7-mime, or application/octet-stream with a .p7m name
+  signature_only,    // a bare application/(x-)pkcs7-signature entity (nothing to verify it on)
+};
+
+struct ClassifiedEntity {
+  EntityKind kind = EntityKind::plain;
+  std::string content_type;  // lowercased type/subtype
+  std::string smime_type;    // smime-type parameter, lowercased, empty when absent
+  std::string micalg;        // multipart/signed only
+  // multipart/signed: the first part exactly as it is between the boundary delimiters
+  // (RFC 1847: from after the CRLF of the first delimiter line to before the CRLF that
+  // precedes the next delimiter), with line endings canonicalised to CRLF.
+  std::string signed_content;
+  // multipart/signed: the decoded signature part; pkcs7_mime: the decoded body (base64 or
+  // any other transfer encoding undone). Empty for plain.
+  std::vector<unsigned char> cms_der;
+};
+
+// Throws Error(invalid_input) with a precise message for a broken S/MIME entity:
+// multipart/signed without a second part or without a boundary, a signature part that is
+// not application/(x-)pkcs7-signature, an empty pkcs7 body. A non-S/MIME entity is plain.
+ClassifiedEntity classify(std::string_view entity);
+
+// CRLF canonicalisation of arbitrary text (bare LF and bare CR become CRLF).
+std::string canonicalize_line_endings(std::string_view text);
+
+// Base64 in lines of at most 76 characters, each ending with CRLF.
+std::string base64_lines(std::span<const unsigned char> data);
+
+}  // namespace smime::engine::mime

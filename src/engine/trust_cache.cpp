@@ -1,0 +1,69 @@
+#include "trust_cache.hpp"
+
+#include "smime/certs/certificate_info.hpp"
+#include "smime/common/error.hpp"
+
+namespace smime::engine {
+
+TrustSnapshot::TrustSnapshot(std::vector<StoredCertificate> certificates, std::int64_t revision)
+    : certificates_(std::move(certificates)),
+      anchors_(X509_STORE_new()),
+      all_(sk_X509_new_null()),
+      revision_(revision) {
+  if (!anchors_ || !all_) throw_openssl(ErrorCode::internal, "Out of memory");
+  for (const StoredCertificate& stored : certificates_) {
+    X509* cert = stored.certificate.get();
+    if (X509_STORE_add_cert(anchors_.get(), cert) != 1)
+      drain_openssl_errors();  // duplicate subject
+    if (X509_up_ref(cert) != 1 || sk_X509_push(all_.get(), cert) <= 0) {
+      throw_openssl(ErrorCode::internal, "Out of memory");
+    }
+  }
+}
+
+const StoredCertificate* TrustSnapshot::by_fingerprint(const std::string& sha256) const {
+  for (const StoredCertificate& stored : certificates_) {
+    if (stored.record.sha256 == sha256) return &stored;
+  }
+  return nullptr;
+}
+
+std::vector<X509*> TrustSnapshot::issuers_of(X509* leaf) const {
+  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), anchors_.get(), leaf, all_.get()) != 1) {
+    throw_openssl(ErrorCode::internal, "Cannot build a certificate chain");
+  }
+  // Only the chain matters here: the signer's own validity was checked when it was selected.
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
+  std::vector<X509*> issuers;
+  if (X509_verify_cert(ctx.get()) == 1) {
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    for (int i = 1; i < sk_X509_num(chain); ++i) {
+      // Point at our own parsed copies, which live as long as the snapshot.
+      X509* found = sk_X509_value(chain, i);
+      for (const StoredCertificate& stored : certificates_) {
+        if (X509_cmp(stored.certificate.get(), found) == 0) {
+          issuers.push_back(stored.certificate.get());
+          break;
+        }
+      }
+    }
+  }
+  drain_openssl_errors();
+  return issuers;
+}
+
+std::shared_ptr<const TrustSnapshot> TrustCache::current() {
+  const std::int64_t revision = store_.revision();
+  std::lock_guard lock(mutex_);
+  if (snapshot_ && snapshot_->revision() == revision) return snapshot_;
+  std::vector<StoredCertificate> parsed;
+  for (store::CertificateRecord& record : store_.find_certificates({})) {
+    X509Ptr cert = certs::parse_der_certificate(record.der);
+    parsed.push_back(StoredCertificate{std::move(record), std::move(cert)});
+  }
+  snapshot_ = std::make_shared<const TrustSnapshot>(std::move(parsed), revision);
+  return snapshot_;
+}
+
+}  // namespace smime::engine

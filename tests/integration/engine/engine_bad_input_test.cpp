@@ -1,0 +1,132 @@
+// Bad input (issue 4 §7): each gives a clear error, never a crash, and incoming processing
+// always hands back the original message.
+#include <gtest/gtest.h>
+
+#include "engine/mime/mime_message.hpp"
+#include "engine_fixture.hpp"
+#include "smime/common/error.hpp"
+
+namespace smime::test {
+namespace {
+
+class EngineBadInputTest : public EngineTest {
+ protected:
+  void SetUp() override {
+    EngineTest::SetUp();
+    org_ = imported_identity("support@example.org", "rsa-2048");
+  }
+
+  void expect_incoming_error(const std::string& wire, const std::string& code,
+                             const std::string& fragment) {
+    auto in = engine_->incoming(wire);
+    ASSERT_FALSE(in.errors.empty()) << "no error for " << code;
+    EXPECT_EQ(in.errors[0].code, code) << in.errors[0].message;
+    EXPECT_NE(in.errors[0].message.find(fragment), std::string::npos) << in.errors[0].message;
+    EXPECT_FALSE(in.ok());
+    EXPECT_FALSE(in.decrypted);
+  }
+
+  std::string pkcs7_mime(const std::string& base64_body) {
+    return "From: alice@example.com\r\nTo: support@example.org\r\nSubject: x\r\n"
+           "MIME-Version: 1.0\r\n"
+           "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+           "Content-Transfer-Encoding: base64\r\n\r\n" +
+           base64_body + "\r\n";
+  }
+
+  Identity org_;
+};
+
+TEST_F(EngineBadInputTest, NotMime) {
+  for (const std::string& input : {std::string(), std::string("hello world, no headers here"),
+                                   std::string("\x89PNG\r\n\x1a\n\0\0\0binary", 20)}) {
+    try {
+      outgoing(input, true, false);
+      ADD_FAILURE() << "accepted: " << input;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_input) << e.what();
+    }
+    auto in = engine_->incoming(input);
+    ASSERT_FALSE(in.errors.empty());
+    EXPECT_EQ(in.errors[0].code, "not_mime");
+    EXPECT_EQ(in.message, input);  // the original is never lost
+  }
+}
+
+TEST_F(EngineBadInputTest, MultipartSignedWithoutItsSignaturePart) {
+  const std::string wire =
+      "From: alice@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; "
+      "micalg=sha-256; boundary=b1\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1--\r\n";
+  expect_incoming_error(wire, "bad_mime", "signature");
+  EXPECT_EQ(engine_->incoming(wire).message, wire);
+}
+
+TEST_F(EngineBadInputTest, TruncatedCms) {
+  const std::string good = outgoing(message({.to = {org_.email}}), false, true).message;
+  auto der = cms_of(good);
+  der.resize(der.size() / 2);
+  expect_incoming_error(pkcs7_mime(engine::mime::base64_lines(der)), "bad_cms", "CMS");
+}
+
+TEST_F(EngineBadInputTest, GarbageCms) {
+  std::vector<unsigned char> garbage(300);
+  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<unsigned char>(i * 7);
+  expect_incoming_error(pkcs7_mime(engine::mime::base64_lines(garbage)), "bad_cms", "CMS");
+}
+
+TEST_F(EngineBadInputTest, MessageForARecipientWhoseKeyWeDoNotHold) {
+  auto alice = contact("alice@example.com");
+  const std::string wire =
+      encrypted_for({alice.issued.cert.get()}, message({.to = {"alice@example.com"}}));
+  auto in = engine_->incoming(wire);
+  ASSERT_EQ(in.errors.size(), 1u);
+  EXPECT_EQ(in.errors[0].code, "no_key");
+  ASSERT_EQ(in.missing.size(), 1u);
+  EXPECT_EQ(in.missing[0].kind, "key");
+  EXPECT_EQ(in.missing[0].issuer, "CN=Example Org Test CA");
+  EXPECT_EQ(in.missing[0].serial,
+            service::CertificateService(*store_, key_store()).get(alice.fingerprint).serial);
+  EXPECT_EQ(in.message, wire);
+}
+
+TEST_F(EngineBadInputTest, UnsupportedContentCipher) {
+  const std::string good = outgoing(message({.to = {org_.email}}), false, true).message;
+  auto der = cms_of(good);
+  // aes256-CBC is 2.16.840.1.101.3.4.1.42; make it the unassigned ...1.99.
+  const unsigned char oid[] = {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a};
+  auto at = std::search(der.begin(), der.end(), std::begin(oid), std::end(oid));
+  ASSERT_NE(at, der.end());
+  *(at + sizeof(oid) - 1) = 99;
+  expect_incoming_error(pkcs7_mime(engine::mime::base64_lines(der)), "unsupported", "cipher");
+}
+
+TEST_F(EngineBadInputTest, MixedLineEndingsAreCanonicalised) {
+  std::string m = message({.from = org_.email,
+                           .to = {org_.email},
+                           .body = "line one\nline two\r\nline three\rline four\r\n"});
+  auto out = outgoing(m, true, true);
+  auto in = engine_->incoming(out.message);
+  EXPECT_TRUE(in.ok()) << in.signature_reason;
+  EXPECT_EQ(body_of(in.message), "line one\r\nline two\r\nline three\r\nline four\r\n");
+}
+
+TEST_F(EngineBadInputTest, EmptyBody) {
+  auto out = outgoing(message({.from = org_.email, .to = {org_.email}, .body = ""}), true, true);
+  auto in = engine_->incoming(out.message);
+  EXPECT_TRUE(in.ok()) << (in.errors.empty() ? in.signature_reason : in.errors[0].message);
+  EXPECT_EQ(body_of(in.message), "");
+}
+
+TEST_F(EngineBadInputTest, PlainMessageIsNotSmime) {
+  const std::string plain = message();
+  auto in = engine_->incoming(plain);
+  EXPECT_FALSE(in.signed_);
+  EXPECT_FALSE(in.encrypted);
+  EXPECT_TRUE(in.errors.empty());
+  EXPECT_EQ(in.message, plain);
+}
+
+}  // namespace
+}  // namespace smime::test

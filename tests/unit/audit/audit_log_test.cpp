@@ -1,0 +1,212 @@
+// The audit log's append and list side: order, filters, paging, stored fields, needs and the
+// retryable marking of failed incoming entries once the store has what they needed.
+#include <gtest/gtest.h>
+
+#include "audit_test_support.hpp"
+#include "smime/common/error.hpp"
+#include "smime/store/sqlite_store.hpp"
+#include "unit/store/fake_records.hpp"
+
+namespace smime::audit::testing {
+namespace {
+
+AuditEvent message_event(Direction direction, const std::string& operation, Status status,
+                         std::vector<std::string> addresses) {
+  AuditEvent event;
+  event.actor = "7";
+  event.direction = direction;
+  event.operation = operation;
+  event.status = status;
+  event.message_id = operation + "@example.org";
+  event.addresses = std::move(addresses);
+  return event;
+}
+
+using AuditLogTest = AuditTest;
+
+TEST_F(AuditLogTest, ListsNewestFirstWithEveryField) {
+  AuditLog log(file_);
+  AuditEvent first = message_event(Direction::outgoing, "message.sign", Status::ok,
+                                   {"support@example.org", "Customer@Example.com"});
+  first.fingerprints = {std::string(64, 'a')};
+  first.detail = "signed with RSA";
+  first.at_ms = 1'700'000'000'123;
+  log.record(first);
+  log.record(admin_event("certificate.import"));
+
+  const auto entries = log.list({});
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].id, 2);
+  EXPECT_EQ(entries[0].event.operation, "certificate.import");
+  EXPECT_GT(entries[0].event.at_ms, 1'700'000'000'000) << "record() stamps the time";
+  EXPECT_EQ(entries[1].id, 1);
+  EXPECT_EQ(entries[1].event.actor, "7");
+  EXPECT_EQ(entries[1].event.direction, Direction::outgoing);
+  EXPECT_EQ(entries[1].event.status, Status::ok);
+  EXPECT_EQ(entries[1].event.message_id, "message.sign@example.org");
+  EXPECT_EQ(entries[1].event.addresses, first.addresses);
+  EXPECT_EQ(entries[1].event.fingerprints, first.fingerprints);
+  EXPECT_EQ(entries[1].event.detail, "signed with RSA");
+  EXPECT_EQ(entries[1].event.at_ms, 1'700'000'000'123);
+  EXPECT_EQ(entries[1].previous_hash, kGenesisHash);
+  EXPECT_EQ(entries[0].previous_hash, entries[1].hash);
+  EXPECT_EQ(entries[0].hash.size(), 64u);
+}
+
+TEST_F(AuditLogTest, FiltersCombineAndPage) {
+  AuditLog log(file_);
+  log.record(message_event(Direction::outgoing, "message.sign", Status::ok, {"a@example.org"}));
+  log.record(message_event(Direction::incoming, "message.decrypt", Status::failed,
+                           {"b@example.org", "c@example.org"}));
+  log.record(message_event(Direction::incoming, "message.verify", Status::ok, {"B@Example.org"}));
+  log.record(admin_event("group.set"));
+
+  AuditQuery incoming;
+  incoming.direction = Direction::incoming;
+  EXPECT_EQ(log.list(incoming).size(), 2u);
+  EXPECT_EQ(log.count(incoming), 2);
+
+  AuditQuery failed;
+  failed.status = Status::failed;
+  ASSERT_EQ(log.list(failed).size(), 1u);
+  EXPECT_EQ(log.list(failed)[0].event.operation, "message.decrypt");
+
+  AuditQuery by_address;
+  by_address.address = "b@EXAMPLE";  // case-insensitive substring
+  const auto matched = log.list(by_address);
+  ASSERT_EQ(matched.size(), 2u);
+  EXPECT_EQ(matched[0].event.operation, "message.verify");
+
+  AuditQuery by_operation;
+  by_operation.operation = "group.set";
+  by_operation.direction = Direction::admin;
+  EXPECT_EQ(log.list(by_operation).size(), 1u);
+  by_operation.direction = Direction::incoming;
+  EXPECT_TRUE(log.list(by_operation).empty());
+
+  AuditQuery page;
+  page.limit = 2;
+  page.offset = 1;
+  const auto paged = log.list(page);
+  ASSERT_EQ(paged.size(), 2u);
+  EXPECT_EQ(paged[0].id, 3);
+  EXPECT_EQ(paged[1].id, 2);
+
+  AuditQuery since;
+  since.since_ms = log.list({})[0].event.at_ms + 60'000;
+  EXPECT_TRUE(log.list(since).empty());
+
+  AuditQuery actor;
+  actor.actor = "smimectl";
+  EXPECT_EQ(log.count(actor), 1);
+}
+
+TEST_F(AuditLogTest, RejectsBadQueriesAndIncompleteEvents) {
+  AuditLog log(file_);
+  AuditQuery zero;
+  zero.limit = 0;
+  EXPECT_THROW(log.list(zero), Error);
+  AuditQuery negative;
+  negative.offset = -1;
+  EXPECT_THROW(log.list(negative), Error);
+  AuditEvent no_actor = admin_event("group.set");
+  no_actor.actor.clear();
+  EXPECT_THROW(log.record(no_actor), Error);
+  EXPECT_TRUE(log.list({}).empty());
+}
+
+TEST_F(AuditLogTest, InvalidUtf8IsStoredReplacedAndStillVerifies) {
+  AuditLog log(file_);
+  AuditEvent event = admin_event("certificate.import", std::string("bad \xff\xfe bytes"));
+  event.addresses = {std::string("x\xc3@example.org")};
+  log.record(event);
+  const auto entries = log.list({});
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].event.detail, "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+  EXPECT_TRUE(log.verify().intact) << log.verify().reason;
+}
+
+TEST_F(AuditLogTest, TheTableIsAppendOnlyForOrdinaryWriters) {
+  write_entries(2);
+  RawDatabase db(file_);
+  EXPECT_THROW(db.exec("UPDATE audit_log SET detail = 'x' WHERE id = 1"), std::runtime_error);
+  EXPECT_THROW(db.exec("DELETE FROM audit_log WHERE id = 2"), std::runtime_error);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM audit_log"), "2");
+}
+
+TEST(AuditNeed, TextFormRoundTripsWithEscapes) {
+  Need need{"key", "CN=Org CA\\;x,O=Example", "1f", "ab12", ""};
+  const std::string text = need.to_string();
+  EXPECT_EQ(text.rfind("key issuer=", 0), 0u) << text;
+  auto parsed = parse_need(text);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(*parsed, need);
+  Need ca{"certificate", "", "", "cd34", "CN=Root;O=Example"};
+  EXPECT_EQ(parse_need(ca.to_string()), ca);
+  EXPECT_FALSE(parse_need("the signer's certificate"));
+  EXPECT_FALSE(parse_need("key serial=01"));  // nothing that identifies a certificate
+  EXPECT_FALSE(parse_need("key issuer=CN=a;issuer=CN=b"));
+  EXPECT_FALSE(parse_need("robot issuer=CN=a"));
+}
+
+TEST_F(AuditLogTest, FailedIncomingEntriesBecomeRetryableOnceTheStoreHasWhatTheyNeeded) {
+  auto store = store::open_sqlite_store(file_);
+  AuditLog log(file_);
+  const store::CertificateRecord org = store::testing::fake_certificate("org");
+  const store::CertificateRecord signer = store::testing::fake_certificate("signer");
+  store::CertificateRecord ca = store::testing::fake_certificate("ca");
+  ca.subject_key_id = "c0ffee";
+
+  AuditEvent no_key = message_event(Direction::incoming, "message.decrypt", Status::failed, {});
+  no_key.needs = {Need{"key", "CN=Other CA", "99", "", ""}.to_string(),
+                  Need{"key", org.issuer, org.serial, "", ""}.to_string()};
+  log.record(no_key);
+  AuditEvent unknown_signer =
+      message_event(Direction::incoming, "message.verify", Status::failed, {});
+  unknown_signer.needs = {Need{"certificate", signer.issuer, signer.serial, "", ""}.to_string()};
+  log.record(unknown_signer);
+  AuditEvent untrusted = message_event(Direction::incoming, "message.verify", Status::failed, {});
+  untrusted.needs = {Need{"certificate", "", "", "C0FFEE", "CN=whatever"}.to_string()};
+  log.record(untrusted);
+  AuditEvent free_form = message_event(Direction::incoming, "message.verify", Status::failed, {});
+  free_form.needs = {"the signer's certificate"};
+  log.record(free_form);
+  AuditEvent outgoing = message_event(Direction::outgoing, "message.sign", Status::failed, {});
+  outgoing.needs = unknown_signer.needs;  // only failed incoming entries are retryable
+  log.record(outgoing);
+  AuditEvent by_name = message_event(Direction::incoming, "message.verify", Status::failed, {});
+  by_name.needs = {Need{"certificate", "", "", "", ca.subject}.to_string()};
+  log.record(by_name);
+
+  const auto retryable_ids = [&] {
+    std::vector<std::int64_t> ids;
+    for (const auto& e : log.list({}, store.get())) {
+      if (e.retryable) ids.push_back(e.id);
+    }
+    return ids;
+  };
+  EXPECT_TRUE(retryable_ids().empty());
+  AuditQuery only;
+  only.retryable_only = true;
+  EXPECT_TRUE(log.list(only, store.get()).empty());
+  EXPECT_THROW(log.list(only), Error) << "retryable needs the store";
+
+  store->insert_certificate(org);  // a certificate alone is not a key
+  EXPECT_TRUE(retryable_ids().empty());
+  store->set_certificate_key(org.sha256, std::string("0a0b"), false);
+  EXPECT_EQ(retryable_ids(), (std::vector<std::int64_t>{1}));
+
+  store->insert_certificate(signer);
+  store->insert_certificate(ca);
+  EXPECT_EQ(retryable_ids(), (std::vector<std::int64_t>{6, 3, 2, 1}));
+  EXPECT_FALSE(log.list({}).front().retryable) << "not computed without a store";
+
+  only.limit = 1;
+  only.offset = 1;
+  const auto second = log.list(only, store.get());
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].id, 3);
+}
+
+}  // namespace
+}  // namespace smime::audit::testing

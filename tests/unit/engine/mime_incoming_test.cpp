@@ -1,0 +1,72 @@
+// split_incoming: the received entity keeps its bytes.
+#include <gtest/gtest.h>
+
+#include "engine/mime/mime_message.hpp"
+#include "mime_test_util.hpp"
+#include "smime/common/error.hpp"
+
+namespace smime::engine::mime {
+namespace {
+
+TEST(MimeIncoming, KeepsEntityBytesExactly) {
+  const std::string data = test::random_bytes(3000, 11);
+  const std::string entity =
+      "Content-Type: multipart/mixed;\r\n\tboundary=\"q\"\r\n"
+      "Content-Transfer-Encoding: binary\r\n"
+      "\r\n"
+      "preamble with trailing space \r\n"
+      "--q\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n"
+      "\r\n"
+      "\xc3\xbc lines   \r\n"
+      "\t\r\n"
+      "--q\r\n"
+      "Content-Type: application/octet-stream\r\n"
+      "Content-Transfer-Encoding: binary\r\n"
+      "\r\n" +
+      data + "\r\n--q--\r\n";
+  const std::string message =
+      "Received: by mx; Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+      "From: alice@example.org\r\n"
+      "MIME-Version: 1.0\r\n" +
+      entity;
+  SplitMessage split = split_incoming(message);
+  EXPECT_EQ(split.content_entity, entity);
+  EXPECT_EQ(split.outer_headers,
+            "Received: by mx; Mon, 1 Jan 2024 10:00:00 +0000\r\nFrom: alice@example.org\r\n");
+}
+
+TEST(MimeIncoming, CollectsContentFieldsAndLeavesTheBodyAlone) {
+  // Fields interleaved with outer ones; LF framing: the fields become CRLF, the body does not.
+  SplitMessage split = split_incoming(
+      "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\n"
+      "To: bob@example.net\n"
+      "Content-Transfer-Encoding: base64\n"
+      "\n"
+      "MIAGCSqGSIb3DQEHA6CAMIACAQAx\n"
+      "ggF=\n");
+  EXPECT_EQ(split.outer_headers, "To: bob@example.net\r\n");
+  EXPECT_EQ(split.content_entity,
+            "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "\r\n"
+            "MIAGCSqGSIb3DQEHA6CAMIACAQAx\n"
+            "ggF=\n");
+}
+
+TEST(MimeIncoming, RejectsWhatIsNotAMessage) {
+  for (std::string bad : {std::string(), std::string("hello world"), std::string("\r\nbody"),
+                          test::random_bytes(512, 5)}) {
+    try {
+      split_incoming(bad);
+      ADD_FAILURE() << "accepted " << testing::PrintToString(bad);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+    }
+  }
+  EXPECT_NO_THROW(split_incoming("Subject: no From is fine for incoming mail\n\nx\n"));
+}
+
+}  // namespace
+}  // namespace smime::engine::mime
