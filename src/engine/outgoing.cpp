@@ -6,6 +6,7 @@
 #include "cms/cms_operations.hpp"
 #include "engine/mime/mime_message.hpp"
 #include "engine_state.hpp"
+#include "group_policy.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 
@@ -19,26 +20,6 @@ struct Decision {
   bool encrypt_required = false;
   std::string decided_by;
 };
-
-bool behaviour_signs(store::DefaultBehaviour b) {
-  return b == store::DefaultBehaviour::sign_encrypt || b == store::DefaultBehaviour::sign;
-}
-bool behaviour_encrypts(store::DefaultBehaviour b) {
-  return b == store::DefaultBehaviour::sign_encrypt || b == store::DefaultBehaviour::encrypt;
-}
-
-std::optional<store::GroupRecord> resolve_group(store::Store& store, const std::string& name,
-                                                const std::vector<std::string>& from) {
-  if (!name.empty()) {
-    auto group = store.group(name);
-    if (!group) throw Error(ErrorCode::not_found, "There is no group named " + name);
-    return group;
-  }
-  for (store::GroupRecord& group : store.list_groups()) {
-    if (std::find(from.begin(), from.end(), group.email) != from.end()) return group;
-  }
-  return std::nullopt;
-}
 
 // Explicit choices must succeed; defaults mean "if possible" (the helpdesk's default).
 Decision decide(const OutgoingRequest& request, const std::optional<store::GroupRecord>& group) {
@@ -55,15 +36,6 @@ Decision decide(const OutgoingRequest& request, const std::optional<store::Group
     d.decided_by = group ? "group " + group->name : "default";
   }
   return d;
-}
-
-void add_unique(std::vector<std::string>& list, const std::vector<std::string>& more) {
-  for (const std::string& address : more) {
-    std::string lowered = address;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (std::find(list.begin(), list.end(), lowered) == list.end()) list.push_back(lowered);
-  }
 }
 
 // The parsed certificate from the snapshot; parsed here only if it was stored meanwhile.

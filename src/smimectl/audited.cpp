@@ -2,8 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/mime/mime_message.hpp"
-#include "smime/audit/engine_needs.hpp"
+#include "smime/audit/message_events.hpp"
 #include "smime/common/error.hpp"
 
 namespace smimectl {
@@ -21,41 +20,13 @@ smime::audit::AuditEvent new_event(smime::audit::Direction direction, std::strin
 
 // Records a failed entry without hiding the original error when that fails too.
 void record_failure(AppContext& ctx, smime::audit::AuditEvent& event, const std::string& error) {
-  event.status = smime::audit::Status::failed;
-  event.detail = event.detail.empty() ? error : event.detail + ": " + error;
+  smime::audit::mark_failed(event, error);
   try {
     ctx.audit().record(event);
   } catch (const std::exception& e) {
     spdlog::error("the audit entry of the failed {} could not be written: {}", event.operation,
                   e.what());
   }
-}
-
-// Message-ID and every address of a message, as far as it parses.
-void describe_message(smime::audit::AuditEvent& event, const std::string& message) {
-  try {
-    auto parsed = smime::engine::mime::parse_addresses(message);
-    event.message_id = parsed.message_id;
-    for (auto* list : {&parsed.from, &parsed.to, &parsed.cc, &parsed.bcc}) {
-      event.addresses.insert(event.addresses.end(), list->begin(), list->end());
-    }
-  } catch (const smime::Error&) {
-    // Not a message: the entry says so through the operation's own error.
-  }
-}
-
-std::string outgoing_operation(const smime::engine::OutgoingResult& r) {
-  if (r.signed_ && r.encrypted) return "message.sign+encrypt";
-  if (r.signed_) return "message.sign";
-  if (r.encrypted) return "message.encrypt";
-  return "message.outgoing";
-}
-
-std::string incoming_operation(const smime::engine::IncomingResult& r) {
-  if (r.encrypted && r.signed_) return "message.decrypt+verify";
-  if (r.encrypted) return "message.decrypt";
-  if (r.signed_) return "message.verify";
-  return "message.incoming";
 }
 
 }  // namespace
@@ -77,8 +48,8 @@ void audited(AppContext& ctx, std::string_view operation,
 
 smime::engine::OutgoingResult audited_outgoing(AppContext& ctx, const std::string& message,
                                                const smime::engine::OutgoingRequest& request) {
-  smime::audit::AuditEvent event = new_event(smime::audit::Direction::outgoing, "message.outgoing");
-  describe_message(event, message);
+  smime::audit::AuditEvent event =
+      smime::audit::message_event(kActor, smime::audit::Direction::outgoing, message);
   smime::engine::OutgoingResult result;
   try {
     result = ctx.engine().outgoing(request);
@@ -86,18 +57,14 @@ smime::engine::OutgoingResult audited_outgoing(AppContext& ctx, const std::strin
     record_failure(ctx, event, e.what());
     throw;
   }
-  event.operation = outgoing_operation(result);
-  if (result.signer) event.fingerprints.push_back(result.signer->fingerprint);
-  for (const auto& r : result.recipients) event.fingerprints.push_back(r.fingerprint);
-  event.detail =
-      result.format.empty() ? result.decided_by : result.format + ", " + result.decided_by;
+  smime::audit::describe_outgoing(event, result);
   ctx.audit().record(event);
   return result;
 }
 
 smime::engine::IncomingResult audited_incoming(AppContext& ctx, const std::string& message) {
-  smime::audit::AuditEvent event = new_event(smime::audit::Direction::incoming, "message.incoming");
-  describe_message(event, message);
+  smime::audit::AuditEvent event =
+      smime::audit::message_event(kActor, smime::audit::Direction::incoming, message);
   smime::engine::IncomingResult result;
   try {
     result = ctx.engine().incoming(message);
@@ -105,18 +72,7 @@ smime::engine::IncomingResult audited_incoming(AppContext& ctx, const std::strin
     record_failure(ctx, event, e.what());
     throw;
   }
-  event.operation = incoming_operation(result);
-  event.status = result.ok() ? smime::audit::Status::ok : smime::audit::Status::failed;
-  if (result.signer) event.fingerprints.push_back(result.signer->fingerprint);
-  if (!result.decryption_key.empty()) event.fingerprints.push_back(result.decryption_key);
-  std::string detail;
-  if (result.signed_) {
-    detail = "signature " + std::string(smime::engine::to_string(result.signature));
-    if (!result.signature_reason.empty()) detail += ": " + result.signature_reason;
-  }
-  for (const auto& e : result.errors) detail += (detail.empty() ? "" : "; ") + e.message;
-  event.detail = detail;
-  event.needs = smime::audit::needs_from(result.missing);
+  smime::audit::describe_incoming(event, result);
   ctx.audit().record(event);
   return result;
 }

@@ -27,6 +27,7 @@ void add_group_commands(CLI::App& app, const ContextFactory& context);
 void add_crl_commands(CLI::App& app, const ContextFactory& context);
 void add_db_commands(CLI::App& app, const ContextFactory& context);
 void add_message_commands(CLI::App& app, const ContextFactory& context);
+void add_apitoken_commands(CLI::App& app, const ContextFactory& context);
 void add_log_commands(CLI::App& app, const ContextFactory& context);
 
 }  // namespace smimectl

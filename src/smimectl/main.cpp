@@ -57,6 +57,7 @@ static int run(int argc, char** argv) {
   smimectl::add_crl_commands(app, get_context);
   smimectl::add_db_commands(app, get_context);
   smimectl::add_message_commands(app, get_context);
+  smimectl::add_apitoken_commands(app, get_context);
   smimectl::add_log_commands(app, get_context);
 
   try {

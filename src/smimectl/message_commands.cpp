@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
+#include "smime/engine/result_json.hpp"
 
 namespace smimectl {
 namespace {
@@ -45,10 +46,6 @@ std::string read_message(const std::string& path) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-nlohmann::json used(const smime::engine::UsedCertificate& c) {
-  return {{"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
-}
-
 void outgoing(AppContext& ctx, const OutgoingOptions& o) {
   const std::string message = read_message(o.in);
   smime::engine::OutgoingRequest request;
@@ -67,14 +64,7 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
   if (o.no_encrypt_to_sender) request.encrypt_to_sender = false;
   smime::engine::OutgoingResult result = audited_outgoing(ctx, message, request);
   if (!o.out.empty()) write_output_file(o.out, result.message, 0600);
-  nlohmann::json summary = {{"signed", result.signed_},
-                            {"encrypted", result.encrypted},
-                            {"format", result.format},
-                            {"micalg", result.micalg},
-                            {"decided_by", result.decided_by},
-                            {"signer", result.signer ? used(*result.signer) : nlohmann::json()},
-                            {"recipients", nlohmann::json::array()}};
-  for (const auto& r : result.recipients) summary["recipients"].push_back(used(r));
+  const nlohmann::json summary = smime::engine::to_json(result);
   if (o.out.empty() && !ctx.json()) {
     std::cout << result.message;
     return;
@@ -92,29 +82,7 @@ void incoming(AppContext& ctx, const IncomingOptions& o) {
   const std::string message = read_message(o.in);
   smime::engine::IncomingResult result = audited_incoming(ctx, message);
   if (!o.out.empty()) write_output_file(o.out, result.message, 0600);
-  nlohmann::json signature = {{"status", smime::engine::to_string(result.signature)},
-                              {"reason", result.signature_reason}};
-  if (result.signer) {
-    const auto& s = *result.signer;
-    signature["signer"] = {{"fingerprint", s.fingerprint}, {"subject", s.subject},
-                           {"issuer", s.issuer},           {"serial", s.serial},
-                           {"emails", s.emails},           {"not_before", s.not_before},
-                           {"not_after", s.not_after},     {"stored", s.stored}};
-  }
-  nlohmann::json summary = {
-      {"encrypted", result.encrypted},     {"decrypted", result.decrypted},
-      {"signed", result.signed_},          {"signature", signature},
-      {"layers", result.layers},           {"decryption_key", result.decryption_key},
-      {"errors", nlohmann::json::array()}, {"missing", nlohmann::json::array()}};
-  for (const auto& e : result.errors)
-    summary["errors"].push_back({{"code", e.code}, {"message", e.message}});
-  for (const auto& m : result.missing) {
-    summary["missing"].push_back({{"kind", m.kind},
-                                  {"issuer", m.issuer},
-                                  {"serial", m.serial},
-                                  {"subject_key_id", m.subject_key_id},
-                                  {"subject", m.subject}});
-  }
+  const nlohmann::json summary = smime::engine::to_json(result);
   emit(ctx, summary, [&](std::ostream& out) {
     if (result.encrypted) out << (result.decrypted ? "Decrypted\n" : "Encrypted, not decrypted\n");
     if (result.signed_) {

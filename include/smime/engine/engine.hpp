@@ -120,6 +120,47 @@ struct IncomingResult {
   bool ok() const;
 };
 
+// Preflight: what a composer needs to enable its Sign and Encrypt buttons (SPEC §7).
+struct PreflightRequest {
+  std::string from = {};
+  std::vector<std::string> to = {};
+  std::vector<std::string> cc = {};
+  std::vector<std::string> bcc = {};
+  std::string group = {};                      // optional; else the group whose address is `from`
+  std::optional<bool> encrypt_to_sender = {};  // default: the policy
+};
+
+struct PreflightSign {
+  bool possible = false;
+  std::string reason;  // "The certificate for a@b was found / ..., but has expired / ..."
+  std::optional<UsedCertificate> certificate;
+};
+
+struct MissingRecipient {
+  std::string address;
+  std::string reason;
+};
+
+struct PreflightEncrypt {
+  bool possible = false;
+  std::string reason;  // the first missing recipient's reason, or "There was no recipient found"
+  std::vector<UsedCertificate> certificates;  // one per recipient that has a usable one
+  std::vector<MissingRecipient> missing;
+};
+
+struct PreflightDefaults {
+  std::string group;      // empty when no group applies
+  std::string behaviour;  // sign-encrypt | sign | encrypt | none
+  bool sign = false;
+  bool encrypt = false;
+};
+
+struct PreflightResult {
+  PreflightSign sign;
+  PreflightEncrypt encrypt;
+  PreflightDefaults defaults;
+};
+
 class EngineState;  // caches of parsed certificates and key handles (src/engine)
 
 class Engine {
@@ -138,6 +179,9 @@ class Engine {
   OutgoingResult outgoing(const OutgoingRequest& request);
   // Never throws for bad message content: the reason is in the result.
   IncomingResult incoming(std::string_view message);
+  // Reads the store only (no token operation). Throws Error(not_found) for an unknown group,
+  // Error(invalid_input) for an address that is not one.
+  PreflightResult preflight(const PreflightRequest& request);
 
   const Policy& policy() const noexcept { return policy_; }
 

@@ -344,31 +344,6 @@ TEST_F(SqliteStoreTest, SetCertificateKeyRecordsAndClears) {
   EXPECT_FALSE(store_->set_certificate_key(sha256_hex("nobody"), std::string("01"), false));
 }
 
-TEST_F(SqliteStoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOtherConnections) {
-  std::unique_ptr<Store> other = open_sqlite_store(file_);
-  std::int64_t seen = store_->revision();
-  EXPECT_EQ(other->revision(), seen);
-  const auto changed = [&](const char* what) {
-    const std::int64_t now = other->revision();
-    EXPECT_GT(now, seen) << what;
-    seen = now;
-  };
-  const CertificateRecord inserted = store_->insert_certificate(fake_certificate("dave"));
-  changed("insert");
-  store_->set_certificate_key(inserted.sha256, std::string("0d"), false);
-  changed("key link");
-  store_->insert_crl(fake_crl("CN=Revision CA", 10), {{"01", 5, ""}});
-  changed("CRL");
-  store_->delete_certificate(inserted.sha256);
-  changed("delete");
-  store_->upsert_group({.name = "support", .email = "support@example.org"});
-  EXPECT_EQ(other->revision(), seen) << "groups are not part of the certificate cache";
-  // A refused change leaves it alone.
-  EXPECT_EQ(error_code_of([&] { store_->insert_crl(fake_crl("CN=Revision CA", 9), {}); }),
-            ErrorCode::conflict);
-  EXPECT_EQ(other->revision(), seen);
-}
-
 TEST_F(SqliteStoreTest, DeleteCascadesToEmails) {
   const CertificateRecord kept = store_->insert_certificate(fake_certificate("kept"));
   CertificateRecord gone = fake_certificate("gone");
@@ -470,6 +445,31 @@ TEST_F(SqliteStoreTest, CrlInsertReplaceRefuseAndRevocation) {
   EXPECT_EQ(store_->revocation(issuer, "0c")->reason, "cessationOfOperation");
   // The replaced CRL's entries went with it.
   EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM revoked_certificates"), "2");
+}
+
+TEST_F(SqliteStoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOtherConnections) {
+  std::unique_ptr<Store> other = open_sqlite_store(file_);
+  std::int64_t seen = store_->revision();
+  EXPECT_EQ(other->revision(), seen);
+  const auto changed = [&](const char* what) {
+    const std::int64_t now = other->revision();
+    EXPECT_GT(now, seen) << what;
+    seen = now;
+  };
+  const CertificateRecord inserted = store_->insert_certificate(fake_certificate("dave"));
+  changed("insert");
+  store_->set_certificate_key(inserted.sha256, std::string("0d"), false);
+  changed("key link");
+  store_->insert_crl(fake_crl("CN=Revision CA", 10), {{"01", 5, ""}});
+  changed("CRL");
+  store_->delete_certificate(inserted.sha256);
+  changed("delete");
+  store_->upsert_group({.name = "support", .email = "support@example.org"});
+  EXPECT_EQ(other->revision(), seen) << "groups are not part of the certificate cache";
+  // A refused change leaves it alone.
+  EXPECT_EQ(error_code_of([&] { store_->insert_crl(fake_crl("CN=Revision CA", 9), {}); }),
+            ErrorCode::conflict);
+  EXPECT_EQ(other->revision(), seen);
 }
 
 TEST_F(SqliteStoreTest, InTransactionRollsBackWhenTheBodyThrows) {

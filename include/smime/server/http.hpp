@@ -1,0 +1,64 @@
+// The HTTP request and response as smimed's routes see them: plain values, independent of
+// Boost.Beast, so the whole API can be exercised without sockets.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "smime/store/api_token_store.hpp"
+
+namespace smime::server {
+
+// Who sent the request (resolved from the bearer token before routing).
+struct Principal {
+  std::string actor;  // api_tokens.id as decimal text: the audit log's actor
+  std::string name;
+  store::ApiRole role = store::ApiRole::auditor;
+};
+
+// Header names compare case-insensitively; the first of repeated headers wins.
+class Headers {
+ public:
+  void add(std::string name, std::string value);
+  std::optional<std::string_view> get(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& all() const noexcept { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query as received ("/api/v1/certificates?email=a%40b")
+  Headers headers;
+  std::string body;
+  std::optional<Principal> principal;  // nullopt: no valid bearer token
+  bool credentials_given = false;      // an Authorization header was present
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;  // empty: no body
+  Headers headers;           // extra headers (Allow, Content-Disposition, ...)
+  std::string body;
+};
+
+// Path ("/a/b") and decoded query parameters of a target. nullopt on a malformed
+// percent-encoding or a target that is not an origin-form path.
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+std::optional<Target> parse_target(std::string_view target);
+
+// The bearer credential of an Authorization header ("Bearer <token>"), case-insensitive scheme.
+std::optional<std::string_view> bearer_token(const Headers& headers);
+
+// Media type of a Content-Type value, lowercased, without parameters ("application/json").
+std::string media_type(std::string_view content_type);
+
+}  // namespace smime::server

@@ -1,0 +1,74 @@
+#include "smime/engine/result_json.hpp"
+
+namespace smime::engine {
+
+nlohmann::json to_json(const UsedCertificate& c) {
+  return {{"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
+}
+
+nlohmann::json to_json(const OutgoingResult& result) {
+  nlohmann::json summary = {{"signed", result.signed_},
+                            {"encrypted", result.encrypted},
+                            {"format", result.format},
+                            {"micalg", result.micalg},
+                            {"decided_by", result.decided_by},
+                            {"signer", result.signer ? to_json(*result.signer) : nlohmann::json()},
+                            {"recipients", nlohmann::json::array()}};
+  for (const auto& r : result.recipients) summary["recipients"].push_back(to_json(r));
+  return summary;
+}
+
+nlohmann::json to_json(const IncomingResult& result) {
+  nlohmann::json signature = {{"status", to_string(result.signature)},
+                              {"reason", result.signature_reason},
+                              {"signer", nullptr}};
+  if (result.signer) {
+    const auto& s = *result.signer;
+    signature["signer"] = {{"fingerprint", s.fingerprint}, {"subject", s.subject},
+                           {"issuer", s.issuer},           {"serial", s.serial},
+                           {"emails", s.emails},           {"not_before", s.not_before},
+                           {"not_after", s.not_after},     {"stored", s.stored}};
+  }
+  nlohmann::json summary = {
+      {"encrypted", result.encrypted},     {"decrypted", result.decrypted},
+      {"signed", result.signed_},          {"signature", signature},
+      {"layers", result.layers},           {"decryption_key", result.decryption_key},
+      {"errors", nlohmann::json::array()}, {"missing", nlohmann::json::array()}};
+  for (const auto& e : result.errors) {
+    summary["errors"].push_back({{"code", e.code}, {"message", e.message}});
+  }
+  for (const auto& m : result.missing) {
+    summary["missing"].push_back({{"kind", m.kind},
+                                  {"issuer", m.issuer},
+                                  {"serial", m.serial},
+                                  {"subject_key_id", m.subject_key_id},
+                                  {"subject", m.subject}});
+  }
+  return summary;
+}
+
+nlohmann::json to_json(const PreflightResult& result) {
+  nlohmann::json certificates = nlohmann::json::array();
+  for (const auto& c : result.encrypt.certificates) certificates.push_back(to_json(c));
+  nlohmann::json missing = nlohmann::json::array();
+  for (const auto& m : result.encrypt.missing) {
+    missing.push_back({{"address", m.address}, {"reason", m.reason}});
+  }
+  return {{"sign",
+           {{"possible", result.sign.possible},
+            {"reason", result.sign.reason},
+            {"certificate",
+             result.sign.certificate ? to_json(*result.sign.certificate) : nlohmann::json()}}},
+          {"encrypt",
+           {{"possible", result.encrypt.possible},
+            {"reason", result.encrypt.reason},
+            {"certificates", certificates},
+            {"missing", missing}}},
+          {"defaults",
+           {{"group", result.defaults.group},
+            {"behaviour", result.defaults.behaviour},
+            {"sign", result.defaults.sign},
+            {"encrypt", result.defaults.encrypt}}}};
+}
+
+}  // namespace smime::engine

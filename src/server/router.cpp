@@ -1,0 +1,235 @@
+#include "smime/server/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace smime::server {
+namespace {
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t start = 1;  // paths start with '/'
+  while (start <= path.size()) {
+    const auto slash = path.find('/', start);
+    const auto end = slash == std::string_view::npos ? path.size() : slash;
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Number of literal segments matched (for preferring literal routes), or -1.
+int match(std::string_view pattern, std::string_view path, PathParams& params) {
+  const auto want = segments(pattern);
+  const auto got = segments(path);
+  if (want.size() != got.size()) return -1;
+  int literal = 0;
+  PathParams found;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (is_param(want[i])) {
+      if (got[i].empty()) return -1;
+      found.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(got[i]));
+    } else if (want[i] == got[i]) {
+      ++literal;
+    } else {
+      return -1;
+    }
+  }
+  params = std::move(found);
+  return literal;
+}
+
+const nlohmann::json kNull = nullptr;
+
+}  // namespace
+
+std::string_view to_string(Access access) noexcept {
+  switch (access) {
+    case Access::public_:
+      return "public";
+    case Access::any_role:
+      return "any_role";
+    case Access::read_certificates:
+      return "read_certificates";
+    case Access::messages:
+      return "messages";
+    case Access::logs:
+      return "logs";
+    case Access::admin:
+      return "admin";
+  }
+  return "admin";
+}
+
+bool allows(Access access, store::ApiRole role) noexcept {
+  using store::ApiRole;
+  if (role == ApiRole::admin) return true;
+  switch (access) {
+    case Access::public_:
+    case Access::any_role:
+    case Access::read_certificates:
+      return true;
+    case Access::messages:
+      return role == ApiRole::operator_;
+    case Access::logs:
+      return role == ApiRole::auditor;
+    case Access::admin:
+      return false;
+  }
+  return false;
+}
+
+const std::string& Call::param(std::string_view name) const {
+  auto it = params.find(name);
+  if (it == params.end()) {
+    throw Error(ErrorCode::internal, "Route has no parameter " + std::string(name));
+  }
+  return it->second;
+}
+
+std::string Call::query(std::string_view name, std::string_view fallback) const {
+  auto it = target.query.find(std::string(name));
+  return it == target.query.end() ? std::string(fallback) : it->second;
+}
+
+std::optional<bool> Call::query_flag(std::string_view name) const {
+  auto it = target.query.find(std::string(name));
+  if (it == target.query.end()) return std::nullopt;
+  const std::string& v = it->second;
+  if (v == "true" || v == "1" || v == "yes" || v.empty()) return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  throw Error(ErrorCode::invalid_input,
+              "Query parameter '" + std::string(name) + "' must be true or false");
+}
+
+Router::Router(std::vector<Route> routes, std::size_t body_limit, RequestObserver observer)
+    : routes_(std::move(routes)), body_limit_(body_limit), observer_(std::move(observer)) {}
+
+Response Router::handle(const Request& request) const noexcept {
+  const auto started = std::chrono::steady_clock::now();
+  std::string_view operation;
+  Response response;
+  try {
+    response = dispatch(request, operation);
+  } catch (const Error& e) {
+    response = error_response(e);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {}: {}", request.method, request.target.substr(0, request.target.find('?')),
+                  e.what());
+    response = error_response(500, "internal", "Internal error");
+  } catch (...) {
+    response = error_response(500, "internal", "Internal error");
+  }
+  if (observer_) {
+    try {
+      observer_(
+          {operation, request.method, response.status, std::chrono::steady_clock::now() - started});
+    } catch (...) {
+      // Metrics never change an answer.
+    }
+  }
+  return response;
+}
+
+Response Router::dispatch(const Request& request, std::string_view& operation) const {
+  auto target = parse_target(request.target);
+  if (!target) return error_response(400, "bad_request", "Malformed request target");
+
+  const Route* chosen = nullptr;
+  int best = -1;
+  PathParams params;
+  std::vector<std::string> allowed;
+  for (const Route& route : routes_) {
+    PathParams candidate;
+    const int score = match(route.pattern, target->path, candidate);
+    if (score < 0) continue;
+    if (route.method != request.method) {
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
+        allowed.push_back(route.method);
+      }
+      continue;
+    }
+    if (score > best) {
+      best = score;
+      chosen = &route;
+      params = std::move(candidate);
+    }
+  }
+  if (chosen == nullptr) {
+    if (allowed.empty()) {
+      return error_response(404, "not_found", "No such resource: " + target->path);
+    }
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    Response r = error_response(405, "method_not_allowed",
+                                request.method + " is not allowed here; allowed: " + allow);
+    r.headers.add("Allow", allow);
+    return r;
+  }
+  const Route& route = *chosen;
+  operation = route.operation;
+
+  if (route.access != Access::public_) {
+    if (!request.principal) {
+      Response r = error_response(401, "unauthorized",
+                                  request.credentials_given
+                                      ? "The API token is invalid or revoked"
+                                      : "An API token is required (Authorization: Bearer ...)");
+      r.headers.add("WWW-Authenticate", "Bearer realm=\"smimed\"");
+      return r;
+    }
+    if (!allows(route.access, request.principal->role)) {
+      return error_response(403, "insufficient_role",
+                            "The role " + std::string(store::to_string(request.principal->role)) +
+                                " may not call " + route.method + " " + route.pattern);
+    }
+  }
+  if (body_limit_ != 0 && request.body.size() > body_limit_) {
+    return error_response(413, "payload_too_large",
+                          "The request body exceeds " + std::to_string(body_limit_) + " bytes");
+  }
+
+  nlohmann::json json;
+  if (!route.accepts.empty() && !request.body.empty()) {
+    const auto content_type = request.headers.get("Content-Type");
+    const std::string type = content_type ? media_type(*content_type) : std::string();
+    const bool any =
+        std::find(route.accepts.begin(), route.accepts.end(), "*/*") != route.accepts.end();
+    if (!any &&
+        std::find(route.accepts.begin(), route.accepts.end(), type) == route.accepts.end()) {
+      std::string accepted;
+      for (const auto& a : route.accepts) accepted += (accepted.empty() ? "" : ", ") + a;
+      return error_response(415, "unsupported_media_type",
+                            (type.empty() ? std::string("A Content-Type is required")
+                                          : "Content-Type " + type + " is not accepted") +
+                                "; use " + accepted);
+    }
+    if (type == "application/json") {
+      json = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+      if (json.is_discarded()) {
+        return error_response(400, "malformed_json", "The request body is not valid JSON");
+      }
+    }
+  }
+
+  const Principal* principal = request.principal ? &*request.principal : nullptr;
+  Call call{request, *target, params, principal, json.is_null() ? kNull : json};
+  try {
+    return route.handler(call);
+  } catch (const Error& e) {
+    const int status = http_status_for(e.code());
+    if (status >= 500) {
+      spdlog::warn("{} {}: {}", route.method, route.pattern, e.detail());
+    } else {
+      spdlog::debug("{} {}: {}", route.method, route.pattern, e.what());
+    }
+    return error_response(e);
+  }
+}
+
+}  // namespace smime::server

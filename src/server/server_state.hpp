@@ -1,0 +1,50 @@
+// Internal to smime_server: what the listener and every connection share. Member order
+// matters for destruction: the worker pool is joined before the io_context goes away, and
+// the TLS context and the connection registry outlive both.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "smime/server/https_server.hpp"
+
+namespace smime::server {
+
+class Session;
+
+struct ServerState {
+  ServerState(ServerOptions opts, RequestHandler request_handler,
+              boost::asio::ssl::context tls_context);
+
+  // Registry of live connections (for a graceful stop).
+  void add(const std::shared_ptr<Session>& session);
+  void remove(const Session* session);
+  std::size_t active();
+  std::vector<std::shared_ptr<Session>> snapshot();
+
+  const ServerOptions options;
+  const RequestHandler handler;
+  std::atomic<bool> stopping{false};
+  // Called (once per stop) when the last connection ended during a stop.
+  std::function<void()> on_drained;
+
+  std::mutex mutex;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+
+  boost::asio::ssl::context tls;
+  boost::asio::io_context ioc;
+  boost::asio::thread_pool workers;
+};
+
+// The TLS server context: TLS 1.2 and 1.3 only, forward-secret AEAD suites, no compression
+// or renegotiation, the certificate and (possibly token-held) key of `identity`.
+boost::asio::ssl::context make_tls_context(const TlsIdentity& identity);
+
+}  // namespace smime::server

@@ -1,0 +1,214 @@
+#include "smime/server/tls_identity.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "smime/common/error.hpp"
+#include "smime/common/hex.hpp"
+#include "smime/provisioning/certificate_builder.hpp"
+
+namespace smime::server {
+namespace {
+
+constexpr int kValidityDays = 825;
+
+bool is_ip_address(const std::string& name) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, name.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, name.c_str(), buffer) == 1;
+}
+
+void add_extension(X509* cert, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot add extension " + value);
+  }
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) {
+    throw Error(ErrorCode::io, "Cannot create " + path.string() + ": " + std::strerror(errno));
+  }
+  const bool ok =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ::close(fd);
+  if (!ok) throw Error(ErrorCode::io, "Cannot write " + path.string());
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::not_found, "Cannot read " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+X509Ptr read_certificate(const std::filesystem::path& path) {
+  const std::string pem = read_text(path);
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) throw_openssl(ErrorCode::invalid_input, path.string() + " is not a PEM certificate");
+  return cert;
+}
+
+std::string certificate_pem(const X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot encode the server certificate");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return {data, static_cast<std::size_t>(len)};
+}
+
+std::string private_key_pem(EVP_PKEY* key) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot encode the server key");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  std::string pem(data, static_cast<std::size_t>(len));
+  return pem;
+}
+
+EvpPkeyPtr read_private_key(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto perms = std::filesystem::status(path, ec).permissions();
+  if (!ec && (perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) !=
+                 std::filesystem::perms::none) {
+    throw Error(ErrorCode::forbidden,
+                path.string() + " is readable by group or others; chmod 600 it");
+  }
+  std::string pem = read_text(path);
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  OPENSSL_cleanse(pem.data(), pem.size());
+  if (!key) throw_openssl(ErrorCode::invalid_input, path.string() + " is not a PEM private key");
+  return key;
+}
+
+EvpPkeyPtr software_ec_key() {
+  EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, "provider=default", "EC", "P-256"));
+  if (!key) throw_openssl(ErrorCode::crypto, "Cannot generate the server key");
+  return key;
+}
+
+TlsIdentity file_identity(const ServerSettings& s) {
+  const bool have_cert = std::filesystem::exists(s.tls_certificate);
+  const bool have_key = std::filesystem::exists(s.tls_key_file);
+  if (have_cert && have_key) {
+    return {read_certificate(s.tls_certificate), read_private_key(s.tls_key_file), false};
+  }
+  if (have_cert || have_key) {
+    throw Error(ErrorCode::not_found,
+                "The TLS " +
+                    std::string(have_cert ? "key " + s.tls_key_file.string()
+                                          : "certificate " + s.tls_certificate.string()) +
+                    " is missing; remove the other file to create a new pair");
+  }
+  EvpPkeyPtr key = software_ec_key();
+  X509Ptr cert = build_tls_certificate(s.tls_names, key.get(), key.get(), kValidityDays);
+  std::string pem = private_key_pem(key.get());
+  write_file(s.tls_key_file, pem, 0600);
+  OPENSSL_cleanse(pem.data(), pem.size());
+  write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
+  spdlog::info("created TLS certificate {} with key file {}", s.tls_certificate.string(),
+               s.tls_key_file.string());
+  return {std::move(cert), std::move(key), true};
+}
+
+TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
+  if (std::filesystem::exists(s.tls_certificate)) {
+    X509Ptr cert = read_certificate(s.tls_certificate);
+    const std::string id = to_hex(key_id_for(X509_get0_pubkey(cert.get())));
+    if (!keys.find(id)) {
+      throw Error(ErrorCode::not_found, "The token holds no key for the TLS certificate " +
+                                            s.tls_certificate.string() + " (key id " + id +
+                                            "); remove the certificate to create a new pair");
+    }
+    return {std::move(cert), keys.private_key(id), false};
+  }
+  const KeyInfo info = keys.generate(KeyAlgorithm::ec_p256, s.tls_key_label);
+  try {
+    EvpPkeyPtr public_key = keys.public_key(info.id);
+    EvpPkeyPtr private_key = keys.private_key(info.id);
+    X509Ptr cert =
+        build_tls_certificate(s.tls_names, public_key.get(), private_key.get(), kValidityDays);
+    keys.store_certificate(info.id, s.tls_key_label, provisioning::to_der(cert.get()));
+    write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
+    spdlog::info("created TLS certificate {} for token key {}", s.tls_certificate.string(),
+                 info.id);
+    return {std::move(cert), std::move(private_key), true};
+  } catch (...) {
+    keys.remove(info.id);
+    throw;
+  }
+}
+
+}  // namespace
+
+X509Ptr build_tls_certificate(const std::vector<std::string>& names, EVP_PKEY* public_key,
+                              EVP_PKEY* signing_key, int days) {
+  X509Ptr cert(X509_new());
+  X509NamePtr subject(X509_NAME_new());
+  BignumPtr serial(BN_new());
+  if (!cert || !subject || !serial) throw_openssl(ErrorCode::crypto, "Out of memory");
+  const std::string cn = names.empty() ? std::string("smimed") : names.front();
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
+      X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                 0) != 1 ||
+      X509_NAME_add_entry_by_txt(subject.get(), "O", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>("smimed"), -1, -1,
+                                 0) != 1 ||
+      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
+      X509_set_issuer_name(cert.get(), subject.get()) != 1 ||
+      BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), days, 0, nullptr) == nullptr ||
+      X509_set_pubkey(cert.get(), public_key) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot build the server certificate");
+  }
+  std::string san;
+  for (const auto& name : names) {
+    san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
+  }
+  add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  add_extension(cert.get(), NID_ext_key_usage, "serverAuth");
+  add_extension(cert.get(), NID_subject_key_identifier, "hash");
+  if (!san.empty()) add_extension(cert.get(), NID_subject_alt_name, san);
+
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx ||
+      EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, signing_key, nullptr) !=
+          1 ||
+      X509_sign_ctx(cert.get(), ctx.get()) <= 0) {
+    throw_openssl(ErrorCode::crypto, "Cannot sign the server certificate");
+  }
+  return cert;
+}
+
+TlsIdentity load_or_create_tls_identity(const ServerSettings& settings,
+                                        const std::function<KeyStore&()>& keys) {
+  if (settings.tls_key == "file") return file_identity(settings);
+  return token_identity(settings, keys());
+}
+
+}  // namespace smime::server

@@ -1,0 +1,220 @@
+// API tokens on the appliance's SQLite file (table api_tokens, schema version 3).
+#include "smime/store/api_token_store.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "migrations.hpp"
+#include "smime/common/error.hpp"
+#include "smime/common/hex.hpp"
+#include "smime/store/sqlite_store.hpp"
+#include "sqlite_connection.hpp"
+
+namespace smime::store {
+namespace {
+
+constexpr std::size_t kSecretBytes = 32;
+constexpr std::size_t kMaxNameLength = 100;
+constexpr std::int64_t kLastUsedResolution = 60;  // seconds between last_used_at writes
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool well_formed(std::string_view secret) {
+  if (secret.size() != kApiTokenPrefix.size() + 2 * kSecretBytes) return false;
+  if (secret.substr(0, kApiTokenPrefix.size()) != kApiTokenPrefix) return false;
+  for (char c : secret.substr(kApiTokenPrefix.size())) {
+    if (hex_digit_value(c) < 0) return false;
+  }
+  return true;
+}
+
+ApiToken read_token(const Statement& row) {
+  ApiToken token;
+  token.id = row.int64(0);
+  token.name = row.text(1);
+  token.role = parse_api_role(row.text(2)).value_or(ApiRole::auditor);
+  token.created_at = row.int64(3);
+  if (!row.is_null(4)) token.last_used_at = row.int64(4);
+  if (!row.is_null(5)) token.revoked_at = row.int64(5);
+  return token;
+}
+
+constexpr std::string_view kColumns =
+    "id, name, role, created_at, last_used_at, revoked_at, secret_sha256";
+
+class SqliteApiTokenStore final : public ApiTokenStore {
+ public:
+  explicit SqliteApiTokenStore(Connection db) : db_(std::move(db)) { migrate(db_); }
+
+  CreatedApiToken create(std::string_view name, ApiRole role) override {
+    if (name.empty() || name.size() > kMaxNameLength) {
+      throw Error(ErrorCode::invalid_input, "An API token name must have 1 to " +
+                                                std::to_string(kMaxNameLength) + " characters");
+    }
+    for (char c : name) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        throw Error(ErrorCode::invalid_input, "An API token name must not hold control characters");
+      }
+    }
+    CreatedApiToken created{{}, generate_api_token_secret()};
+    const std::string hash = api_token_hash(created.secret.view());
+    const std::int64_t now = unix_now();
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    db_.prepare(
+           "INSERT INTO api_tokens (name, role, secret_sha256, created_at) VALUES (?1, ?2, ?3, ?4)")
+        .bind(1, name)
+        .bind(2, to_string(role))
+        .bind(3, hash)
+        .bind(4, now)
+        .run();
+    created.token.id = db_.last_insert_rowid();
+    transaction.commit();
+    created.token.name = std::string(name);
+    created.token.role = role;
+    created.token.created_at = now;
+    return created;
+  }
+
+  std::vector<ApiToken> list() override {
+    std::lock_guard lock(mutex_);
+    Statement query =
+        db_.prepare("SELECT " + std::string(kColumns) + " FROM api_tokens ORDER BY id");
+    std::vector<ApiToken> tokens;
+    while (query.step()) tokens.push_back(read_token(query));
+    return tokens;
+  }
+
+  std::optional<ApiToken> get(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    Statement query =
+        db_.prepare("SELECT " + std::string(kColumns) + " FROM api_tokens WHERE id = ?1");
+    query.bind(1, id);
+    if (!query.step()) return std::nullopt;
+    return read_token(query);
+  }
+
+  bool revoke(std::int64_t id) override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    Statement exists = db_.prepare("SELECT 1 FROM api_tokens WHERE id = ?1");
+    exists.bind(1, id);
+    if (!exists.step()) return false;
+    db_.prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+        .bind(1, id)
+        .bind(2, unix_now())
+        .run();
+    transaction.commit();
+    last_used_.erase(id);
+    return true;
+  }
+
+  std::optional<ApiToken> authenticate(std::string_view secret) override {
+    if (!well_formed(secret)) return std::nullopt;
+    // Looked up by the hash of a 256-bit random secret: the index walk can reveal at most
+    // something about SHA-256 values of guesses, never about a stored secret. The match is
+    // then confirmed in constant time.
+    const std::string hash = api_token_hash(secret);
+    std::lock_guard lock(mutex_);
+    Statement query = db_.prepare("SELECT " + std::string(kColumns) +
+                                  " FROM api_tokens WHERE secret_sha256 = ?1");
+    query.bind(1, hash);
+    if (!query.step()) return std::nullopt;
+    const std::string stored = query.text(6);
+    if (stored.size() != hash.size() ||
+        CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) != 0) {
+      return std::nullopt;
+    }
+    ApiToken token = read_token(query);
+    if (token.revoked_at) return std::nullopt;
+    touch(token);
+    return token;
+  }
+
+ private:
+  // requires mutex_
+  void touch(ApiToken& token) {
+    const std::int64_t now = unix_now();
+    auto& last = last_used_[token.id];
+    if (now - last < kLastUsedResolution) return;
+    last = now;
+    try {
+      db_.prepare("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
+          .bind(1, token.id)
+          .bind(2, now)
+          .run();
+      token.last_used_at = now;
+    } catch (const Error&) {
+      // Usage bookkeeping never turns a valid token away (e.g. a busy database).
+      last = 0;
+    }
+  }
+
+  std::mutex mutex_;
+  Connection db_;
+  std::map<std::int64_t, std::int64_t> last_used_;
+};
+
+}  // namespace
+
+std::string_view to_string(ApiRole role) noexcept {
+  switch (role) {
+    case ApiRole::admin:
+      return "admin";
+    case ApiRole::operator_:
+      return "operator";
+    case ApiRole::auditor:
+      return "auditor";
+  }
+  return "auditor";
+}
+
+std::optional<ApiRole> parse_api_role(std::string_view text) noexcept {
+  if (text == "admin") return ApiRole::admin;
+  if (text == "operator") return ApiRole::operator_;
+  if (text == "auditor") return ApiRole::auditor;
+  return std::nullopt;
+}
+
+SecretString generate_api_token_secret() {
+  std::array<unsigned char, kSecretBytes> random{};
+  if (RAND_priv_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot generate an API token");
+  }
+  static constexpr char kDigits[] = "0123456789abcdef";
+  SecretString secret(kApiTokenPrefix);
+  for (unsigned char b : random) {
+    secret.push_back(kDigits[b >> 4]);
+    secret.push_back(kDigits[b & 0x0f]);
+  }
+  OPENSSL_cleanse(random.data(), random.size());
+  return secret;
+}
+
+std::string api_token_hash(std::string_view secret) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(secret.data(), secret.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
+      1) {
+    throw_openssl(ErrorCode::crypto, "Cannot hash an API token");
+  }
+  return to_hex(std::span<const unsigned char>(digest.data(), length));
+}
+
+std::unique_ptr<ApiTokenStore> open_sqlite_api_token_store(const std::filesystem::path& file) {
+  // A new file is created (mode 0600) and migrated by the store itself.
+  if (!std::filesystem::exists(file)) open_sqlite_store(file);
+  return std::make_unique<SqliteApiTokenStore>(Connection::open(file));
+}
+
+}  // namespace smime::store

@@ -1,0 +1,96 @@
+#include "https_client.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <stdexcept>
+
+namespace smime::test {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+
+struct HttpsClient::Impl {
+  net::io_context ioc;
+  ssl::context ctx{ssl::context::tls_client};
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
+  beast::flat_buffer buffer;
+
+  HttpResult read() {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    http::read(*stream, buffer, parser);
+    const auto& res = parser.get();
+    HttpResult result;
+    result.status = static_cast<int>(res.result_int());
+    for (const auto& field : res) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      result.headers[name] = std::string(field.value());
+    }
+    result.body = res.body();
+    result.keep_alive = res.keep_alive();
+    return result;
+  }
+};
+
+HttpsClient::HttpsClient(unsigned short port, ClientOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  SSL_CTX* native = impl_->ctx.native_handle();
+  SSL_CTX_set_min_proto_version(native, options.min_version);
+  if (options.max_version != 0) SSL_CTX_set_max_proto_version(native, options.max_version);
+  if (options.min_version < TLS1_2_VERSION) {
+    // OpenSSL 3 would not even offer TLS 1.0/1.1 at the default security level; the test
+    // wants the server to be the one that refuses.
+    SSL_CTX_set_cipher_list(native, "DEFAULT:@SECLEVEL=0");
+  }
+  impl_->ctx.set_verify_mode(ssl::verify_none);
+  impl_->stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(impl_->ioc, impl_->ctx);
+  beast::error_code ec;
+  beast::get_lowest_layer(*impl_->stream)
+      .socket()
+      .connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) throw std::runtime_error("connect: " + ec.message());
+  impl_->stream->handshake(ssl::stream_base::client, ec);
+  if (ec) throw std::runtime_error("handshake: " + ec.message());
+}
+
+HttpsClient::~HttpsClient() {
+  beast::error_code ec;
+  beast::get_lowest_layer(*impl_->stream).socket().close(ec);
+}
+
+HttpResult HttpsClient::request(const std::string& method, const std::string& target,
+                                const std::string& body,
+                                const std::map<std::string, std::string>& headers) {
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = body;
+  req.keep_alive(true);
+  req.prepare_payload();
+  http::write(*impl_->stream, req);
+  return impl_->read();
+}
+
+HttpResult HttpsClient::raw(const std::string& bytes) {
+  net::write(*impl_->stream, net::buffer(bytes));
+  return impl_->read();
+}
+
+bool HttpsClient::server_closed() {
+  beast::error_code ec;
+  char byte = 0;
+  impl_->stream->read_some(net::buffer(&byte, 1), ec);
+  return ec == net::error::eof || ec == ssl::error::stream_truncated || ec;
+}
+
+std::string HttpsClient::tls_version() const {
+  return SSL_get_version(impl_->stream->native_handle());
+}
+
+}  // namespace smime::test

@@ -1,0 +1,43 @@
+#include "server_fixture.hpp"
+
+namespace smime::test {
+
+AppConfig test_appliance_config(const std::filesystem::path& home,
+                                const std::filesystem::path& token_home) {
+  AppConfig config = load_config(home, std::nullopt);
+  config.token.module = SMIME_TEST_SOFTHSM_MODULE;
+  config.token.label = kTestTokenLabel;
+  config.token.serial.clear();
+  config.token.pin = "file:" + (token_home / "user.pin").string();
+  config.token.softhsm_conf = (token_home / "softhsm2.conf").string();
+  config.server.port = 0;
+  config.server.body_limit = ServerTest::kBodyLimit;
+  config.server.worker_threads = 2;
+  return config;
+}
+
+void ServerTest::SetUp() {
+  AppConfig config = test_appliance_config(scratch_.path() / "home", home());
+  configure(config);
+  appliance_ = std::make_unique<server::Appliance>(std::move(config));
+  helpdesk_ = std::make_unique<server::HelpdeskRoutes>(*appliance_);
+  admin_secret_ =
+      std::string(appliance_->api_tokens().create("admin", store::ApiRole::admin).secret.view());
+  appliance_->start(/*handle_signals=*/false);
+  port_ = appliance_->port();
+  thread_ = std::thread([this] { appliance_->run(); });
+}
+
+void ServerTest::TearDown() {
+  if (appliance_) appliance_->stop();
+  if (thread_.joinable()) thread_.join();
+  appliance_.reset();
+}
+
+std::map<std::string, std::string> ServerTest::auth(const std::string& content_type) const {
+  std::map<std::string, std::string> h = {{"Authorization", "Bearer " + admin_secret_}};
+  if (!content_type.empty()) h["Content-Type"] = content_type;
+  return h;
+}
+
+}  // namespace smime::test

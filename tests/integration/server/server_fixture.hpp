@@ -1,0 +1,39 @@
+// smimed in-process on 127.0.0.1 with an ephemeral port, on the test's SoftHSM2 token (the
+// TLS key is generated in it), with an admin API token.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "https_client.hpp"
+#include "smime/server/appliance.hpp"
+#include "smime/server/message_handlers.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace smime::test {
+
+// The configuration of a home directory whose token is the test token.
+AppConfig test_appliance_config(const std::filesystem::path& home,
+                                const std::filesystem::path& token_home);
+
+class ServerTest : public SoftHsmTest {
+ public:
+  static constexpr std::size_t kBodyLimit = 64 * 1024;
+
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Changes to the configuration before the server starts.
+  virtual void configure(AppConfig& /*config*/) {}
+
+  HttpsClient client(ClientOptions options = {}) const { return HttpsClient(port_, options); }
+  std::map<std::string, std::string> auth(const std::string& content_type = {}) const;
+
+  std::unique_ptr<server::Appliance> appliance_;
+  std::unique_ptr<server::HelpdeskRoutes> helpdesk_;
+  std::thread thread_;
+  unsigned short port_ = 0;
+  std::string admin_secret_;
+};
+
+}  // namespace smime::test

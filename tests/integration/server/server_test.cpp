@@ -1,0 +1,205 @@
+// smimed over real TLS on loopback with its key in a SoftHSM2 token: protocol versions,
+// health, authentication, keep-alive, request limits and a certificate round trip.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "server_fixture.hpp"
+#include "smime/certs/certificate_info.hpp"
+#include "support/test_certs.hpp"
+
+namespace smime::test {
+namespace {
+
+using nlohmann::json;
+
+TEST_F(ServerTest, OnlyTls12AndNewerAreAccepted) {
+  EXPECT_THROW(HttpsClient(port_, {TLS1_VERSION, TLS1_VERSION}), std::runtime_error);
+  EXPECT_THROW(HttpsClient(port_, {TLS1_1_VERSION, TLS1_1_VERSION}), std::runtime_error);
+  EXPECT_THROW(HttpsClient(port_, {TLS1_VERSION, TLS1_1_VERSION}), std::runtime_error);
+  HttpsClient tls12(port_, {TLS1_2_VERSION, TLS1_2_VERSION});
+  EXPECT_EQ(tls12.tls_version(), "TLSv1.2");
+  EXPECT_EQ(tls12.request("GET", "/healthz").status, 200);
+  HttpsClient tls13(port_);
+  EXPECT_EQ(tls13.tls_version(), "TLSv1.3");
+  EXPECT_EQ(tls13.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, ServerCertificateWasCreatedWithItsKeyInTheToken) {
+  EXPECT_TRUE(std::filesystem::exists(scratch_.path() / "home" / "smimed-tls.pem"));
+  bool found = false;
+  for (const auto& k : key_store().list()) found = found || k.label == "smimed-tls";
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ServerTest, HealthzNeedsNoToken) {
+  HttpsClient c = client();
+  HttpResult r = c.request("GET", "/healthz");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["status"], "ok");
+  EXPECT_EQ(body["checks"]["token"]["ok"], true);
+  EXPECT_EQ(body["checks"]["database"]["ok"], true);
+}
+
+TEST_F(ServerTest, KeepAliveAndAuthentication) {
+  HttpsClient c = client();
+  HttpResult anonymous = c.request("GET", "/api/v1/certificates");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_TRUE(anonymous.keep_alive);
+  EXPECT_EQ(json::parse(anonymous.body)["error"]["code"], "unauthorized");
+  HttpResult wrong = c.request("GET", "/api/v1/certificates", "",
+                               {{"Authorization", "Bearer smk_" + std::string(64, '0')}});
+  EXPECT_EQ(wrong.status, 401);
+  // The same connection serves the next requests.
+  for (int i = 0; i < 3; ++i) {
+    HttpResult ok = c.request("GET", "/api/v1/certificates", "", auth());
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_TRUE(ok.keep_alive);
+  }
+  HttpResult missing = c.request("GET", "/api/v1/nothing", "", auth());
+  EXPECT_EQ(missing.status, 404);
+}
+
+TEST_F(ServerTest, OversizedBodiesAre413) {
+  {
+    // Declared too large: answered without reading a byte of body.
+    HttpsClient c = client();
+    HttpResult r = c.raw(
+        "POST /api/v1/certificates HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        "Authorization: Bearer " +
+        admin_secret_ + "\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "payload_too_large");
+    EXPECT_FALSE(r.keep_alive);
+  }
+  {
+    // Sent anyway: dropped, then answered.
+    HttpsClient c = client();
+    HttpResult r = c.request("POST", "/api/v1/certificates", std::string(kBodyLimit + 1000, 'x'),
+                             auth("text/plain"));
+    EXPECT_EQ(r.status, 413);
+  }
+  {
+    // Chunked: cut off at the limit.
+    HttpsClient c = client();
+    std::string chunk(kBodyLimit + 10, 'y');
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx", chunk.size());
+    HttpResult r = c.raw(
+        "POST /api/v1/certificates HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+        "Authorization: Bearer " +
+        admin_secret_ + "\r\n\r\n" + size + "\r\n" + chunk + "\r\n0\r\n\r\n");
+    EXPECT_EQ(r.status, 413);
+  }
+  // Within the limit the server still works.
+  HttpsClient c = client();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, OversizedHeadersAre431) {
+  HttpsClient c = client();
+  HttpResult r = c.request("GET", "/healthz", "", {{"X-Filler", std::string(20000, 'h')}});
+  EXPECT_EQ(r.status, 431);
+}
+
+TEST_F(ServerTest, CertificateRoundTrip) {
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("HTTPS Root"));
+  IssuedCertificate alice =
+      issue_certificate(CertificateSpec::smime("alice@example.org").issued_by(ca));
+  const std::string fp = certs::sha256_fingerprint(alice.cert.get());
+  HttpsClient c = client();
+
+  HttpResult imported =
+      c.request("POST", "/api/v1/certificates", pem_bundle({ca.cert.get(), alice.cert.get()}),
+                auth("application/x-pem-file"));
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(json::parse(imported.body)["imported"].size(), 2u);
+  HttpResult again = c.request("POST", "/api/v1/certificates", pem(alice.cert.get()),
+                               auth("application/x-pem-file"));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(c.request("POST", "/api/v1/certificates", "hello", auth("application/json")).status,
+            415);
+
+  HttpResult list = c.request("GET", "/api/v1/certificates?email=alice%40example.org", "", auth());
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body)["certificates"][0]["fingerprint"], fp);
+
+  HttpResult shown = c.request("GET", "/api/v1/certificates/" + fp.substr(0, 10), "", auth());
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(json::parse(shown.body)["chain_trusted"], true);
+
+  HttpResult pem_file = c.request("GET", "/api/v1/certificates/" + fp + "/download", "", auth());
+  EXPECT_EQ(pem_file.status, 200);
+  EXPECT_EQ(pem_file.headers["content-type"], "application/x-pem-file");
+  EXPECT_EQ(pem_file.body, pem(alice.cert.get()));
+  HttpResult der_file =
+      c.request("GET", "/api/v1/certificates/" + fp + "/download?format=der", "", auth());
+  const auto expected = der(alice.cert.get());
+  EXPECT_EQ(der_file.body, std::string(expected.begin(), expected.end()));
+
+  EXPECT_EQ(c.request("DELETE", "/api/v1/certificates/" + fp, "", auth()).status, 204);
+  EXPECT_EQ(c.request("GET", "/api/v1/certificates/" + fp, "", auth()).status, 404);
+}
+
+TEST_F(ServerTest, KeyGeneratedInTheTokenThroughTheApi) {
+  HttpsClient c = client();
+  HttpResult r = c.request(
+      "POST", "/api/v1/keys",
+      json{{"algorithm", "ec-p256"}, {"label", "api-key"}, {"emails", {"org@example.org"}}}.dump(),
+      auth("application/json"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_NE(body["csr_pem"].get<std::string>().find("BEGIN CERTIFICATE REQUEST"),
+            std::string::npos);
+  EXPECT_TRUE(key_store().find(body["key"]["id"].get<std::string>()));
+  HttpResult status = c.request("GET", "/api/v1/token", "", auth());
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(json::parse(status.body)["token"]["label"], kTestTokenLabel);
+}
+
+class LimitedServerTest : public ServerTest {
+ protected:
+  void configure(AppConfig& config) override { config.server.max_connections = 2; }
+};
+
+TEST_F(LimitedServerTest, ConnectionsBeyondTheLimitAreRefused) {
+  auto first = std::make_unique<HttpsClient>(port_);
+  HttpsClient second(port_);
+  EXPECT_EQ(first->request("GET", "/healthz").status, 200);
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200);
+  EXPECT_THROW(HttpsClient{port_}, std::runtime_error);
+  // A closed connection frees its place.
+  first.reset();
+  bool admitted = false;
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      HttpsClient third(port_);
+      admitted = third.request("GET", "/healthz").status == 200;
+    } catch (const std::runtime_error&) {
+    }
+  }
+  EXPECT_TRUE(admitted);
+}
+
+TEST_F(ServerTest, ConcurrentClients) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      HttpsClient c(port_);
+      for (int i = 0; i < 10; ++i) {
+        if (c.request("GET", "/api/v1/certificates", "", auth()).status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 80);
+}
+
+}  // namespace
+}  // namespace smime::test

@@ -1,0 +1,93 @@
+// API tokens: random 256-bit secrets with the smk_ prefix, stored only as SHA-256, roles,
+// revocation, and authentication that refuses anything but a live token's exact secret.
+#include "smime/store/api_token_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "smime/store/sqlite_store.hpp"
+#include "support/process.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace smime::test {
+namespace {
+
+using store::ApiRole;
+
+class ApiTokenStoreTest : public ::testing::Test {
+ protected:
+  ApiTokenStoreTest()
+      : db_(dir_.path() / "smime.db"), tokens_(store::open_sqlite_api_token_store(db_)) {}
+  TempDir dir_;
+  std::filesystem::path db_;
+  std::unique_ptr<store::ApiTokenStore> tokens_;
+};
+
+TEST_F(ApiTokenStoreTest, SecretsAreRandomPrefixedAndShownOnce) {
+  std::set<std::string> secrets;
+  for (int i = 0; i < 5; ++i) {
+    auto created = tokens_->create("t" + std::to_string(i), ApiRole::auditor);
+    const std::string secret(created.secret.view());
+    EXPECT_EQ(secret.size(), 4u + 64u);
+    EXPECT_EQ(secret.substr(0, 4), "smk_");
+    EXPECT_TRUE(secrets.insert(secret).second);
+  }
+  // Only the hash is in the database file.
+  const std::string file = read_file(db_.string()) + read_file(db_.string() + "-wal");
+  for (const auto& s : secrets) {
+    EXPECT_EQ(file.find(s.substr(4)), std::string::npos);
+    EXPECT_NE(file.find(store::api_token_hash(s)), std::string::npos);
+  }
+}
+
+TEST_F(ApiTokenStoreTest, AuthenticateFindsTheLiveTokenOnly) {
+  auto admin = tokens_->create("admin", ApiRole::admin);
+  auto op = tokens_->create("helpdesk", ApiRole::operator_);
+  auto found = tokens_->authenticate(op.secret.view());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, op.token.id);
+  EXPECT_EQ(found->role, ApiRole::operator_);
+  EXPECT_EQ(found->name, "helpdesk");
+
+  std::string wrong(admin.secret.view());
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(tokens_->authenticate(wrong));
+  EXPECT_FALSE(tokens_->authenticate(""));
+  EXPECT_FALSE(tokens_->authenticate("smk_short"));
+  EXPECT_FALSE(tokens_->authenticate(std::string(admin.secret.view()).substr(4)));
+
+  EXPECT_TRUE(tokens_->revoke(admin.token.id));
+  EXPECT_TRUE(tokens_->revoke(admin.token.id)) << "revoking twice is harmless";
+  EXPECT_FALSE(tokens_->authenticate(admin.secret.view()));
+  EXPECT_FALSE(tokens_->revoke(12345));
+
+  auto list = tokens_->list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_TRUE(list[0].revoked_at.has_value());
+  EXPECT_FALSE(list[1].revoked_at.has_value());
+  EXPECT_TRUE(list[1].last_used_at.has_value()) << "use is recorded";
+}
+
+TEST_F(ApiTokenStoreTest, NamesAreChecked) {
+  EXPECT_THROW(tokens_->create("", ApiRole::admin), Error);
+  EXPECT_THROW(tokens_->create(std::string(101, 'x'), ApiRole::admin), Error);
+  EXPECT_THROW(tokens_->create("bad\nname", ApiRole::admin), Error);
+}
+
+TEST_F(ApiTokenStoreTest, RolesRoundTrip) {
+  for (ApiRole role : {ApiRole::admin, ApiRole::operator_, ApiRole::auditor}) {
+    EXPECT_EQ(store::parse_api_role(store::to_string(role)), role);
+  }
+  EXPECT_FALSE(store::parse_api_role("root"));
+}
+
+TEST_F(ApiTokenStoreTest, SharesTheStoreFile) {
+  auto s = store::open_sqlite_store(db_);
+  auto created = tokens_->create("x", ApiRole::admin);
+  auto other = store::open_sqlite_api_token_store(db_);
+  EXPECT_TRUE(other->authenticate(created.secret.view()));
+}
+
+}  // namespace
+}  // namespace smime::test

@@ -1,0 +1,45 @@
+// A KeyStore of software keys for testing smimed's routes without a token: generation,
+// import, listing, removal and export behave like the token's (non-exportable keys refuse
+// export); raw RSA-OAEP and ECDH completion are not needed by these routes.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "smime/token/key_store.hpp"
+
+namespace smime::test {
+
+class FakeKeyStore final : public KeyStore {
+ public:
+  KeyInfo generate(KeyAlgorithm algorithm, const std::string& label) override;
+  KeyInfo import_private_key(const EVP_PKEY* key, const KeyImportOptions& options) override;
+  std::vector<KeyInfo> list() override;
+  std::optional<KeyInfo> find(std::string_view id_hex) override;
+  void remove(std::string_view id_hex) override;
+  void store_certificate(std::string_view id_hex, const std::string& label,
+                         std::span<const unsigned char> der) override;
+  std::optional<std::vector<unsigned char>> read_certificate(std::string_view id_hex) override;
+  EvpPkeyPtr private_key(std::string_view id_hex) override;
+  EvpPkeyPtr public_key(std::string_view id_hex) override;
+  NativeSupport native_support() override { return {}; }
+  SecureBytes decrypt_rsa_oaep_completed(std::string_view, std::span<const unsigned char>,
+                                         const EVP_MD*, const EVP_MD*,
+                                         std::span<const unsigned char>) override;
+  SecureBytes derive_ecdh_raw(std::string_view, std::span<const unsigned char>) override;
+  EvpPkeyPtr export_private_key(std::string_view id_hex) override;
+
+ private:
+  struct Entry {
+    EvpPkeyPtr key;
+    KeyInfo info;
+    std::optional<std::vector<unsigned char>> certificate;
+  };
+  KeyInfo add(EvpPkeyPtr key, const std::string& label, bool exportable);
+  Entry& entry(std::string_view id_hex);
+
+  std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> keys_;
+};
+
+}  // namespace smime::test

@@ -1,0 +1,249 @@
+// The router as a pure function: everything it answers itself (404, 405 + Allow, 401, 403,
+// 413, 415, 400 malformed JSON) and the error body shape, on a small synthetic table.
+#include "smime/server/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace smime::server {
+namespace {
+
+using nlohmann::json;
+
+Request make(std::string method, std::string target, std::optional<store::ApiRole> role,
+             std::string body = {}, std::string content_type = {}) {
+  Request r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.body = std::move(body);
+  if (!content_type.empty()) r.headers.add("Content-Type", content_type);
+  if (role) {
+    r.principal = Principal{"7", "test", *role};
+    r.credentials_given = true;
+  }
+  return r;
+}
+
+void expect_error(const Response& r, int status, const std::string& code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.content_type, "application/json");
+  const json body = json::parse(r.body);
+  ASSERT_TRUE(body.contains("error")) << r.body;
+  EXPECT_EQ(body["error"]["code"], code) << r.body;
+  EXPECT_TRUE(body["error"]["message"].is_string());
+  EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest()
+      : router_(
+            {
+                {"GET",
+                 "/open",
+                 Access::public_,
+                 {},
+                 "open",
+                 [](const Call&) {
+                   return json_response(200, {{"ok", true}});
+                 }},
+                {"GET",
+                 "/things",
+                 Access::read_certificates,
+                 {},
+                 "listThings",
+                 [](const Call& c) {
+                   return json_response(200, {{"q", c.query("q", "none")}});
+                 }},
+                {"POST",
+                 "/things",
+                 Access::admin,
+                 {"application/json"},
+                 "createThing",
+                 [](const Call& c) { return json_response(201, c.json); }},
+                {"GET",
+                 "/things/{id}",
+                 Access::read_certificates,
+                 {},
+                 "getThing",
+                 [](const Call& c) {
+                   return json_response(200, {{"id", c.param("id")}});
+                 }},
+                {"GET",
+                 "/things/special",
+                 Access::read_certificates,
+                 {},
+                 "special",
+                 [](const Call&) {
+                   return json_response(200, {{"special", true}});
+                 }},
+                {"DELETE",
+                 "/things/{id}",
+                 Access::admin,
+                 {},
+                 "deleteThing",
+                 [](const Call& c) -> Response {
+                   if (c.param("id") == "missing") throw Error(ErrorCode::not_found, "gone");
+                   if (c.param("id") == "locked") throw Error(ErrorCode::token_failure, "down");
+                   if (c.param("id") == "boom") throw std::runtime_error("secret detail");
+                   return no_content();
+                 }},
+                {"POST",
+                 "/upload",
+                 Access::messages,
+                 {"message/rfc822"},
+                 "upload",
+                 [](const Call& c) {
+                   return json_response(200, {{"size", c.request.body.size()}});
+                 }},
+                {"GET",
+                 "/logs",
+                 Access::logs,
+                 {},
+                 "logs",
+                 [](const Call&) { return json_response(200, json::array()); }},
+            },
+            /*body_limit=*/64) {}
+
+  Router router_;
+};
+
+TEST_F(RouterTest, UnknownPathIs404WithErrorBody) {
+  expect_error(router_.handle(make("GET", "/nothing/here", store::ApiRole::admin)), 404,
+               "not_found");
+  expect_error(router_.handle(make("GET", "/things/1/extra", store::ApiRole::admin)), 404,
+               "not_found");
+}
+
+TEST_F(RouterTest, WrongMethodIs405WithAllow) {
+  Response r = router_.handle(make("PUT", "/things", store::ApiRole::admin));
+  expect_error(r, 405, "method_not_allowed");
+  ASSERT_TRUE(r.headers.get("Allow"));
+  EXPECT_EQ(*r.headers.get("Allow"), "GET, POST");
+  r = router_.handle(make("POST", "/things/3", store::ApiRole::admin));
+  expect_error(r, 405, "method_not_allowed");
+  EXPECT_EQ(*r.headers.get("Allow"), "GET, DELETE");
+}
+
+TEST_F(RouterTest, MissingOrInvalidTokenIs401) {
+  Response r = router_.handle(make("GET", "/things", std::nullopt));
+  expect_error(r, 401, "unauthorized");
+  EXPECT_TRUE(r.headers.get("WWW-Authenticate"));
+  Request bad = make("GET", "/things", std::nullopt);
+  bad.credentials_given = true;
+  r = router_.handle(bad);
+  expect_error(r, 401, "unauthorized");
+  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("invalid"),
+            std::string::npos);
+}
+
+TEST_F(RouterTest, PublicRouteNeedsNoToken) {
+  EXPECT_EQ(router_.handle(make("GET", "/open", std::nullopt)).status, 200);
+}
+
+TEST_F(RouterTest, RolesAreEnforced) {
+  using store::ApiRole;
+  expect_error(
+      router_.handle(make("POST", "/things", ApiRole::operator_, "{}", "application/json")), 403,
+      "insufficient_role");
+  expect_error(router_.handle(make("POST", "/upload", ApiRole::auditor, "x", "message/rfc822")),
+               403, "insufficient_role");
+  expect_error(router_.handle(make("GET", "/logs", ApiRole::operator_)), 403, "insufficient_role");
+  EXPECT_EQ(router_.handle(make("GET", "/logs", ApiRole::auditor)).status, 200);
+  EXPECT_EQ(
+      router_.handle(make("POST", "/upload", ApiRole::operator_, "x", "message/rfc822")).status,
+      200);
+  EXPECT_EQ(router_.handle(make("GET", "/things", ApiRole::auditor)).status, 200);
+}
+
+TEST_F(RouterTest, WrongContentTypeIs415) {
+  expect_error(router_.handle(make("POST", "/things", store::ApiRole::admin, "{}", "text/plain")),
+               415, "unsupported_media_type");
+  expect_error(router_.handle(make("POST", "/things", store::ApiRole::admin, "{}")), 415,
+               "unsupported_media_type");
+  // Parameters and case do not matter.
+  EXPECT_EQ(router_
+                .handle(make("POST", "/things", store::ApiRole::admin, "{\"a\":1}",
+                             "Application/JSON; charset=utf-8"))
+                .status,
+            201);
+}
+
+TEST_F(RouterTest, MalformedJsonIs400) {
+  expect_error(
+      router_.handle(make("POST", "/things", store::ApiRole::admin, "{\"a\":", "application/json")),
+      400, "malformed_json");
+}
+
+TEST_F(RouterTest, BodyOverTheLimitIs413) {
+  expect_error(router_.handle(make("POST", "/upload", store::ApiRole::admin, std::string(65, 'x'),
+                                   "message/rfc822")),
+               413, "payload_too_large");
+}
+
+TEST_F(RouterTest, HandlerErrorsMapToTheirStatus) {
+  expect_error(router_.handle(make("DELETE", "/things/missing", store::ApiRole::admin)), 404,
+               "not_found");
+  expect_error(router_.handle(make("DELETE", "/things/locked", store::ApiRole::admin)), 503,
+               "token_failure");
+  Response r = router_.handle(make("DELETE", "/things/boom", store::ApiRole::admin));
+  expect_error(r, 500, "internal");
+  EXPECT_EQ(r.body.find("secret detail"), std::string::npos) << "internal details stay in the log";
+  EXPECT_EQ(router_.handle(make("DELETE", "/things/5", store::ApiRole::admin)).status, 204);
+}
+
+TEST_F(RouterTest, PathParametersQueryAndLiteralPreference) {
+  Response r = router_.handle(make("GET", "/things/a%20b", store::ApiRole::admin));
+  EXPECT_EQ(json::parse(r.body)["id"], "a b");
+  r = router_.handle(make("GET", "/things/special", store::ApiRole::admin));
+  EXPECT_EQ(json::parse(r.body)["special"], true);
+  r = router_.handle(make("GET", "/things?q=x%40y+z&q=second", store::ApiRole::admin));
+  EXPECT_EQ(json::parse(r.body)["q"], "x@y z");
+  expect_error(router_.handle(make("GET", "/things?q=%zz", store::ApiRole::admin)), 400,
+               "bad_request");
+}
+
+TEST_F(RouterTest, ObserverSeesEveryRequest) {
+  std::vector<std::pair<std::string, int>> seen;
+  Router observed({{"GET",
+                    "/x",
+                    Access::public_,
+                    {},
+                    "getX",
+                    [](const Call&) { return json_response(200, {}); }}},
+                  0, [&](const RequestRecord& r) { seen.emplace_back(r.operation, r.status); });
+  observed.handle(make("GET", "/x", std::nullopt));
+  observed.handle(make("GET", "/y", std::nullopt));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<std::string, int>{"getX", 200}));
+  EXPECT_EQ(seen[1], (std::pair<std::string, int>{"", 404}));
+}
+
+TEST(HttpHelpers, BearerTokenAndMediaType) {
+  Headers h;
+  h.add("authorization", "Bearer   smk_abc ");
+  ASSERT_TRUE(bearer_token(h));
+  EXPECT_EQ(*bearer_token(h), "smk_abc");
+  Headers basic;
+  basic.add("Authorization", "Basic Zm9vOmJhcg==");
+  EXPECT_FALSE(bearer_token(basic));
+  EXPECT_EQ(media_type(" Text/Plain ; charset=UTF-8"), "text/plain");
+}
+
+TEST(HttpHelpers, AccessRules) {
+  using store::ApiRole;
+  for (Access a : {Access::public_, Access::any_role, Access::read_certificates, Access::messages,
+                   Access::logs, Access::admin}) {
+    EXPECT_TRUE(allows(a, ApiRole::admin));
+  }
+  EXPECT_TRUE(allows(Access::messages, ApiRole::operator_));
+  EXPECT_FALSE(allows(Access::messages, ApiRole::auditor));
+  EXPECT_TRUE(allows(Access::logs, ApiRole::auditor));
+  EXPECT_FALSE(allows(Access::logs, ApiRole::operator_));
+  EXPECT_FALSE(allows(Access::admin, ApiRole::operator_));
+  EXPECT_FALSE(allows(Access::admin, ApiRole::auditor));
+}
+
+}  // namespace
+}  // namespace smime::server
