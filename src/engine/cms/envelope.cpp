@@ -114,9 +114,12 @@ bool RecipientId::matches(const X509* certificate) const {
   const unsigned char* p = issuer_der.data();
   X509NamePtr issuer(d2i_X509_NAME(nullptr, &p, static_cast<long>(issuer_der.size())));
   if (!issuer || X509_NAME_cmp(issuer.get(), X509_get_issuer_name(certificate)) != 0) return false;
-  const ASN1_INTEGER* cert_serial = X509_get0_serialNumber(certificate);
-  return static_cast<std::size_t>(ASN1_STRING_length(cert_serial)) == serial.size() &&
-         std::equal(serial.begin(), serial.end(), ASN1_STRING_get0_data(cert_serial));
+  // `serial` holds the DER content octets (with the leading 00 of a serial whose high bit is
+  // set); OpenSSL keeps the magnitude only, so compare as integers.
+  const std::vector<unsigned char> encoded = der::encode(0x02, serial);
+  const unsigned char* q = encoded.data();
+  Asn1IntegerPtr number(d2i_ASN1_INTEGER(nullptr, &q, static_cast<long>(encoded.size())));
+  return number && ASN1_INTEGER_cmp(number.get(), X509_get0_serialNumber(certificate)) == 0;
 }
 
 std::string RecipientId::issuer_text() const {

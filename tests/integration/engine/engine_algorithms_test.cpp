@@ -199,6 +199,30 @@ TEST_F(EngineAlgorithmsTest, SignThenEncryptUnwrapsBothLayers) {
   EXPECT_EQ(in.message.rfind("From: Example Support <support@example.org>\r\n", 0), 0u);
 }
 
+// A serial whose first byte has the high bit set is DER-encoded with a leading 00 in the
+// RecipientInfo; OpenSSL's ASN1_INTEGER keeps the magnitude only. Both must match.
+TEST_F(EngineAlgorithmsTest, RecipientWithHighBitSerialIsFound) {
+  for (KeyAlgorithm algorithm : {KeyAlgorithm::rsa_2048, KeyAlgorithm::ec_p256}) {
+    const bool ec = algorithm == KeyAlgorithm::ec_p256;
+    const std::string email = ec ? "ec-high@example.org" : "rsa-high@example.org";
+    SCOPED_TRACE(email);
+    KeyInfo key = key_store().generate(algorithm, email);
+    EvpPkeyPtr pub = key_store().public_key(key.id);
+    CertificateSpec spec = CertificateSpec::smime(email);
+    spec.key_usages = ec ? std::vector<std::string>{"digitalSignature", "keyAgreement"}
+                         : std::vector<std::string>{"digitalSignature", "keyEncipherment"};
+    spec.key = pub.get();
+    spec.serial = 0xf6ff6817bab75583ULL;
+    spec.issued_by(ca_);
+    const std::string fp = store_certificate(issue_certificate(spec).cert.get());
+    ASSERT_TRUE(store_->set_certificate_key(fp, key.id, false));
+    auto out = outgoing(message({.from = email, .to = {email}}), false, true);
+    auto in = engine_->incoming(out.message);
+    EXPECT_TRUE(in.decrypted) << (in.errors.empty() ? "" : in.errors[0].message);
+    EXPECT_EQ(in.decryption_key, fp);
+  }
+}
+
 TEST_F(EngineAlgorithmsTest, OutlookStyleSignedDataInsideEnvelopedData) {
   auto org = imported_identity("support@example.org", "rsa-2048");
   auto alice = contact("alice@example.com");

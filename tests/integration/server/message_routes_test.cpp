@@ -77,7 +77,7 @@ TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
   ASSERT_EQ(incoming.status, 200) << incoming.body;
   json in = json::parse(incoming.body);
   EXPECT_TRUE(in["encrypted"].get<bool>());
-  EXPECT_TRUE(in["decrypted"].get<bool>());
+  EXPECT_TRUE(in["decrypted"].get<bool>()) << in.dump(2);
   EXPECT_TRUE(in["signed"].get<bool>());
   EXPECT_EQ(in["signature"]["status"], "valid");
   EXPECT_EQ(in["signature"]["signer"]["fingerprint"], org_fingerprint_);
