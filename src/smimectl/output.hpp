@@ -8,6 +8,7 @@
 
 #include "app_context.hpp"
 #include "smime/service/certificate_service.hpp"
+#include "smime/service/json_views.hpp"
 #include "smime/token/key_store.hpp"
 
 namespace smimectl {
@@ -16,11 +17,8 @@ namespace smimectl {
 void emit(const AppContext& ctx, const nlohmann::json& result,
           const std::function<void(std::ostream&)>& human);
 
-nlohmann::json to_json(const smime::KeyInfo& key);
-
-nlohmann::json to_json(const smime::store::CertificateRecord& record,
-                       smime::service::CertificateStatus status);
-nlohmann::json to_json(const smime::service::ImportReport& report);
+// Certificates, import reports and keys in the same JSON shape as the HTTPS API.
+using smime::service::to_json;
 
 // Whole file ("-" is stdin); Error(not_found/io) naming the file.
 std::vector<unsigned char> read_input_file(const std::string& path);

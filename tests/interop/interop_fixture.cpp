@@ -290,14 +290,14 @@ std::string peer_words(const PeerRun& run) {
   return out.size() > 400 ? out.substr(0, 400) + " ..." : out;
 }
 
-OursRun InteropTest::ours_outgoing(const std::string& message,
-                                   const std::vector<std::string>& options) {
+OursRun InteropTest::ours_message(const std::string& direction, const std::string& message,
+                                  const std::vector<std::string>& options) {
   static std::atomic<unsigned> counter{0};
-  const std::string n = std::to_string(++counter);
-  const std::string in = scratch_.file("outgoing-" + n + ".eml");
-  const std::string out = scratch_.file("outgoing-" + n + ".out.eml");
+  const std::string stem = direction + "-" + std::to_string(++counter);
+  const std::string in = scratch_.file(stem + ".eml");
+  const std::string out = scratch_.file(stem + ".out.eml");
   write_file(in, message);
-  std::vector<std::string> args = {"--json", "message", "outgoing", "--in", in, "--out", out};
+  std::vector<std::string> args = {"--json", "message", direction, "--in", in, "--out", out};
   args.insert(args.end(), options.begin(), options.end());
   OursRun run;
   run.command = "smimectl --home " + home().string() + " " + joined(args);
@@ -305,27 +305,18 @@ OursRun InteropTest::ours_outgoing(const std::string& message,
   run.json = nlohmann::json::parse(run.process.out, nullptr, false);
   if (run.json.is_discarded()) run.json = nullptr;
   if (std::filesystem::exists(out)) run.message = read_file(out);
-  keep("outgoing-" + n + ".eml", message);
-  keep("outgoing-" + n + ".out.eml", run.message);
+  keep(stem + ".eml", message);
+  keep(stem + ".out.eml", run.message);
   return run;
 }
 
+OursRun InteropTest::ours_outgoing(const std::string& message,
+                                   const std::vector<std::string>& options) {
+  return ours_message("outgoing", message, options);
+}
+
 OursRun InteropTest::ours_incoming(const std::string& message) {
-  static std::atomic<unsigned> counter{0};
-  const std::string n = std::to_string(++counter);
-  const std::string in = scratch_.file("incoming-" + n + ".eml");
-  const std::string out = scratch_.file("incoming-" + n + ".out.eml");
-  write_file(in, message);
-  std::vector<std::string> args = {"--json", "message", "incoming", "--in", in, "--out", out};
-  OursRun run;
-  run.command = "smimectl --home " + home().string() + " " + joined(args);
-  run.process = smimectl(args);
-  run.json = nlohmann::json::parse(run.process.out, nullptr, false);
-  if (run.json.is_discarded()) run.json = nullptr;
-  if (std::filesystem::exists(out)) run.message = read_file(out);
-  keep("incoming-" + n + ".eml", message);
-  keep("incoming-" + n + ".out.eml", run.message);
-  return run;
+  return ours_message("incoming", message, {});
 }
 
 void InteropTest::keep(const std::string& name, const std::string& content) {

@@ -120,6 +120,9 @@ class InteropTest : public SoftHsmTest {
   void keep(const std::string& name, const std::string& content);
 
  private:
+  // `smimectl --json message <direction>` over files in the scratch directory.
+  OursRun ours_message(const std::string& direction, const std::string& message,
+                       const std::vector<std::string>& options);
   std::map<std::string, std::string> artifacts_;
 };
 

@@ -1,0 +1,71 @@
+#include "smime/service/json_views.hpp"
+
+namespace smime::service {
+
+nlohmann::json to_json(const store::CertificateRecord& r, CertificateStatus status) {
+  nlohmann::json j = {{"fingerprint", r.sha256},
+                      {"sha1", r.sha1},
+                      {"subject", r.subject},
+                      {"issuer", r.issuer},
+                      {"serial", r.serial},
+                      {"emails", r.emails},
+                      {"not_before", r.not_before},
+                      {"not_after", r.not_after},
+                      {"status", to_string(status)},
+                      {"key_algorithm", r.key_algorithm},
+                      {"key_bits", r.key_bits},
+                      {"key_usages", r.key_usages},
+                      {"extended_key_usages", r.extended_key_usages},
+                      {"can_sign", r.can_sign},
+                      {"can_encrypt", r.can_encrypt},
+                      {"is_ca", r.is_ca},
+                      {"has_private_key", r.token_key_id.has_value()},
+                      {"key_exportable", r.key_exportable},
+                      {"subject_key_id", r.subject_key_id},
+                      {"authority_key_id", r.authority_key_id},
+                      {"created_at", r.created_at}};
+  if (!r.curve.empty()) j["curve"] = r.curve;
+  if (r.token_key_id) j["token_key_id"] = *r.token_key_id;
+  return j;
+}
+
+nlohmann::json to_json(const ImportFailure& e) {
+  nlohmann::json j = {{"item", e.item}, {"kind", e.kind}, {"message", e.message}};
+  if (!e.subject.empty()) j["subject"] = e.subject;
+  if (!e.fingerprint.empty()) j["fingerprint"] = e.fingerprint;
+  if (!e.rule.empty()) j["rule"] = e.rule;
+  return j;
+}
+
+nlohmann::json to_json(const ImportReport& report) {
+  nlohmann::json imported = nlohmann::json::array();
+  for (const auto& i : report.imported) {
+    imported.push_back({{"fingerprint", i.record.sha256},
+                        {"subject", i.record.subject},
+                        {"emails", i.record.emails},
+                        {"is_ca", i.record.is_ca},
+                        {"key_imported", i.key_imported}});
+  }
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : report.errors) errors.push_back(to_json(e));
+  return {{"imported", imported}, {"errors", errors}};
+}
+
+nlohmann::json to_json(const KeyInfo& key) {
+  nlohmann::json j = {{"id", key.id},
+                      {"label", key.label},
+                      {"type", std::string(smime::to_string(key.type))},
+                      {"bits", key.bits},
+                      {"has_private_key", key.has_private},
+                      {"has_public_key", key.has_public},
+                      {"has_certificate", key.has_certificate},
+                      {"sensitive", key.sensitive},
+                      {"extractable", key.extractable},
+                      {"always_sensitive", key.always_sensitive},
+                      {"never_extractable", key.never_extractable},
+                      {"uri", key.uri}};
+  if (!key.curve.empty()) j["curve"] = key.curve;
+  return j;
+}
+
+}  // namespace smime::service
