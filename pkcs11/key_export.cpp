@@ -24,12 +24,14 @@ SecretBignumPtr component(Session& s, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE
 
 EvpPkeyPtr read_private_key(Session& s, CK_OBJECT_HANDLE private_object,
                             CK_OBJECT_HANDLE public_object) {
-  // The token's own flags decide; a sensitive key never leaves, whatever our records say.
-  if (read_bool(s, private_object, CKA_SENSITIVE).value_or(true) ||
-      !read_bool(s, private_object, CKA_EXTRACTABLE).value_or(false)) {
+  // The token's own flags decide; a non-extractable key never leaves, whatever our records say.
+  if (!read_bool(s, private_object, CKA_EXTRACTABLE).value_or(false)) {
     throw Error(ErrorCode::forbidden,
                 "The private key is held in the token and cannot be exported (it was not "
                 "imported as exportable)");
+  }
+  if (read_bool(s, private_object, CKA_SENSITIVE).value_or(true)) {
+    return unwrap_extractable_key(s, private_object);
   }
   auto key_type = read_ulong(s, private_object, CKA_KEY_TYPE);
   OsslParamBldPtr bld(OSSL_PARAM_BLD_new());

@@ -46,7 +46,9 @@ void write_key_objects(Session& session, const EVP_PKEY* key, std::span<const un
                        const std::string& label, bool exportable) {
   AttributeTemplate priv;
   priv.add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY}).add(CKA_TOKEN, true).add(CKA_PRIVATE, true);
-  priv.add(CKA_SENSITIVE, !exportable).add(CKA_EXTRACTABLE, exportable);
+  // Always sensitive: an exportable key is extractable only wrapped (key_wrap.cpp), never
+  // readable in clear by a PKCS#11 client.
+  priv.add(CKA_SENSITIVE, true).add(CKA_EXTRACTABLE, exportable);
   priv.add(CKA_ID, id).add(CKA_LABEL, label).add(CKA_SIGN, true);
   AttributeTemplate pub;
   pub.add(CKA_CLASS, CK_ULONG{CKO_PUBLIC_KEY}).add(CKA_TOKEN, true).add(CKA_PRIVATE, false);

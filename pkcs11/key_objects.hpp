@@ -26,10 +26,16 @@ void write_key_objects(Session& session, const EVP_PKEY* key, std::span<const un
 // Software public key from a token public key object (RSA private objects work too).
 EvpPkeyPtr read_public_key(Session& session, CK_OBJECT_HANDLE object);
 
-// Software copy of an extractable, non-sensitive private key object (the public object
-// supplies the EC point). Throws Error(forbidden) when the token holds it as sensitive.
+// Software copy of an extractable private key object: unwrapped from C_WrapKey when the
+// object is sensitive (as every key we import is), or, for keys imported as non-sensitive by
+// older versions, from its components (the public object supplies the EC point). Throws
+// Error(forbidden) when the token holds it as not extractable.
 EvpPkeyPtr read_private_key(Session& session, CK_OBJECT_HANDLE private_object,
                             CK_OBJECT_HANDLE public_object);
+
+// A sensitive, extractable private key wrapped under a one-time AES session key and
+// unwrapped in software (key_wrap.cpp).
+EvpPkeyPtr unwrap_extractable_key(Session& session, CK_OBJECT_HANDLE private_object);
 
 // The point inside CKA_EC_POINT (a DER OCTET STRING; some tokens give the raw point).
 std::vector<unsigned char> unwrap_ec_point(const std::vector<unsigned char>& value);

@@ -49,6 +49,7 @@ void read_path(const toml::table& table, std::string_view key, std::filesystem::
 void default_server_settings(const std::filesystem::path& home, ServerSettings& server) {
   server.tls_certificate = home / "smimed-tls.pem";
   server.tls_key_file = home / "smimed-tls.key";
+  server.web_root = SMIME_DEFAULT_WEB_ROOT;
 }
 
 void read_server_settings(const toml::table& root, const std::filesystem::path& file,
@@ -73,6 +74,7 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
   read_path(*table, "tls_certificate", server.tls_certificate, file);
   read_path(*table, "tls_key_file", server.tls_key_file, file);
   read_text(*table, "tls_key_label", server.tls_key_label, file);
+  read_path(*table, "web_root", server.web_root, file);
   if (const toml::array* names = (*table)["tls_names"].as_array()) {
     server.tls_names.clear();
     for (const toml::node& n : *names) {
@@ -84,6 +86,9 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
 }
 
 void override_server_from_env(ServerSettings& server) {
+  if (const char* web_root = std::getenv("SMIME_WEB_ROOT"); web_root != nullptr) {
+    server.web_root = web_root;
+  }
   if (const char* address = std::getenv("SMIME_LISTEN_ADDRESS"); address && *address) {
     server.listen_address = address;
   }

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "smime/common/error.hpp"
-#include "smime/pkcs11/mechanisms.hpp"
+#include "smime/pkcs11/token_report.hpp"
 #include "smime/server/tls_identity.hpp"
 #include "smime/store/sqlite_store.hpp"
 
@@ -65,20 +65,46 @@ void Appliance::start(bool handle_signals) {
   if (identity.created) {
     spdlog::info("created the TLS certificate {}", config_.server.tls_certificate.string());
   }
-  router_ =
-      std::make_unique<Router>(make_api_routes(services_), config_.server.body_limit, observer_);
+  if (!identity.token_key_id.empty()) services_.reserved_key_ids = {identity.token_key_id};
+  if (!services_.extensions.metrics) {
+    services_.extensions.metrics = [this](const Call&) {
+      Response r;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = metrics_.render();
+      return r;
+    };
+  }
+  metrics_.add_gauge("audit_queue_depth", "Audit entries waiting for their batch to be durable.",
+                     [this] { return static_cast<double>(services_.audit->queue_depth()); });
+  RequestObserver observe = [this, extra = observer_](const RequestRecord& record) {
+    metrics_.observe(record);
+    if (extra) extra(record);
+  };
+  router_ = std::make_unique<Router>(make_api_routes(services_), config_.server.body_limit,
+                                     std::move(observe));
+  site_ = std::make_unique<StaticSite>(config_.server.web_root);
+  if (config_.server.web_root.empty()) {
+    spdlog::info("no web root: the admin UI is off");
+  } else if (!std::filesystem::is_directory(config_.server.web_root)) {
+    spdlog::warn("web root {} is not a directory: the admin UI is off",
+                 config_.server.web_root.string());
+  }
   ServerOptions options = server_options(config_.server);
   options.handle_signals = handle_signals;
   const Router* router = router_.get();
+  const StaticSite* site = site_.get();
   store::ApiTokenStore* tokens = api_tokens_.get();
-  server_ = std::make_unique<HttpsServer>(options, identity, [router, tokens](Request& request) {
-    authenticate(request, *tokens);
-    Response response = router->handle(request);
-    spdlog::debug("{} {} -> {} (actor {})", request.method,
-                  request.target.substr(0, request.target.find('?')), response.status,
-                  request.principal ? request.principal->actor : std::string("-"));
-    return response;
-  });
+  server_ =
+      std::make_unique<HttpsServer>(options, identity, [router, site, tokens](Request& request) {
+        if (auto page = site->serve(request)) return std::move(*page);
+        authenticate(request, *tokens);
+        Response response = router->handle(request);
+        add_api_security_headers(response);
+        spdlog::debug("{} {} -> {} (actor {})", request.method,
+                      request.target.substr(0, request.target.find('?')), response.status,
+                      request.principal ? request.principal->actor : std::string("-"));
+        return response;
+      });
 }
 
 unsigned short Appliance::port() const {
@@ -96,40 +122,14 @@ void Appliance::stop() {
 }
 
 nlohmann::json Appliance::token_status() {
-  pkcs11::Token& t = token();
-  const pkcs11::TokenDescription d = t.describe();
-  nlohmann::json result = {
-      {"module", config_.token.module},
-      {"module_description", d.module_description},
-      {"module_version", d.module_version},
-      {"token",
-       {{"label", d.label},
-        {"serial", d.serial},
-        {"manufacturer", d.manufacturer},
-        {"model", d.model},
-        {"initialized", d.initialized},
-        {"user_pin_initialized", d.user_pin_initialized},
-        {"user_pin_count_low", d.user_pin_count_low},
-        {"user_pin_final_try", d.user_pin_final_try},
-        {"user_pin_locked", d.user_pin_locked}}},
-      {"sessions", {{"open", d.session_count}, {"max", d.max_session_count}}},
-      {"reinitializations", t.reinitializations()},
-  };
-  try {
-    std::size_t private_keys = 0;
-    for (const auto& k : keys().list()) private_keys += k.has_private ? 1 : 0;
-    result["logged_in"] = true;
-    result["key_count"] = private_keys;
-  } catch (const Error& e) {
-    result["logged_in"] = false;
-    result["login_error"] = {{"code", std::string(to_string(e.code()))}, {"message", e.what()}};
-  }
-  const auto caps = pkcs11::probe_capabilities(t, /*active=*/false);
-  result["capabilities"] = {{"rsa_pkcs", caps.rsa_pkcs},       {"rsa_pss", caps.rsa_pss},
-                            {"rsa_oaep", caps.rsa_oaep},       {"ecdsa", caps.ecdsa},
-                            {"ecdh_derive", caps.ecdh_derive}, {"rsa_keygen", caps.rsa_keygen},
-                            {"ec_keygen", caps.ec_keygen}};
-  return result;
+  return pkcs11::to_json(pkcs11::report_token(
+      token(), config_.token.module,
+      [this] {
+        std::size_t private_keys = 0;
+        for (const auto& k : keys().list()) private_keys += k.has_private ? 1 : 0;
+        return private_keys;
+      },
+      /*probe=*/false));
 }
 
 std::vector<HealthCheck> Appliance::health() {

@@ -1,5 +1,7 @@
 // /api/v1/keys: keys in the token; generation inside the token with a CSR (or a self-signed
 // certificate) signed by the token key, as `smimectl key generate` does.
+#include <algorithm>
+
 #include "json_views.hpp"
 #include "routes.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
@@ -109,6 +111,11 @@ Response delete_key(const Services& s, const Call& call) {
     event.detail = "key " + id;
     KeyStore& keys = s.keys();
     if (!keys.find(id)) throw Error(ErrorCode::not_found, "No key with id " + id + " in the token");
+    if (std::find(s.reserved_key_ids.begin(), s.reserved_key_ids.end(), id) !=
+        s.reserved_key_ids.end()) {
+      throw Error(ErrorCode::conflict,
+                  "The key " + id + " is smimed's TLS key; replace the TLS certificate first");
+    }
     store::CertificateQuery with_keys;
     with_keys.has_key = true;
     for (const auto& record : s.store->find_certificates(with_keys)) {

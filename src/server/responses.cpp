@@ -15,7 +15,9 @@ Response error_response(int status, std::string_view code, std::string_view mess
                         const nlohmann::json& details) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!details.is_null()) error["details"] = details;
-  return json_response(status, {{"error", error}});
+  Response r = json_response(status, {{"error", error}});
+  r.error_code = code;
+  return r;
 }
 
 Response error_response(const Error& error) {

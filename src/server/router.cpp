@@ -127,8 +127,8 @@ Response Router::handle(const Request& request) const noexcept {
   }
   if (observer_) {
     try {
-      observer_(
-          {operation, request.method, response.status, std::chrono::steady_clock::now() - started});
+      observer_({operation, request.method, response.status,
+                 std::chrono::steady_clock::now() - started, response.error_code});
     } catch (...) {
       // Metrics never change an answer.
     }

@@ -112,7 +112,7 @@ TlsIdentity file_identity(const ServerSettings& s) {
   const bool have_cert = std::filesystem::exists(s.tls_certificate);
   const bool have_key = std::filesystem::exists(s.tls_key_file);
   if (have_cert && have_key) {
-    return {read_certificate(s.tls_certificate), read_private_key(s.tls_key_file), false};
+    return {read_certificate(s.tls_certificate), read_private_key(s.tls_key_file), false, {}};
   }
   if (have_cert || have_key) {
     throw Error(ErrorCode::not_found,
@@ -129,7 +129,7 @@ TlsIdentity file_identity(const ServerSettings& s) {
   write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
   spdlog::info("created TLS certificate {} with key file {}", s.tls_certificate.string(),
                s.tls_key_file.string());
-  return {std::move(cert), std::move(key), true};
+  return {std::move(cert), std::move(key), true, {}};
 }
 
 TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
@@ -141,7 +141,7 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
                                             s.tls_certificate.string() + " (key id " + id +
                                             "); remove the certificate to create a new pair");
     }
-    return {std::move(cert), keys.private_key(id), false};
+    return {std::move(cert), keys.private_key(id), false, id};
   }
   const KeyInfo info = keys.generate(KeyAlgorithm::ec_p256, s.tls_key_label);
   try {
@@ -153,7 +153,7 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
     write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
     spdlog::info("created TLS certificate {} for token key {}", s.tls_certificate.string(),
                  info.id);
-    return {std::move(cert), std::move(private_key), true};
+    return {std::move(cert), std::move(private_key), true, info.id};
   } catch (...) {
     keys.remove(info.id);
     throw;

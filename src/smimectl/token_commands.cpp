@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
-#include "smime/pkcs11/mechanisms.hpp"
+#include "smime/pkcs11/token_report.hpp"
 #include "smime/provisioning/dev_token.hpp"
 
 namespace smimectl {
@@ -30,55 +30,21 @@ void token_init(AppContext& ctx, const std::string& label) {
 
 void token_status(AppContext& ctx, bool probe) {
   auto& token = ctx.token();
-  smime::pkcs11::TokenDescription d = token.describe();
-  nlohmann::json result = {
-      {"module", ctx.config().token.module},
-      {"module_description", d.module_description},
-      {"module_version", d.module_version},
-      {"token",
-       {{"label", d.label},
-        {"serial", d.serial},
-        {"manufacturer", d.manufacturer},
-        {"model", d.model},
-        {"initialized", d.initialized},
-        {"user_pin_initialized", d.user_pin_initialized},
-        {"user_pin_count_low", d.user_pin_count_low},
-        {"user_pin_final_try", d.user_pin_final_try},
-        {"user_pin_locked", d.user_pin_locked}}},
-      {"pin_source", ctx.config().token.pin.empty()
-                         ? std::string()
-                         : smime::pkcs11::PinSource::parse(ctx.config().token.pin).describe()},
-  };
-  std::string login_error;
-  std::optional<smime::Error> login_failure;
-  try {
-    auto keys = ctx.keys().list();
-    result["logged_in"] = true;
-    std::size_t private_keys = 0;
-    for (const auto& k : keys) private_keys += k.has_private ? 1 : 0;
-    result["key_count"] = private_keys;
-  } catch (const smime::Error& e) {
-    // Status still reports what it can: a wrong PIN is shown, not retried.
-    result["logged_in"] = false;
-    result["login_error"] = {{"code", std::string(smime::to_string(e.code()))},
-                             {"message", e.what()}};
-    login_error = e.what();
-    login_failure = e;
-  }
-  auto caps = smime::pkcs11::probe_capabilities(token, probe && login_error.empty());
-  nlohmann::json capabilities = {{"rsa_pkcs", caps.rsa_pkcs},     {"rsa_pss", caps.rsa_pss},
-                                 {"rsa_oaep", caps.rsa_oaep},     {"rsa_x509", caps.rsa_x509},
-                                 {"ecdsa", caps.ecdsa},           {"ecdh_derive", caps.ecdh_derive},
-                                 {"rsa_keygen", caps.rsa_keygen}, {"ec_keygen", caps.ec_keygen},
-                                 {"mechanisms", caps.mechanisms}};
-  if (caps.oaep_sha256) capabilities["oaep_sha256"] = *caps.oaep_sha256;
-  if (caps.ecdh_kdf) capabilities["ecdh_kdf"] = *caps.ecdh_kdf;
-  if (caps.ecdh_raw) capabilities["ecdh_raw"] = *caps.ecdh_raw;
-  if (caps.oaep_sha256 || caps.ecdh_kdf) {
-    capabilities["software_completion"] = {{"rsa_oaep_sha256", caps.needs_oaep_completion()},
-                                           {"ecdh_kdf", caps.needs_ecdh_completion()}};
-  }
-  result["capabilities"] = capabilities;
+  const smime::pkcs11::TokenReport report = smime::pkcs11::report_token(
+      token, ctx.config().token.module,
+      [&ctx] {
+        std::size_t private_keys = 0;
+        for (const auto& k : ctx.keys().list()) private_keys += k.has_private ? 1 : 0;
+        return private_keys;
+      },
+      probe);
+  const smime::pkcs11::TokenDescription& d = report.description;
+  const smime::pkcs11::TokenCapabilities& caps = report.capabilities;
+  nlohmann::json result = smime::pkcs11::to_json(report);
+  result["pin_source"] = ctx.config().token.pin.empty()
+                             ? std::string()
+                             : smime::pkcs11::PinSource::parse(ctx.config().token.pin).describe();
+  const std::string login_error = report.login_error ? report.login_error->what() : "";
 
   emit(ctx, result, [&](std::ostream& out) {
     out << "Module:   " << ctx.config().token.module << " (" << d.module_description << " "
@@ -106,7 +72,7 @@ void token_status(AppContext& ctx, bool probe) {
           << (caps.needs_ecdh_completion() ? "needed" : "not needed") << "\n";
     }
   });
-  if (login_failure) throw *login_failure;
+  if (report.login_error) throw *report.login_error;
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
 #include "sqlite_connection.hpp"
 
 #include <chrono>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include "smime/common/error.hpp"
 
@@ -56,7 +59,47 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
   throw Error(code, std::string(context) + ": " + message);
 }
 
+// ---- StatementCache ----
+
+class StatementCache {
+ public:
+  // Bounds: SQL texts are the program's own, but some are assembled from optional filters.
+  static constexpr std::size_t kMaxTexts = 128;
+  static constexpr std::size_t kMaxIdlePerText = 4;
+
+  SqliteStmtPtr take(const std::string& sql) {
+    std::lock_guard lock(mutex_);
+    auto it = idle_.find(sql);
+    if (it == idle_.end() || it->second.empty()) return nullptr;
+    SqliteStmtPtr stmt = std::move(it->second.back());
+    it->second.pop_back();
+    return stmt;
+  }
+
+  void give_back(std::string sql, SqliteStmtPtr stmt) {
+    // Reset ends the statement's read transaction; a cached statement holds no lock.
+    sqlite3_reset(stmt.get());
+    sqlite3_clear_bindings(stmt.get());
+    std::lock_guard lock(mutex_);
+    auto it = idle_.find(sql);
+    if (it == idle_.end()) {
+      if (idle_.size() >= kMaxTexts) return;  // finalized by the caller's unique_ptr
+      it = idle_.emplace(std::move(sql), std::vector<SqliteStmtPtr>{}).first;
+    }
+    if (it->second.size() < kMaxIdlePerText) it->second.push_back(std::move(stmt));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<SqliteStmtPtr>> idle_;
+};
+
 // ---- Statement ----
+
+Statement::~Statement() {
+  if (!stmt_) return;
+  if (auto cache = cache_.lock()) cache->give_back(std::move(sql_), std::move(stmt_));
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
   // A null data pointer would bind NULL; an empty string must stay an empty string.
@@ -156,6 +199,9 @@ std::vector<unsigned char> Statement::blob(int column) const {
 
 // ---- Connection ----
 
+Connection::Connection(SqlitePtr db)
+    : db_(std::move(db)), cache_(std::make_shared<StatementCache>()) {}
+
 Connection Connection::open_with(const std::filesystem::path& file) {
   sqlite3* raw = nullptr;
   // FULLMUTEX: the store serialises its own calls, but a connection shared by mistake must
@@ -217,6 +263,8 @@ Connection Connection::open_plain(const std::filesystem::path& file) {
 }
 
 Statement Connection::prepare(std::string_view sql) {
+  std::string text(sql);
+  if (SqliteStmtPtr cached = cache_->take(text)) return Statement(std::move(cached), cache_, text);
   sqlite3_stmt* raw = nullptr;
   const int rc =
       sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
@@ -227,7 +275,7 @@ Statement Connection::prepare(std::string_view sql) {
   if (!stmt) {
     throw Error(ErrorCode::internal, "Empty SQL statement");
   }
-  return Statement(std::move(stmt));
+  return Statement(std::move(stmt), cache_, std::move(text));
 }
 
 void Connection::exec(std::string_view sql) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,12 +20,23 @@ namespace smime::store {
 // problems io, everything else (SQL errors, misuse) internal.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context);
 
-// One prepared statement. Parameters are 1-based (as in SQLite), columns 0-based.
+// Prepared statements of one connection kept for reuse, keyed by their SQL text, so that hot
+// paths (the API token check, audit inserts, certificate lookups) never parse SQL twice.
+class StatementCache;
+
+// One prepared statement. Parameters are 1-based (as in SQLite), columns 0-based. A statement
+// from Connection::prepare goes back, reset and unbound, to its connection's cache when
+// destroyed (or is finalized when the connection is gone).
 class Statement {
  public:
   explicit Statement(SqliteStmtPtr stmt) : stmt_(std::move(stmt)) {}
+  Statement(SqliteStmtPtr stmt, std::weak_ptr<StatementCache> cache, std::string sql)
+      : stmt_(std::move(stmt)), cache_(std::move(cache)), sql_(std::move(sql)) {}
+  ~Statement();
   Statement(Statement&&) noexcept = default;
-  Statement& operator=(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
@@ -55,6 +67,8 @@ class Statement {
 
  private:
   SqliteStmtPtr stmt_;
+  std::weak_ptr<StatementCache> cache_;
+  std::string sql_;
 };
 
 class Connection {
@@ -78,10 +92,12 @@ class Connection {
   sqlite3* handle() const noexcept { return db_.get(); }
 
  private:
-  explicit Connection(SqlitePtr db) : db_(std::move(db)) {}
+  explicit Connection(SqlitePtr db);
   static Connection open_with(const std::filesystem::path& file);
 
   SqlitePtr db_;
+  // Declared after db_: destroyed first, so cached statements are finalized before the close.
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, or a SAVEPOINT when the connection is already inside a

@@ -79,8 +79,24 @@ TEST_F(KeyImportTest, ExportableOnlyOnExplicitRequest) {
   KeyInfo key = key_store().import_private_key(software.get(), {"exportable", true});
   ObjectAttributes priv = read_key_object(*shared_token(), key.id, CKO_PRIVATE_KEY);
   EXPECT_TRUE(priv.extractable);
-  EXPECT_FALSE(priv.sensitive);
+  // Exportable only wrapped: the components stay unreadable.
+  EXPECT_TRUE(priv.sensitive);
+  EXPECT_EQ(priv.secret_read_rv, CKR_ATTRIBUTE_SENSITIVE);
   EXPECT_TRUE(key.extractable);
+  // The export unwraps to the very key that was imported.
+  EvpPkeyPtr exported = key_store().export_private_key(key.id);
+  ASSERT_TRUE(exported);
+  EXPECT_EQ(EVP_PKEY_eq(exported.get(), software.get()), 1);
+}
+
+TEST_F(KeyImportTest, ExportableRsaKeyRoundTripsThroughTheWrap) {
+  EvpPkeyPtr software = generate_software_key("rsa-2048");
+  KeyInfo key = key_store().import_private_key(software.get(), {"exportable-rsa", true});
+  ObjectAttributes priv = read_key_object(*shared_token(), key.id, CKO_PRIVATE_KEY);
+  EXPECT_TRUE(priv.sensitive);
+  EvpPkeyPtr exported = key_store().export_private_key(key.id);
+  ASSERT_TRUE(exported);
+  EXPECT_EQ(EVP_PKEY_eq(exported.get(), software.get()), 1);
 }
 
 TEST_F(KeyImportTest, DuplicateImportIsAConflict) {

@@ -119,7 +119,7 @@ class AuditLog final : public AuditSink {
   VerifyReport verify(const VerifyOptions& options = {});
 
   // record() calls not yet returned (waiting for or inside a group commit): a gauge.
-  std::size_t queue_depth() const noexcept;
+  std::size_t queue_depth() const noexcept override;
   std::uint64_t committed_entries() const noexcept;  // by this object, since it was opened
   std::uint64_t committed_batches() const noexcept;
 

@@ -8,6 +8,7 @@
 // from the worker threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,6 +99,8 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual void record(const AuditEvent& event) = 0;
+  // Entries handed to record() and not yet durable (a metrics gauge).
+  virtual std::size_t queue_depth() const noexcept { return 0; }
 };
 
 // Records nothing: the default until the audit log is wired in, and for tests.

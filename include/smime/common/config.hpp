@@ -36,6 +36,9 @@ struct ServerSettings {
   std::filesystem::path tls_key_file;     // default <home>/smimed-tls.key (tls_key = "file")
   std::string tls_key_label = "smimed-tls";
   std::vector<std::string> tls_names = {"localhost", "127.0.0.1"};  // SANs of a new certificate
+  // The admin web UI's files, served under /admin/ (default: the web/ directory of the source
+  // tree smimed was built from; SMIME_WEB_ROOT overrides). Empty: no web UI.
+  std::filesystem::path web_root;
 };
 
 struct AppConfig {

@@ -11,8 +11,10 @@
 #include "smime/pkcs11/token.hpp"
 #include "smime/pkcs11/token_key_store.hpp"
 #include "smime/server/https_server.hpp"
+#include "smime/server/metrics.hpp"
 #include "smime/server/router.hpp"
 #include "smime/server/services.hpp"
+#include "smime/server/static_site.hpp"
 #include "smime/service/certificate_service.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "smime/store/store.hpp"
@@ -27,10 +29,12 @@ class Appliance {
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;
 
-  // Extension points, to be set before start(): message routes, logs, metrics, audit sink.
+  // Extension points, to be set before start(): message routes, logs, audit sink, and an
+  // observer of every routed request (besides the appliance's own metrics).
   ExtensionHandlers& extensions() { return services_.extensions; }
   void set_audit_sink(std::unique_ptr<audit::AuditSink> sink);
   void set_request_observer(RequestObserver observer) { observer_ = std::move(observer); }
+  Metrics& metrics() { return metrics_; }
   Services& services() { return services_; }
   std::filesystem::path database_path() const { return config_.home / "smime.db"; }
   store::ApiTokenStore& api_tokens() { return *api_tokens_; }
@@ -62,6 +66,8 @@ class Appliance {
   std::unique_ptr<audit::AuditSink> audit_;
   Services services_;
   RequestObserver observer_;
+  Metrics metrics_;
+  std::unique_ptr<StaticSite> site_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpsServer> server_;
 };

@@ -45,6 +45,7 @@ struct Response {
   std::string content_type;  // empty: no body
   Headers headers;           // extra headers (Allow, Content-Disposition, ...)
   std::string body;
+  std::string error_code;  // the error's code for error answers (metrics); not sent
 };
 
 // Path ("/a/b") and decoded query parameters of a target. nullopt on a malformed

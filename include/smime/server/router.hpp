@@ -72,6 +72,7 @@ struct RequestRecord {
   std::string_view method;
   int status = 0;
   std::chrono::steady_clock::duration elapsed{};
+  std::string_view error_code;  // empty for successful answers
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 

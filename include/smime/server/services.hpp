@@ -46,6 +46,8 @@ struct Services {
   store::ApiTokenStore* api_tokens = nullptr;
   // Never null in a running server (NullAuditSink until the audit log is wired in).
   audit::AuditSink* audit = nullptr;
+  // Token keys the appliance itself uses (smimed's TLS key): the API refuses to delete them.
+  std::vector<std::string> reserved_key_ids;
   ExtensionHandlers extensions;
 };
 

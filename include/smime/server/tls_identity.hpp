@@ -14,8 +14,9 @@ namespace smime::server {
 
 struct TlsIdentity {
   X509Ptr certificate;
-  EvpPkeyPtr key;        // a pkcs11-provider key when the key is in the token
-  bool created = false;  // made by this call
+  EvpPkeyPtr key;            // a pkcs11-provider key when the key is in the token
+  bool created = false;      // made by this call
+  std::string token_key_id;  // the key's id in the token; empty for a file key
 };
 
 // Throws Error naming the file or key when an existing identity is incomplete or unusable.

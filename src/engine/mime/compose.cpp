@@ -1,8 +1,9 @@
 // Composition of S/MIME entities and messages. Written by hand rather than through GMime's
 // writer: the first part of multipart/signed must be the signed bytes verbatim, and the
 // exact CRLF layout around the delimiters is what the receiver hashes.
+#include <openssl/rand.h>
+
 #include <cstdint>
-#include <random>
 
 #include "engine/mime/header_block.hpp"
 #include "engine/mime/mime_message.hpp"
@@ -25,11 +26,13 @@ bool is_simple_token(std::string_view value) {
 
 std::string random_boundary() {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device device;
+  // OpenSSL's DRBG: no device open per message (std::random_device opens one each time).
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw_openssl(ErrorCode::crypto, "RAND_bytes failed");
   std::string boundary = "----=_smime_";
-  for (int i = 0; i < 4; ++i) {
-    auto word = static_cast<std::uint32_t>(device());
-    for (int j = 0; j < 8; ++j) boundary.push_back(kHex[(word >> (j * 4)) & 0x0f]);
+  for (unsigned char b : bytes) {
+    boundary.push_back(kHex[b >> 4]);
+    boundary.push_back(kHex[b & 0x0f]);
   }
   return boundary;
 }

@@ -18,15 +18,7 @@ class MessageRoutesTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     // The org key in the token with a self-signed certificate, through the API.
-    HttpResult generated = client().request("POST", "/api/v1/keys",
-                                            json{{"algorithm", "ec-p256"},
-                                                 {"label", "support"},
-                                                 {"emails", {"support@example.org"}},
-                                                 {"self_signed", true}}
-                                                .dump(),
-                                            auth("application/json"));
-    ASSERT_EQ(generated.status, 201) << generated.body;
-    org_fingerprint_ = json::parse(generated.body)["certificate_fingerprint"];
+    org_fingerprint_ = generate_org_key();
   }
 
   static std::string message(const std::string& to) {

@@ -1,5 +1,7 @@
 #include "server_fixture.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace smime::test {
 
 AppConfig test_appliance_config(const std::filesystem::path& home,
@@ -38,6 +40,19 @@ std::map<std::string, std::string> ServerTest::auth(const std::string& content_t
   std::map<std::string, std::string> h = {{"Authorization", "Bearer " + admin_secret_}};
   if (!content_type.empty()) h["Content-Type"] = content_type;
   return h;
+}
+
+std::string ServerTest::generate_org_key(const std::string& email) {
+  const nlohmann::json request = {{"algorithm", "ec-p256"},
+                                  {"label", "org " + email},
+                                  {"emails", {email}},
+                                  {"self_signed", true}};
+  HttpResult generated =
+      client().request("POST", "/api/v1/keys", request.dump(), auth("application/json"));
+  if (generated.status != 201) {
+    throw std::runtime_error("key generation failed: " + generated.body);
+  }
+  return nlohmann::json::parse(generated.body)["certificate_fingerprint"];
 }
 
 }  // namespace smime::test

@@ -28,6 +28,9 @@ class ServerTest : public SoftHsmTest {
 
   HttpsClient client(ClientOptions options = {}) const { return HttpsClient(port_, options); }
   std::map<std::string, std::string> auth(const std::string& content_type = {}) const;
+  // An EC P-256 org key in the token with a self-signed certificate for `email`, made
+  // through the API as an admin would; returns the certificate's fingerprint.
+  std::string generate_org_key(const std::string& email = "support@example.org");
 
   std::unique_ptr<server::Appliance> appliance_;
   std::unique_ptr<server::HelpdeskRoutes> helpdesk_;

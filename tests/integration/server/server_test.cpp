@@ -161,6 +161,30 @@ TEST_F(ServerTest, KeyGeneratedInTheTokenThroughTheApi) {
   EXPECT_EQ(json::parse(status.body)["token"]["label"], kTestTokenLabel);
 }
 
+TEST_F(ServerTest, TheTlsKeyCannotBeDeletedThroughTheApi) {
+  HttpsClient c = client();
+  HttpResult keys = c.request("GET", "/api/v1/keys", "", auth());
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  std::string tls_key;
+  const json listed = json::parse(keys.body);
+  for (const auto& k : listed["keys"]) {
+    if (k["label"] == "smimed-tls") tls_key = k["id"];
+  }
+  ASSERT_FALSE(tls_key.empty()) << keys.body;
+  HttpResult refused = c.request("DELETE", "/api/v1/keys/" + tls_key, "", auth());
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("TLS key"), std::string::npos) << refused.body;
+  EXPECT_TRUE(key_store().find(tls_key));
+  // New connections still complete their handshake with the token key.
+  EXPECT_EQ(client().request("GET", "/healthz").status, 200);
+  // Session figures the token does not report are null, not ~0UL.
+  json status = json::parse(c.request("GET", "/api/v1/token", "", auth()).body);
+  ASSERT_TRUE(status["sessions"].contains("open"));
+  EXPECT_TRUE(status["sessions"]["open"].is_null() ||
+              status["sessions"]["open"].get<std::uint64_t>() < (1ULL << 53))
+      << status.dump();
+}
+
 class LimitedServerTest : public ServerTest {
  protected:
   void configure(AppConfig& config) override { config.server.max_connections = 2; }

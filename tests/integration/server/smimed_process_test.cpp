@@ -1,6 +1,7 @@
 // The smimed binary: first start creates its TLS certificate, it prints the bound port, and
 // SIGTERM stops it gracefully: no new connections, idle ones closed, a request in flight is
-// still answered, exit code 0.
+// still answered, exit code 0; under message load no acknowledged request loses its audit
+// entry.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -8,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "https_client.hpp"
+#include "smime/audit/audit_log.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "support/softhsm_fixture.hpp"
 
@@ -138,6 +142,75 @@ TEST_F(SmimedProcessTest, SecondStartReusesTheTlsCertificate) {
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
   ::kill(pid_, SIGINT);
   EXPECT_EQ(wait_exit(), 0);
+}
+
+TEST_F(SmimedProcessTest, SigtermUnderLoadLosesNoAcknowledgedRequestNorAuditEntry) {
+  const unsigned short port = start();
+  const std::map<std::string, std::string> json_auth = {{"Authorization", "Bearer " + admin_},
+                                                        {"Content-Type", "application/json"}};
+  {
+    HttpsClient c(port);
+    HttpResult key = c.request("POST", "/api/v1/keys",
+                               json{{"algorithm", "ec-p256"},
+                                    {"label", "support"},
+                                    {"emails", {"support@example.org"}},
+                                    {"self_signed", true}}
+                                   .dump(),
+                               json_auth);
+    ASSERT_EQ(key.status, 201) << key.body;
+  }
+
+  // Eight clients sign as fast as they can; each remembers the Message-IDs acknowledged 200.
+  constexpr int kClients = 8;
+  std::vector<std::vector<std::string>> acknowledged(kClients);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0;; ++i) {
+        try {
+          HttpsClient c(port);
+          for (;; ++i) {
+            const std::string id = "term-" + std::to_string(t) + "-" + std::to_string(i);
+            HttpResult r = c.request(
+                "POST", "/api/v1/messages/outgoing?sign=true",
+                "From: support@example.org\r\nTo: bob@example.net\r\nMessage-ID: <" + id +
+                    "@example.org>\r\nSubject: load\r\n\r\nbody " + id + "\r\n",
+                {{"Authorization", "Bearer " + admin_}, {"Content-Type", "message/rfc822"}});
+            if (r.status != 200) return;  // the server is stopping
+            acknowledged[t].push_back(id + "@example.org");
+            ++answered;
+            if (!r.keep_alive) break;  // closed after this answer: reconnect (and be refused)
+          }
+        } catch (const std::exception&) {
+          return;  // connection refused or reset: the server is gone
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 100 && answered.load() < 40; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(::kill(pid_, SIGTERM), 0);
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(wait_exit(), 0) << read_file(scratch_.file("smimed.err"));
+
+  std::set<std::string> expected;
+  for (const auto& ids : acknowledged) expected.insert(ids.begin(), ids.end());
+  ASSERT_GE(expected.size(), 40u) << "the load did not get going";
+
+  audit::AuditLog log(home_ / "smime.db");
+  EXPECT_TRUE(log.verify().intact);
+  audit::AuditQuery query;
+  query.direction = audit::Direction::outgoing;
+  query.limit = audit::kMaxListLimit;
+  std::set<std::string> recorded;
+  for (const audit::AuditEntry& e : log.list(query)) {
+    if (e.event.status == audit::Status::ok) recorded.insert(e.event.message_id);
+  }
+  for (const std::string& id : expected) {
+    EXPECT_TRUE(recorded.count(id)) << id << " was acknowledged but has no audit entry";
+  }
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ KeyInfo FakeKeyStore::add(EvpPkeyPtr key, const std::string& label, bool exporta
   info.type = EVP_PKEY_is_a(key.get(), "EC") ? KeyType::ec : KeyType::rsa;
   info.bits = static_cast<unsigned>(EVP_PKEY_get_bits(key.get()));
   info.has_private = info.has_public = true;
-  info.sensitive = !exportable;
+  info.sensitive = true;  // as the token key store: exportable only wrapped
   info.extractable = exportable;
   info.uri = "pkcs11:token=fake;id=" + info.id;
   std::lock_guard lock(mutex_);

@@ -1,0 +1,141 @@
+// Signed messages per second over smimed's HTTPS API (POST /api/v1/messages/outgoing, keep-alive
+// TLS clients on loopback, the audit entry durable before each answer) against the same
+// engine signing the same 1 KB message in-process with the same token key: the ratio is what
+// HTTP, TLS, routing and the audit log cost on the hot path. Both run in one process on a
+// fresh SoftHSM2 token, with as many client (or engine) threads as cores.
+//   api_sign_bench [--seconds N] [--threads N] [--algorithm ec-p256|rsa-2048]
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "https_client.hpp"
+#include "smime/engine/engine.hpp"
+#include "smime/server/appliance.hpp"
+#include "smime/server/message_handlers.hpp"
+#include "support/softhsm_fixture.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::string kMessage = [] {
+  std::string body;
+  while (body.size() < 1024) body += "The ticket was resolved; thank you for your patience.\r\n";
+  return "From: support@example.org\r\nTo: bob@example.net\r\nSubject: bench\r\n"
+         "Message-ID: <bench@example.org>\r\nContent-Type: text/plain\r\n\r\n" +
+         body;
+}();
+
+// Runs work() on `threads` threads for `seconds`; returns operations per second.
+double rate(unsigned threads, double seconds, const std::function<std::function<bool()>()>& make) {
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> pool;
+  const auto started = Clock::now();
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      auto work = make();
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!work()) {
+          failed = true;
+          return;
+        }
+        ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : pool) t.join();
+  if (failed) throw std::runtime_error("an operation failed during the run");
+  return static_cast<double>(done.load()) /
+         std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 3;
+  unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+  std::string algorithm = "ec-p256";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--seconds")) seconds = std::stod(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads"))
+      threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--algorithm")) algorithm = argv[i + 1];
+  }
+  try {
+    smime::test::TempDir scratch;
+    const auto& token_home = smime::test::softhsm_home();
+    smime::AppConfig config = smime::load_config(scratch.path(), std::nullopt);
+    config.token.module = SMIME_TEST_SOFTHSM_MODULE;
+    config.token.label = smime::test::kTestTokenLabel;
+    config.token.serial.clear();
+    config.token.pin = "file:" + (token_home / "user.pin").string();
+    config.token.softhsm_conf = (token_home / "softhsm2.conf").string();
+    config.server.port = 0;
+    config.server.worker_threads = static_cast<int>(threads);
+    config.log_level = "error";
+
+    smime::server::Appliance appliance(std::move(config));
+    smime::server::HelpdeskRoutes helpdesk(appliance);
+    const std::string admin = std::string(
+        appliance.api_tokens().create("bench", smime::store::ApiRole::operator_).secret.view());
+    appliance.start(/*handle_signals=*/false);
+    std::thread server([&] { appliance.run(); });
+
+    const unsigned short port = appliance.port();
+    // The org certificate through the API as an admin would do it.
+    {
+      const std::string admin_secret = std::string(
+          appliance.api_tokens().create("admin", smime::store::ApiRole::admin).secret.view());
+      smime::test::HttpsClient c(port);
+      auto r = c.request(
+          "POST", "/api/v1/keys",
+          nlohmann::json{{"algorithm", algorithm},
+                         {"label", "support"},
+                         {"emails", {"support@example.org"}},
+                         {"self_signed", true}}
+              .dump(),
+          {{"Authorization", "Bearer " + admin_secret}, {"Content-Type", "application/json"}});
+      if (r.status != 201) throw std::runtime_error("key generation failed: " + r.body);
+    }
+
+    auto& services = appliance.services();
+    smime::engine::Engine engine(*services.store, *services.certificates, services.keys);
+    const double in_process = rate(threads, seconds, [&] {
+      return [&] {
+        smime::engine::OutgoingRequest request;
+        request.message = kMessage;
+        request.sign = true;
+        request.encrypt = false;
+        return engine.outgoing(request).signed_;
+      };
+    });
+    const double api = rate(threads, seconds, [&] {
+      auto client = std::make_shared<smime::test::HttpsClient>(port);
+      return [client, &admin] {
+        auto r = client->request(
+            "POST", "/api/v1/messages/outgoing?sign=true&encrypt=false", kMessage,
+            {{"Authorization", "Bearer " + admin}, {"Content-Type", "message/rfc822"}});
+        return r.status == 200;
+      };
+    });
+    appliance.stop();
+    server.join();
+    std::printf(
+        "api_sign %s (1 KB, %u threads, %.0f s each): in-process engine %.0f msg/s, "
+        "HTTPS API %.0f msg/s, API/in-process = %.3f\n",
+        algorithm.c_str(), threads, seconds, in_process, api, api / in_process);
+    std::fflush(stdout);
+    // The token and provider are torn down by the process exit (see token_sign_bench).
+    std::_Exit(0);
+  } catch (const std::exception& e) {
+    std::cerr << "api_sign_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
