@@ -48,6 +48,16 @@ void describe_outgoing(AuditEvent& event, const engine::OutgoingResult& result) 
       result.format.empty() ? result.decided_by : result.format + ", " + result.decided_by;
 }
 
+AuditEvent outgoing_event(std::string actor, const engine::OutgoingResult& result) {
+  AuditEvent event;
+  event.actor = std::move(actor);
+  event.direction = Direction::outgoing;
+  event.message_id = result.message_id;
+  event.addresses = result.addresses;
+  describe_outgoing(event, result);
+  return event;
+}
+
 void describe_incoming(AuditEvent& event, const engine::IncomingResult& result) {
   event.operation = incoming_operation(result);
   event.status = result.ok() ? Status::ok : Status::failed;

@@ -80,17 +80,16 @@ void install_message_handlers(ExtensionHandlers& handlers, engine::Engine& engin
     request.group = call.query("group");
     request.sign = call.query_flag("sign");
     request.encrypt = call.query_flag("encrypt");
-    audit::AuditEvent event =
-        audit::message_event(call.actor(), audit::Direction::outgoing, message);
     engine::OutgoingResult result;
     try {
       result = engine.outgoing(request);
     } catch (const std::exception& e) {
+      audit::AuditEvent event =
+          audit::message_event(call.actor(), audit::Direction::outgoing, message);
       record_failure(log, event, e);
       throw;
     }
-    audit::describe_outgoing(event, result);
-    log.record(event);  // durable before the answer (SPEC §9)
+    log.record(audit::outgoing_event(call.actor(), result));  // durable before the answer
     Response response;
     response.content_type = "message/rfc822";
     response.headers.add("X-Smime-Signed", result.signed_ ? "true" : "false");

@@ -1,7 +1,9 @@
 // Which certificate the appliance would use: status, signer and recipient selection, chains.
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
+#include "selection_cache.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/service/certificate_service.hpp"
@@ -31,6 +33,16 @@ std::string unusable_reason(CertificateStatus status, const std::string& address
   return "The certificate for " + address + " was found";
 }
 
+// The selection can only change when a candidate becomes valid or expires: the earliest such
+// moment after now bounds how long the answer may be remembered.
+void bound_by(std::time_t& valid_until, const store::CertificateRecord& c, std::time_t now) {
+  for (std::int64_t edge : {c.not_before, c.not_after + 1}) {
+    if (edge > now && edge < valid_until) valid_until = static_cast<std::time_t>(edge);
+  }
+}
+
+constexpr std::time_t kForever = std::numeric_limits<std::time_t>::max();
+
 }  // namespace
 
 CertificateStatus CertificateService::status(const store::CertificateRecord& record) {
@@ -46,12 +58,30 @@ CertificateStatus CertificateService::status(const store::CertificateRecord& rec
   return CertificateStatus::valid;
 }
 
+Selection CertificateService::remembered(std::string_view kind, std::string_view address,
+                                         SelectFunction select) {
+  const std::string normalized = lowercase(address);
+  const std::string key = std::string(kind) + ":" + normalized;
+  const std::int64_t revision = store_.revision();  // read first: a later change misses
+  if (auto cached = selections_->find(key, revision, now())) return std::move(*cached);
+  std::time_t valid_until = kForever;
+  Selection result = (this->*select)(normalized, valid_until);
+  selections_->put(key, result, revision, valid_until);
+  return result;
+}
+
 Selection CertificateService::signing_certificate(std::string_view address) {
-  Selection result{lowercase(address), std::nullopt, {}};
+  return remembered("sign", address, &CertificateService::select_signing);
+}
+
+Selection CertificateService::select_signing(const std::string& address, std::time_t& valid_until) {
+  Selection result{address, std::nullopt, {}};
   store::CertificateQuery query;
   query.email = result.address;
   query.is_ca = false;
   auto candidates = store_.find_certificates(query);  // newest first
+  const std::time_t at = now();
+  for (const auto& c : candidates) bound_by(valid_until, c, at);
   if (candidates.empty()) {
     result.reason = "The certificate for " + result.address + " was not found";
     return result;
@@ -86,35 +116,46 @@ Selection CertificateService::signing_certificate(std::string_view address) {
 std::vector<Selection> CertificateService::encryption_certificates(
     const std::vector<std::string>& addresses) {
   std::vector<Selection> out;
-  for (const auto& raw : addresses) {
-    Selection sel{lowercase(raw), std::nullopt, {}};
-    store::CertificateQuery query;
-    query.email = sel.address;
-    query.is_ca = false;
-    std::optional<CertificateStatus> best_unusable;
-    bool any_encrypting = false;
-    for (const auto& c : store_.find_certificates(query)) {
-      if (!c.can_encrypt) continue;
-      any_encrypting = true;
-      CertificateStatus s = status(c);
-      if (s == CertificateStatus::valid) {
-        sel.certificate = c;
-        break;
-      }
-      if (!best_unusable) best_unusable = s;
-    }
-    if (sel.certificate) {
-      sel.reason = "The certificate for " + sel.address + " was found";
-    } else if (best_unusable) {
-      sel.reason = unusable_reason(*best_unusable, sel.address);
-    } else if (!any_encrypting && !store_.find_certificates(query).empty()) {
-      sel.reason = "The certificate for " + sel.address + " does not allow encryption";
-    } else {
-      sel.reason = "The certificate for " + sel.address + " was not found";
-    }
-    out.push_back(std::move(sel));
-  }
+  out.reserve(addresses.size());
+  for (const auto& address : addresses) out.push_back(encryption_certificate(address));
   return out;
+}
+
+Selection CertificateService::encryption_certificate(std::string_view address) {
+  return remembered("encrypt", address, &CertificateService::select_encryption);
+}
+
+Selection CertificateService::select_encryption(const std::string& address,
+                                                std::time_t& valid_until) {
+  Selection sel{address, std::nullopt, {}};
+  store::CertificateQuery query;
+  query.email = sel.address;
+  query.is_ca = false;
+  const auto candidates = store_.find_certificates(query);  // newest first
+  const std::time_t at = now();
+  for (const auto& c : candidates) bound_by(valid_until, c, at);
+  std::optional<CertificateStatus> best_unusable;
+  bool any_encrypting = false;
+  for (const auto& c : candidates) {
+    if (!c.can_encrypt) continue;
+    any_encrypting = true;
+    CertificateStatus s = status(c);
+    if (s == CertificateStatus::valid) {
+      sel.certificate = c;
+      break;
+    }
+    if (!best_unusable) best_unusable = s;
+  }
+  if (sel.certificate) {
+    sel.reason = "The certificate for " + sel.address + " was found";
+  } else if (best_unusable) {
+    sel.reason = unusable_reason(*best_unusable, sel.address);
+  } else if (!any_encrypting && !candidates.empty()) {
+    sel.reason = "The certificate for " + sel.address + " does not allow encryption";
+  } else {
+    sel.reason = "The certificate for " + sel.address + " was not found";
+  }
+  return sel;
 }
 
 certs::ChainResult CertificateService::chain_for(const store::CertificateRecord& record) {

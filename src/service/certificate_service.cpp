@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
+#include "selection_cache.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/certs/certificate_input.hpp"
 #include "smime/certs/crl.hpp"
@@ -40,7 +41,8 @@ const char* to_string(CertificateStatus status) {
 CertificateService::CertificateService(store::Store& store, KeyStoreAccess keys, Clock clock)
     : store_(store),
       keys_(std::move(keys)),
-      clock_(clock ? std::move(clock) : [] { return std::time(nullptr); }) {}
+      clock_(clock ? std::move(clock) : [] { return std::time(nullptr); }),
+      selections_(std::make_shared<SelectionCache>()) {}
 
 CertificateService::CertificateService(store::Store& store, KeyStore& keys, Clock clock)
     : CertificateService(

@@ -48,17 +48,16 @@ void audited(AppContext& ctx, std::string_view operation,
 
 smime::engine::OutgoingResult audited_outgoing(AppContext& ctx, const std::string& message,
                                                const smime::engine::OutgoingRequest& request) {
-  smime::audit::AuditEvent event =
-      smime::audit::message_event(kActor, smime::audit::Direction::outgoing, message);
   smime::engine::OutgoingResult result;
   try {
     result = ctx.engine().outgoing(request);
   } catch (const std::exception& e) {
+    smime::audit::AuditEvent event =
+        smime::audit::message_event(kActor, smime::audit::Direction::outgoing, message);
     record_failure(ctx, event, e.what());
     throw;
   }
-  smime::audit::describe_outgoing(event, result);
-  ctx.audit().record(event);
+  ctx.audit().record(smime::audit::outgoing_event(kActor, result));
   return result;
 }
 

@@ -237,6 +237,35 @@ TEST_F(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMa
   EXPECT_NE(r[1].reason.find("not valid yet"), std::string::npos);
 }
 
+// Selections are remembered for the hot path, but never past a change: the store's revision
+// (import, CRL) or the moment a candidate expires or becomes valid.
+TEST_F(CertificateImportTest, RememberedSelectionsFollowTheStoreAndTheClock) {
+  CertificateSpec soon = CertificateSpec::smime("soon@example.org");
+  soon.not_after_days = 2;
+  service_->import_certificates(der(issue_certificate(soon).cert.get()));
+  EXPECT_TRUE(service_->encryption_certificate("soon@example.org").certificate);
+  EXPECT_TRUE(service_->encryption_certificate("soon@example.org").certificate);  // remembered
+
+  now_ += 3 * 24 * 3600;  // past notAfter: the remembered answer must not be used
+  service::Selection expired = service_->encryption_certificate("soon@example.org");
+  EXPECT_FALSE(expired.certificate);
+  EXPECT_NE(expired.reason.find("has expired"), std::string::npos) << expired.reason;
+
+  // A newer certificate for the address: the store's revision changes, the answer too.
+  CertificateSpec renewed = CertificateSpec::smime("soon@example.org");
+  renewed.base_time = now_;
+  IssuedCertificate fresh = issue_certificate(renewed);
+  service_->import_certificates(der(fresh.cert.get()));
+  service::Selection chosen = service_->encryption_certificate("SOON@example.org");
+  ASSERT_TRUE(chosen.certificate);
+  EXPECT_EQ(chosen.certificate->sha256, sha256_of(fresh));
+
+  // Another process changing the store is seen as well (the revision lives in the file).
+  auto other = store::open_sqlite_store(scratch_.path() / "smime.db");
+  other->delete_certificate(sha256_of(fresh));
+  EXPECT_FALSE(service_->encryption_certificate("soon@example.org").certificate);
+}
+
 TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CRL CA"));
   IssuedCertificate good =

@@ -16,6 +16,10 @@ AuditEvent message_event(std::string actor, Direction direction, std::string_vie
 
 // Fills in operation ("message.sign+encrypt", ...), fingerprints and detail.
 void describe_outgoing(AuditEvent& event, const engine::OutgoingResult& result);
+// The entry of an outgoing message the engine processed, from its result alone (Message-ID
+// and addresses as the engine parsed them: the message is not parsed a second time). For a
+// failed operation use message_event() and mark_failed().
+AuditEvent outgoing_event(std::string actor, const engine::OutgoingResult& result);
 // The same for incoming mail, plus status (failed unless everything succeeded) and needs.
 void describe_incoming(AuditEvent& event, const engine::IncomingResult& result);
 

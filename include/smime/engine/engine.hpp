@@ -65,6 +65,9 @@ struct OutgoingResult {
   std::string micalg;      // "sha-256", ... when signed
   std::string format;      // "multipart/signed", "signed-data", "enveloped-data", ...
   std::string decided_by;  // "request", "group <name>" or "default"
+  // The message's own header fields, as the engine parsed them (the audit entry uses them).
+  std::string message_id;              // without <>
+  std::vector<std::string> addresses;  // From, To, Cc, Bcc in that order
 };
 
 enum class SignatureStatus {

@@ -5,6 +5,7 @@
 
 #include <ctime>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,8 @@
 #include "smime/token/key_store.hpp"
 
 namespace smime::service {
+
+class SelectionCache;  // src/service/selection_cache.hpp
 
 struct ImportedCertificate {
   store::CertificateRecord record;
@@ -87,6 +90,7 @@ class CertificateService {
   Selection signing_certificate(std::string_view address);
   // For each address the newest valid certificate with encryption usage.
   std::vector<Selection> encryption_certificates(const std::vector<std::string>& addresses);
+  Selection encryption_certificate(std::string_view address);
 
   // Chain to a stored CA or an explicitly imported certificate (all stored certificates are
   // trust anchors; stored CAs also serve as intermediates).
@@ -102,10 +106,17 @@ class CertificateService {
   void link_existing_key(X509* cert, store::CertificateRecord& record);
   std::vector<store::CertificateRecord> import_private_key_object(const EVP_PKEY* key,
                                                                   const KeyImportRequest& request);
+  // A selection from the cache, else computed by `select` and remembered (selection_cache.hpp).
+  using SelectFunction = Selection (CertificateService::*)(const std::string&, std::time_t&);
+  Selection remembered(std::string_view kind, std::string_view address, SelectFunction select);
+  Selection select_signing(const std::string& address, std::time_t& valid_until);
+  Selection select_encryption(const std::string& address, std::time_t& valid_until);
+
   store::Store& store_;
   KeyStore& keys() { return keys_(); }
   KeyStoreAccess keys_;
   Clock clock_;
+  std::shared_ptr<SelectionCache> selections_;
 };
 
 }  // namespace smime::service
