@@ -84,7 +84,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
         spdlog::warn("Certificate {} imported without looking for its key in the token: {}",
                      inserted.sha256, e.what());
       }
-      report.imported.push_back({std::move(inserted), false});
+      report.imported.push_back({std::move(inserted), false, item});
     } catch (const Error& e) {
       if (e.code() != ErrorCode::conflict) throw;
       report.errors.push_back({item, record.subject, record.sha256, "duplicate", "", e.what()});

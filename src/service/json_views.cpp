@@ -40,7 +40,8 @@ nlohmann::json to_json(const ImportFailure& e) {
 nlohmann::json to_json(const ImportReport& report) {
   nlohmann::json imported = nlohmann::json::array();
   for (const auto& i : report.imported) {
-    imported.push_back({{"fingerprint", i.record.sha256},
+    imported.push_back({{"item", i.item},
+                        {"fingerprint", i.record.sha256},
                         {"subject", i.record.subject},
                         {"emails", i.record.emails},
                         {"is_ca", i.record.is_ca},

@@ -62,6 +62,10 @@ TEST_F(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
   service::ImportReport report = service_->import_certificates(bytes_of(bundle));
   ASSERT_EQ(report.imported.size(), 4u);
   ASSERT_EQ(report.errors.size(), 1u);
+  // Each result names its place in the bundle.
+  EXPECT_EQ(report.imported[0].item, "certificate 1");
+  EXPECT_EQ(report.imported[3].item, "certificate 4");
+  EXPECT_EQ(report.errors[0].item, "certificate 5");
   EXPECT_EQ(report.errors[0].kind, "rule");
   EXPECT_EQ(report.errors[0].rule, "subject_alt_name_email");
   EXPECT_NE(report.errors[0].message.find("Subject Alternative Name"), std::string::npos);

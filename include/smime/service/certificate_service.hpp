@@ -23,6 +23,7 @@ class SelectionCache;  // src/service/selection_cache.hpp
 struct ImportedCertificate {
   store::CertificateRecord record;
   bool key_imported = false;  // a PKCS#12 key went into the token for this certificate
+  std::string item;           // "certificate 2": its place in the input, as for failures
 };
 
 struct ImportFailure {

@@ -47,6 +47,13 @@ function failureRow(failure) {
       h('div', { text: failure.message || '' })));
 }
 
+// Rows in the order of the input ("certificate 3" is the third); other items (a private key,
+// an unreadable block) after them, as the server listed them.
+function inputOrder(row) {
+  const match = /^certificate (\d+)$/.exec(row.entry.item || '');
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
+}
+
 /** The results of an import answer (report = {imported, errors}) as a summary and a table. */
 export function importResults(report) {
   const imported = report.imported || [];
@@ -60,7 +67,11 @@ export function importResults(report) {
     count('key') ? badge('key not stored', 'danger') : null);
   return h('div', { class: 'import-results' }, summary,
     table(['Result', 'Subject', 'Emails / item', 'SHA-256 fingerprint', 'Details'],
-      [...imported.map(importedRow), ...errors.map(failureRow)],
+      [...imported.map((entry) => ({ entry, row: importedRow(entry) })),
+        ...errors.map((entry) => ({ entry, row: failureRow(entry) }))]
+        .map((row, index) => ({ ...row, index }))
+        .sort((a, b) => inputOrder(a) - inputOrder(b) || a.index - b.index)
+        .map(({ row }) => row),
       { className: 'results-table', empty: 'The input held nothing to import.' }));
 }
 
