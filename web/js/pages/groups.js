@@ -53,7 +53,7 @@ export function renderGroups(container) {
           h('td', { class: 'cell-title', text: g.name }),
           h('td', { class: 'break', text: g.email }),
           h('td', {}, badge(behaviourLabel(g.default), BEHAVIOUR_KIND[g.default] || 'neutral', { class: 'group-default', dataset: { value: g.default } })),
-          h('td', { class: 'muted nowrap', text: formatDate(g.updated_at) }),
+          h('td', { class: 'muted small', text: formatDate(g.updated_at) }),
           h('td', { class: 'actions' },
             h('button', { type: 'button', class: 'btn btn-small', text: 'Edit', onclick: () => startEdit(g) }), ' ',
             h('button', { type: 'button', class: 'btn btn-small', text: 'Delete…', onclick: () => remove(g) })))),
