@@ -31,9 +31,7 @@ AuditEvent message_event(std::string actor, Direction direction, std::string_vie
   try {
     const auto parsed = engine::mime::parse_addresses(message);
     event.message_id = parsed.message_id;
-    for (const auto* list : {&parsed.from, &parsed.to, &parsed.cc, &parsed.bcc}) {
-      event.addresses.insert(event.addresses.end(), list->begin(), list->end());
-    }
+    event.addresses = engine::mime::all_addresses(parsed);
   } catch (const Error&) {
     // Not a message: the entry says so through the operation's own error.
   }
@@ -48,13 +46,31 @@ void describe_outgoing(AuditEvent& event, const engine::OutgoingResult& result) 
       result.format.empty() ? result.decided_by : result.format + ", " + result.decided_by;
 }
 
-AuditEvent outgoing_event(std::string actor, const engine::OutgoingResult& result) {
+namespace {
+
+AuditEvent event_from(std::string actor, Direction direction, const std::string& message_id,
+                      const std::vector<std::string>& addresses) {
   AuditEvent event;
   event.actor = std::move(actor);
-  event.direction = Direction::outgoing;
-  event.message_id = result.message_id;
-  event.addresses = result.addresses;
+  event.direction = direction;
+  event.message_id = message_id;
+  event.addresses = addresses;
+  return event;
+}
+
+}  // namespace
+
+AuditEvent outgoing_event(std::string actor, const engine::OutgoingResult& result) {
+  AuditEvent event =
+      event_from(std::move(actor), Direction::outgoing, result.message_id, result.addresses);
   describe_outgoing(event, result);
+  return event;
+}
+
+AuditEvent incoming_event(std::string actor, const engine::IncomingResult& result) {
+  AuditEvent event =
+      event_from(std::move(actor), Direction::incoming, result.message_id, result.addresses);
+  describe_incoming(event, result);
   return event;
 }
 

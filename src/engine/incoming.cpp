@@ -85,7 +85,10 @@ IncomingResult Engine::incoming(std::string_view message) {
   std::vector<std::string> from;
   try {
     parts = mime::split_incoming(message);
-    from = mime::parse_addresses(message).from;
+    const mime::MessageAddresses addresses = mime::parse_addresses(message);
+    from = addresses.from;
+    result.message_id = addresses.message_id;
+    result.addresses = mime::all_addresses(addresses);
   } catch (const Error& e) {
     add_error(result, "not_mime", e.what());
     return result;

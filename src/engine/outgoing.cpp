@@ -62,9 +62,7 @@ OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
   OutgoingResult result;
   result.decided_by = decision.decided_by;
   result.message_id = addresses.message_id;
-  for (const auto* list : {&addresses.from, &addresses.to, &addresses.cc, &addresses.bcc}) {
-    result.addresses.insert(result.addresses.end(), list->begin(), list->end());
-  }
+  result.addresses = mime::all_addresses(addresses);
 
   std::optional<service::Selection> signer;
   if (decision.sign) {

@@ -101,17 +101,16 @@ void install_message_handlers(ExtensionHandlers& handlers, engine::Engine& engin
 
   handlers.messages_incoming = [&engine, &log](const Call& call) {
     const std::string& message = call.request.body;
-    audit::AuditEvent event =
-        audit::message_event(call.actor(), audit::Direction::incoming, message);
     engine::IncomingResult result;
     try {
       result = engine.incoming(message);
     } catch (const std::exception& e) {
+      audit::AuditEvent event =
+          audit::message_event(call.actor(), audit::Direction::incoming, message);
       record_failure(log, event, e);
       throw;
     }
-    audit::describe_incoming(event, result);
-    log.record(event);
+    log.record(audit::incoming_event(call.actor(), result));  // durable before the answer
     nlohmann::json body = engine::to_json(result);
     body["message"] = base64(result.message);
     return json_response(200, body);

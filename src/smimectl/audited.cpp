@@ -62,17 +62,16 @@ smime::engine::OutgoingResult audited_outgoing(AppContext& ctx, const std::strin
 }
 
 smime::engine::IncomingResult audited_incoming(AppContext& ctx, const std::string& message) {
-  smime::audit::AuditEvent event =
-      smime::audit::message_event(kActor, smime::audit::Direction::incoming, message);
   smime::engine::IncomingResult result;
   try {
     result = ctx.engine().incoming(message);
   } catch (const std::exception& e) {
+    smime::audit::AuditEvent event =
+        smime::audit::message_event(kActor, smime::audit::Direction::incoming, message);
     record_failure(ctx, event, e.what());
     throw;
   }
-  smime::audit::describe_incoming(event, result);
-  ctx.audit().record(event);
+  ctx.audit().record(smime::audit::incoming_event(kActor, result));
   return result;
 }
 

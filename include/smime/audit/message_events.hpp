@@ -20,6 +20,9 @@ void describe_outgoing(AuditEvent& event, const engine::OutgoingResult& result);
 // and addresses as the engine parsed them: the message is not parsed a second time). For a
 // failed operation use message_event() and mark_failed().
 AuditEvent outgoing_event(std::string actor, const engine::OutgoingResult& result);
+// The same for a received message (the engine never throws for bad content, so only a token
+// or internal failure needs message_event()).
+AuditEvent incoming_event(std::string actor, const engine::IncomingResult& result);
 // The same for incoming mail, plus status (failed unless everything succeeded) and needs.
 void describe_incoming(AuditEvent& event, const engine::IncomingResult& result);
 

@@ -118,6 +118,9 @@ struct IncomingResult {
   std::vector<ProcessingError> errors;
   std::vector<MissingItem> missing;
   std::string decryption_key;  // fingerprint of the org certificate whose key decrypted
+  // The received message's own header fields (empty when it is not a message).
+  std::string message_id;              // without <>
+  std::vector<std::string> addresses;  // From, To, Cc, Bcc in that order
 
   // Fully processed: decrypted when encrypted, and a valid (or merely expired) signature.
   bool ok() const;

@@ -69,4 +69,12 @@ MessageAddresses parse_addresses(std::string_view message) {
   return result;
 }
 
+std::vector<std::string> all_addresses(const MessageAddresses& addresses) {
+  std::vector<std::string> out;
+  for (const auto* list : {&addresses.from, &addresses.to, &addresses.cc, &addresses.bcc}) {
+    out.insert(out.end(), list->begin(), list->end());
+  }
+  return out;
+}
+
 }  // namespace smime::engine::mime

@@ -55,6 +55,8 @@ SplitMessage prepare_outgoing(std::string_view message);
 SplitMessage split_incoming(std::string_view message);
 
 MessageAddresses parse_addresses(std::string_view message);
+// From, To, Cc and Bcc in that order (the addresses an audit entry names).
+std::vector<std::string> all_addresses(const MessageAddresses& addresses);
 
 // Joins outer headers and an entity into a complete message:
 //   outer_headers + "MIME-Version: 1.0\r\n" + entity.

@@ -99,6 +99,16 @@ TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
   EXPECT_EQ(entries[1]["status"], "failed");
   EXPECT_EQ(entries[2]["operation"], "message.sign");
   EXPECT_EQ(entries[2]["message_id"], "t4711@example.org");
+  // Incoming entries name the received message's Message-ID and addresses (the outer
+  // headers stay outside the encryption).
+  HttpResult in_logs = c.request("GET", "/api/v1/logs?direction=incoming", "", auth());
+  ASSERT_EQ(in_logs.status, 200) << in_logs.body;
+  json incoming_entries = json::parse(in_logs.body)["entries"];
+  ASSERT_EQ(incoming_entries.size(), 2u) << in_logs.body;
+  EXPECT_EQ(incoming_entries[0]["status"], "failed");  // the garbage, newest
+  EXPECT_EQ(incoming_entries[1]["operation"], "message.decrypt+verify");
+  EXPECT_EQ(incoming_entries[1]["message_id"], "t4711@example.org");
+  EXPECT_EQ(incoming_entries[1]["addresses"][0], "support@example.org");
   HttpResult bad_filter = c.request("GET", "/api/v1/logs?direction=sideways", "", auth());
   EXPECT_EQ(bad_filter.status, 400);
 }
