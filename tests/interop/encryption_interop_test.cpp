@@ -164,10 +164,7 @@ INSTANTIATE_TEST_SUITE_P(Encryption, OursEncryptedDecryptsIn,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values(PeerKind::openssl, PeerKind::gpgsm,
                                                               PeerKind::nss)),
-                         [](const ::testing::TestParamInfo<Cell>& info) {
-                           return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::string(to_string(std::get<1>(info.param)));
-                         });
+                         CaseAndPeerName());
 
 }  // namespace
 }  // namespace smime::test::interop

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "interop/mime_util.hpp"
@@ -147,5 +148,15 @@ std::string peer_words(const PeerRun& run);
 // For cells a peer cannot even be asked to produce (no such option, or it refuses the key).
 #define INTEROP_PEER_CANNOT(peer_version, what) \
   GTEST_SKIP() << "not supported by " << (peer_version) << ": " << (what)
+
+// Test names "<case>_<peer>" for suites parameterised by (case, PeerKind) tuples; the case
+// type has a `name`.
+struct CaseAndPeerName {
+  template <class Case>
+  std::string operator()(const ::testing::TestParamInfo<std::tuple<Case, PeerKind>>& info) const {
+    return std::string(std::get<0>(info.param).name) + "_" +
+           std::string(to_string(std::get<1>(info.param)));
+  }
+};
 
 }  // namespace smime::test::interop

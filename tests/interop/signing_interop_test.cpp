@@ -131,10 +131,7 @@ INSTANTIATE_TEST_SUITE_P(Signing, OursSignedVerifiesIn,
                          ::testing::Combine(::testing::ValuesIn(kCases),
                                             ::testing::Values(PeerKind::openssl, PeerKind::gpgsm,
                                                               PeerKind::nss)),
-                         [](const ::testing::TestParamInfo<Cell>& info) {
-                           return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::string(to_string(std::get<1>(info.param)));
-                         });
+                         CaseAndPeerName());
 
 }  // namespace
 }  // namespace smime::test::interop
