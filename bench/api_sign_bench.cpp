@@ -18,7 +18,6 @@
 #include "https_client.hpp"
 #include "smime/engine/engine.hpp"
 #include "smime/server/appliance.hpp"
-#include "smime/server/message_handlers.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
 
@@ -87,7 +86,6 @@ int main(int argc, char** argv) {
     config.log_level = "error";
 
     smime::server::Appliance appliance(std::move(config));
-    smime::server::HelpdeskRoutes helpdesk(appliance);
     const std::string admin = std::string(
         appliance.api_tokens().create("bench", smime::store::ApiRole::operator_).secret.view());
     appliance.start(/*handle_signals=*/false);
@@ -115,8 +113,10 @@ int main(int argc, char** argv) {
       key_uri = generated["key"]["uri"].get<std::string>();
     }
 
-    auto& services = appliance.services();
-    smime::engine::Engine engine(*services.store, *services.certificates, services.keys);
+    smime::app::Application& app = appliance.application();
+    // The reference: the same engine code on the same store and token key, without HTTP.
+    smime::engine::Engine engine(app.store(), app.certificates(),
+                                 [&app]() -> smime::KeyStore& { return app.keys(); });
     const double in_process = rate(threads, seconds, [&] {
       return [&] {
         smime::engine::OutgoingRequest request;

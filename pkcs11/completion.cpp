@@ -1,7 +1,5 @@
 #include "smime/pkcs11/completion.hpp"
 
-#include <openssl/core_names.h>
-#include <openssl/kdf.h>
 #include <openssl/rsa.h>
 
 #include "attributes.hpp"
@@ -10,9 +8,6 @@
 
 namespace smime::pkcs11 {
 namespace {
-
-using KdfPtr = std::unique_ptr<EVP_KDF, FreeWith<EVP_KDF_free>>;
-using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, FreeWith<EVP_KDF_CTX_free>>;
 
 CK_OBJECT_HANDLE private_object(Session& s, std::string_view key_id) {
   auto id = from_hex(key_id);
@@ -86,27 +81,6 @@ SecureBytes derive_ecdh_raw(TokenKeyStore& keys, std::string_view key_id,
     OPENSSL_cleanse(value->data(), value->size());
     return out;
   });
-}
-
-SecureBytes x963_kdf(std::span<const unsigned char> shared_secret, const EVP_MD* md,
-                     std::span<const unsigned char> shared_info, std::size_t length) {
-  KdfPtr kdf(EVP_KDF_fetch(nullptr, "X963KDF", "provider=default"));
-  KdfCtxPtr ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
-  if (!ctx) throw_openssl(ErrorCode::crypto, "X9.63 KDF unavailable");
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                       const_cast<char*>(EVP_MD_get0_name(md)), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                        const_cast<unsigned char*>(shared_secret.data()),
-                                        shared_secret.size()),
-      OSSL_PARAM_construct_octet_string(
-          OSSL_KDF_PARAM_INFO, const_cast<unsigned char*>(shared_info.data()), shared_info.size()),
-      OSSL_PARAM_construct_end()};
-  SecureBytes out(length);
-  if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
-    throw_openssl(ErrorCode::crypto, "X9.63 KDF failed");
-  }
-  return out;
 }
 
 }  // namespace smime::pkcs11

@@ -33,6 +33,7 @@ nlohmann::json to_json(const TokenReport& report) {
   const TokenCapabilities& caps = report.capabilities;
   nlohmann::json result = {
       {"module", report.module},
+      {"pin_source", report.pin_source},
       {"module_description", d.module_description},
       {"module_version", d.module_version},
       {"token",

@@ -10,7 +10,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "smime/common/config.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/files.hpp"
 #include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/token.hpp"
 
@@ -46,16 +48,9 @@ SecretString random_pin(std::size_t length) {
 }
 
 void write_secret_file(const std::filesystem::path& path, const SecretString& secret) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    throw Error(errno == EEXIST ? ErrorCode::conflict : ErrorCode::io,
-                "Cannot create " + path.string() + ": " + std::strerror(errno));
-  }
-  bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) &&
-            ::write(fd, "\n", 1) == 1;
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  if (!ok) throw Error(ErrorCode::io, "Cannot write " + path.string());
+  SecureBytes line(secret.data(), secret.data() + secret.size());
+  line.push_back('\n');
+  write_new_file(path, std::string_view(reinterpret_cast<const char*>(line.data()), line.size()));
 }
 
 std::string initialize_token(const std::string& module_path, const std::string& label,
@@ -122,17 +117,18 @@ DevToken init_dev_token(const std::filesystem::path& home, const std::string& la
   SecretString user_pin = random_pin(24);
   write_secret_file(dev.so_pin_file, so_pin);
   write_secret_file(dev.user_pin_file, user_pin);
-  {
-    std::ofstream conf(dev.softhsm_conf);
-    conf << "# SoftHSM2 dev/demo token of the S/MIME appliance\n"
-         << "directories.tokendir = " << (home / "tokens").string() << "\n"
-         << "objectstore.backend = file\n"
-         << "log.level = ERROR\n"
-         << "slots.removable = false\n";
-    if (!conf) throw Error(ErrorCode::io, "Cannot write " + dev.softhsm_conf.string());
-  }
+  write_new_file(dev.softhsm_conf,
+                 "# SoftHSM2 dev/demo token of the S/MIME appliance\n"
+                 "directories.tokendir = " +
+                     (home / "tokens").string() +
+                     "\n"
+                     "objectstore.backend = file\n"
+                     "log.level = ERROR\n"
+                     "slots.removable = false\n");
   ::setenv("SOFTHSM2_CONF", dev.softhsm_conf.c_str(), 1);
   dev.serial = initialize_token(module_path, label, so_pin, user_pin);
+  // The home remembers which token it made: later commands find it by this label.
+  write_new_file(home / kDevTokenLabelFile, label + "\n");
   return dev;
 }
 

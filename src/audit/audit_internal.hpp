@@ -5,31 +5,32 @@
 
 #include "audit_writer.hpp"
 #include "smime/audit/audit_log.hpp"
+#include "smime/sqlite/connection.hpp"
+#include "smime/sqlite/database.hpp"
 #include "smime/store/store.hpp"
-#include "sqlite_connection.hpp"
 
 namespace smime::audit {
 
 class AuditLog::Impl {
  public:
-  Impl(store::Connection writer_connection, store::Connection reader_connection,
-       std::size_t max_batch)
-      : writer(std::move(writer_connection), max_batch), reader(std::move(reader_connection)) {}
+  Impl(std::shared_ptr<sqlite::Database> database, std::size_t max_batch);
 
+  std::shared_ptr<sqlite::Database> shared;  // record_with() appends here
   detail::GroupCommitWriter writer;
   std::mutex read_mutex;  // guards reader
-  store::Connection reader;
+  sqlite::Connection reader;
 };
 
 namespace detail {
 
 // audit_query.cpp
-std::vector<AuditEntry> list_entries(store::Connection& db, const AuditQuery& query,
+std::vector<AuditEntry> list_entries(sqlite::Connection& db, const AuditQuery& query,
                                      store::Store* store);
-std::int64_t count_entries(store::Connection& db, const AuditQuery& query);
+std::int64_t count_entries(sqlite::Connection& db, const AuditQuery& query);
+std::optional<std::int64_t> known_count(sqlite::Connection& db, const AuditQuery& query);
 
 // audit_verify.cpp
-VerifyReport verify_chain(store::Connection& db, const VerifyOptions& options);
+VerifyReport verify_chain(sqlite::Connection& db, const VerifyOptions& options);
 
 }  // namespace detail
 }  // namespace smime::audit

@@ -3,18 +3,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "smime/common/clock.hpp"
+
 namespace smime::audit {
 
 std::string iso_time(std::int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  const int millis = static_cast<int>(unix_ms % 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[96];  // room for any int fields, so the compiler sees no truncation
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                millis < 0 ? 0 : millis);
-  return buffer;
+  return iso8601_ms(unix_ms);
 }
 
 nlohmann::json to_json(const AuditEntry& entry) {

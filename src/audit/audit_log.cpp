@@ -3,26 +3,12 @@
 
 #include "audit_internal.hpp"
 #include "entry_codec.hpp"
+#include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/store/sqlite_store.hpp"
 
 namespace smime::audit {
 namespace {
-
-std::unique_ptr<AuditLog::Impl> open_impl(const std::filesystem::path& database,
-                                          const AuditLogOptions& options) {
-  // Creates the file like the store does (mode 0600) and brings its schema up to date; the
-  // store object itself is not needed afterwards.
-  store::open_sqlite_store(database).reset();
-  return std::make_unique<AuditLog::Impl>(store::Connection::open(database),
-                                          store::Connection::open(database), options.max_batch);
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The event as it will be stored: a time, and text that is valid UTF-8 throughout.
 AuditEvent normalised(const AuditEvent& event) {
@@ -36,7 +22,7 @@ AuditEvent normalised(const AuditEvent& event) {
   for (const auto& f : event.fingerprints) out.fingerprints.push_back(detail::valid_utf8(f));
   out.detail = detail::valid_utf8(event.detail);
   for (const auto& n : event.needs) out.needs.push_back(detail::valid_utf8(n));
-  out.at_ms = event.at_ms != 0 ? event.at_ms : now_ms();
+  out.at_ms = event.at_ms != 0 ? event.at_ms : unix_ms_now();
   return out;
 }
 
@@ -58,8 +44,16 @@ std::string_view to_string(ChainProblem problem) noexcept {
   return "none";
 }
 
+AuditLog::Impl::Impl(std::shared_ptr<sqlite::Database> database, std::size_t max_batch)
+    : shared(std::move(database)),
+      writer(sqlite::Connection::open(shared->file()), max_batch),
+      reader(sqlite::Connection::open(shared->file())) {}
+
+AuditLog::AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options)
+    : impl_(std::make_unique<Impl>(std::move(database), options.max_batch)) {}
+
 AuditLog::AuditLog(const std::filesystem::path& database, AuditLogOptions options)
-    : impl_(open_impl(database, options)) {}
+    : AuditLog(store::open_sqlite_database(database), options) {}
 
 AuditLog::~AuditLog() = default;
 
@@ -70,9 +64,32 @@ void AuditLog::record(const AuditEvent& event) {
   impl_->writer.append(normalised(event));
 }
 
+void AuditLog::record_with(AuditEvent& event, const Change& change) {
+  if (event.actor.empty() || event.operation.empty()) {
+    throw Error(ErrorCode::invalid_input, "An audit entry needs an actor and an operation");
+  }
+  impl_->shared->in_transaction([&](sqlite::Connection& db) {
+    bool written = false;
+    const auto write_entry = [&] {
+      if (written) return;
+      const AuditEvent stored = normalised(event);
+      const AuditEvent* entries[] = {&stored};
+      detail::append_entries(db, entries);
+      written = true;
+    };
+    change(write_entry);
+    write_entry();
+  });
+}
+
 std::vector<AuditEntry> AuditLog::list(const AuditQuery& query, store::Store* store) {
   std::lock_guard lock(impl_->read_mutex);
   return detail::list_entries(impl_->reader, query, store);
+}
+
+std::optional<std::int64_t> AuditLog::known_count(const AuditQuery& query) {
+  std::lock_guard lock(impl_->read_mutex);
+  return detail::known_count(impl_->reader, query);
 }
 
 std::int64_t AuditLog::count(const AuditQuery& query) {

@@ -32,7 +32,7 @@ std::string where_clause(const AuditQuery& query) {
   return sql;
 }
 
-void bind_filters(store::Statement& statement, const AuditQuery& query) {
+void bind_filters(sqlite::Statement& statement, const AuditQuery& query) {
   if (query.direction) statement.bind(1, to_string(*query.direction));
   if (!query.operation.empty()) statement.bind(2, query.operation);
   if (query.status) statement.bind(3, to_string(*query.status));
@@ -92,7 +92,7 @@ bool needs_satisfied(const std::vector<std::string>& needs, store::Store& store)
 
 namespace detail {
 
-std::vector<AuditEntry> list_entries(store::Connection& db, const AuditQuery& query,
+std::vector<AuditEntry> list_entries(sqlite::Connection& db, const AuditQuery& query,
                                      store::Store* store) {
   if (query.limit < 1 || query.limit > kMaxListLimit) {
     throw Error(ErrorCode::invalid_input,
@@ -108,7 +108,7 @@ std::vector<AuditEntry> list_entries(store::Connection& db, const AuditQuery& qu
                     where_clause(query) + " ORDER BY id DESC";
   // Retryable is decided per row here, so paging happens below instead of in SQL.
   if (!query.retryable_only) sql += " LIMIT ?8 OFFSET ?9";
-  store::Statement statement = db.prepare(sql);
+  sqlite::Statement statement = db.prepare(sql);
   bind_filters(statement, query);
   if (!query.retryable_only) statement.bind(8, query.limit).bind(9, query.offset);
 
@@ -143,8 +143,22 @@ std::vector<AuditEntry> list_entries(store::Connection& db, const AuditQuery& qu
   return entries;
 }
 
-std::int64_t count_entries(store::Connection& db, const AuditQuery& query) {
-  store::Statement statement = db.prepare("SELECT count(*) FROM audit_log" + where_clause(query));
+std::int64_t count_entries(sqlite::Connection& db, const AuditQuery& query) {
+  sqlite::Statement statement = db.prepare("SELECT count(*) FROM audit_log" + where_clause(query));
+  bind_filters(statement, query);
+  return statement.step() ? statement.int64(0) : 0;
+}
+
+std::optional<std::int64_t> known_count(sqlite::Connection& db, const AuditQuery& query) {
+  const bool by_kind_only = query.address.empty() && query.actor.empty() &&
+                            query.message_id.empty() && query.since_ms <= 0 &&
+                            !query.retryable_only;
+  if (!by_kind_only) return std::nullopt;
+  std::string sql = "SELECT coalesce(sum(entries), 0) FROM audit_counts WHERE 1";
+  if (query.direction) sql += " AND direction = ?1";
+  if (!query.operation.empty()) sql += " AND operation = ?2";
+  if (query.status) sql += " AND status = ?3";
+  sqlite::Statement statement = db.prepare(sql);
   bind_filters(statement, query);
   return statement.step() ? statement.int64(0) : 0;
 }

@@ -17,7 +17,7 @@ constexpr std::int64_t kRenumberSearch = 10'000;
 // without taking the write lock (record() in other threads and processes carries on).
 class ReadSnapshot {
  public:
-  explicit ReadSnapshot(store::Connection& db) : db_(db) { db_.exec("BEGIN DEFERRED"); }
+  explicit ReadSnapshot(sqlite::Connection& db) : db_(db) { db_.exec("BEGIN DEFERRED"); }
   ~ReadSnapshot() {
     if (db_.in_transaction()) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
@@ -25,11 +25,11 @@ class ReadSnapshot {
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
 
  private:
-  store::Connection& db_;
+  sqlite::Connection& db_;
 };
 
-std::optional<std::int64_t> id_with_hash(store::Connection& db, const std::string& hash) {
-  store::Statement query = db.prepare("SELECT id FROM audit_log WHERE hash = ?1 LIMIT 1");
+std::optional<std::int64_t> id_with_hash(sqlite::Connection& db, const std::string& hash) {
+  sqlite::Statement query = db.prepare("SELECT id FROM audit_log WHERE hash = ?1 LIMIT 1");
   query.bind(1, hash);
   if (query.step()) return query.int64(0);
   return std::nullopt;
@@ -62,7 +62,7 @@ VerifyReport broken(VerifyReport report, ChainProblem problem, std::int64_t id,
 }
 
 // A row whose link to the row before it is wrong (`previous_id` is 0 for the first row).
-VerifyReport broken_link(VerifyReport report, store::Connection& db, const AuditEntry& entry,
+VerifyReport broken_link(VerifyReport report, sqlite::Connection& db, const AuditEntry& entry,
                          bool content_ok, std::int64_t previous_id) {
   const std::string id = std::to_string(entry.id);
   if (auto other = id_with_hash(db, entry.previous_hash); other && *other != entry.id) {
@@ -110,8 +110,9 @@ struct Head {
   std::string hash;
 };
 
-Head read_head(store::Connection& db) {
-  store::Statement query = db.prepare("SELECT last_id, entries, hash FROM audit_head WHERE id = 1");
+Head read_head(sqlite::Connection& db) {
+  sqlite::Statement query =
+      db.prepare("SELECT last_id, entries, hash FROM audit_head WHERE id = 1");
   if (!query.step()) {
     throw Error(ErrorCode::internal, "The audit log head is missing (database not migrated?)");
   }
@@ -145,10 +146,10 @@ VerifyReport check_head(VerifyReport report, const Head& head) {
   return report;
 }
 
-VerifyReport check_anchor(VerifyReport report, store::Connection& db,
+VerifyReport check_anchor(VerifyReport report, sqlite::Connection& db,
                           const std::pair<std::int64_t, std::string>& anchor) {
   const auto& [id, hash] = anchor;
-  store::Statement query = db.prepare("SELECT hash FROM audit_log WHERE id = ?1");
+  sqlite::Statement query = db.prepare("SELECT hash FROM audit_log WHERE id = ?1");
   query.bind(1, id);
   if (!query.step()) {
     return broken(std::move(report), ChainProblem::deleted, id,
@@ -164,11 +165,11 @@ VerifyReport check_anchor(VerifyReport report, store::Connection& db,
 
 }  // namespace
 
-VerifyReport verify_chain(store::Connection& db, const VerifyOptions& options) {
+VerifyReport verify_chain(sqlite::Connection& db, const VerifyOptions& options) {
   ReadSnapshot snapshot(db);
   const Head head = read_head(db);
   VerifyReport report;
-  store::Statement rows =
+  sqlite::Statement rows =
       db.prepare("SELECT " + std::string(kEntryColumns) + " FROM audit_log ORDER BY id");
   std::int64_t previous_id = 0;
   std::string previous_hash(kGenesisHash);

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <tuple>
+
 #include "entry_codec.hpp"
 #include "hash_chain.hpp"
 
 namespace smime::audit::detail {
 
-GroupCommitWriter::GroupCommitWriter(store::Connection connection, std::size_t max_batch)
+GroupCommitWriter::GroupCommitWriter(sqlite::Connection connection, std::size_t max_batch)
     : db_(std::move(connection)), max_batch_(max_batch == 0 ? 1 : max_batch) {
   // In WAL mode FULL syncs the WAL at every commit: a committed entry survives a power loss,
   // not only a crash of the process (the store's NORMAL does not promise that).
@@ -73,15 +76,45 @@ void GroupCommitWriter::run() {
 }
 
 void GroupCommitWriter::commit(const std::vector<Pending*>& batch) {
-  // IMMEDIATE: the write lock first, so the head read below is the newest one of every
-  // process writing to this file, and no one else can extend the chain before our COMMIT.
-  store::Transaction transaction(db_);
+  // IMMEDIATE: the write lock first, so the head read in append_entries is the newest one of
+  // every process writing to this file, and no one else can extend the chain before COMMIT.
+  sqlite::Transaction transaction(db_);
+  std::vector<const AuditEvent*> events;
+  events.reserve(batch.size());
+  for (const Pending* pending : batch) events.push_back(pending->event);
+  append_entries(db_, events);
+  transaction.commit();
+  entries_.fetch_add(batch.size(), std::memory_order_relaxed);
+  batches_.fetch_add(1, std::memory_order_relaxed);
+}
+
+namespace {
+
+// audit_counts, so that listing can say how many entries of a kind there are without a scan.
+void count_entries_by_kind(sqlite::Connection& db, std::span<const AuditEvent* const> events) {
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::int64_t> added;
+  for (const AuditEvent* event : events) {
+    ++added[{to_string(event->direction), event->operation, to_string(event->status)}];
+  }
+  sqlite::Statement upsert = db.prepare(
+      "INSERT INTO audit_counts (direction, operation, status, entries) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (direction, operation, status) DO UPDATE SET entries = entries + ?4");
+  for (const auto& [kind, n] : added) {
+    upsert.bind(1, std::get<0>(kind)).bind(2, std::get<1>(kind)).bind(3, std::get<2>(kind));
+    upsert.bind(4, n).run();
+    upsert.reset();
+  }
+}
+
+}  // namespace
+
+std::int64_t append_entries(sqlite::Connection& db, std::span<const AuditEvent* const> events) {
   std::int64_t last_id = 0;
   std::int64_t count = 0;
   std::string previous;
   {
-    store::Statement head =
-        db_.prepare("SELECT last_id, entries, hash FROM audit_head WHERE id = 1");
+    sqlite::Statement head =
+        db.prepare("SELECT last_id, entries, hash FROM audit_head WHERE id = 1");
     if (!head.step()) {
       throw Error(ErrorCode::internal, "The audit log head is missing (database not migrated?)");
     }
@@ -89,26 +122,24 @@ void GroupCommitWriter::commit(const std::vector<Pending*>& batch) {
     count = head.int64(1);
     previous = head.text(2);
   }
-
-  store::Statement insert = db_.prepare(
+  sqlite::Statement insert = db.prepare(
       "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
       "addresses, fingerprints, detail, needs, previous_hash, hash) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-  for (const Pending* pending : batch) {
-    const AuditEvent& event = *pending->event;
+  for (const AuditEvent* event : events) {
     const std::int64_t id = last_id + 1;
-    std::string hash = entry_hash(id, event, previous);
+    std::string hash = entry_hash(id, *event, previous);
     insert.bind(1, id)
-        .bind(2, event.at_ms)
-        .bind(3, event.actor)
-        .bind(4, to_string(event.direction))
-        .bind(5, event.operation)
-        .bind(6, to_string(event.status))
-        .bind(7, event.message_id)
-        .bind(8, encode_list(event.addresses))
-        .bind(9, encode_list(event.fingerprints))
-        .bind(10, event.detail)
-        .bind(11, encode_list(event.needs))
+        .bind(2, event->at_ms)
+        .bind(3, event->actor)
+        .bind(4, to_string(event->direction))
+        .bind(5, event->operation)
+        .bind(6, to_string(event->status))
+        .bind(7, event->message_id)
+        .bind(8, encode_list(event->addresses))
+        .bind(9, encode_list(event->fingerprints))
+        .bind(10, event->detail)
+        .bind(11, encode_list(event->needs))
         .bind(12, previous)
         .bind(13, hash);
     insert.run();
@@ -117,14 +148,13 @@ void GroupCommitWriter::commit(const std::vector<Pending*>& batch) {
     ++count;
     previous = std::move(hash);
   }
-  db_.prepare("UPDATE audit_head SET last_id = ?1, entries = ?2, hash = ?3 WHERE id = 1")
+  db.prepare("UPDATE audit_head SET last_id = ?1, entries = ?2, hash = ?3 WHERE id = 1")
       .bind(1, last_id)
       .bind(2, count)
       .bind(3, previous)
       .run();
-  transaction.commit();
-  entries_.fetch_add(batch.size(), std::memory_order_relaxed);
-  batches_.fetch_add(1, std::memory_order_relaxed);
+  count_entries_by_kind(db, events);
+  return last_id;
 }
 
 }  // namespace smime::audit::detail

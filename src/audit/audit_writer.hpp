@@ -10,19 +10,25 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "smime/audit/audit_sink.hpp"
 #include "smime/common/error.hpp"
-#include "sqlite_connection.hpp"
+#include "smime/sqlite/connection.hpp"
 
 namespace smime::audit::detail {
+
+// Appends the events at the head of the hash chain (reading the head, inserting the rows,
+// moving the head) on `db`, which must be inside a write (IMMEDIATE) transaction. Returns the
+// id of the last one.
+std::int64_t append_entries(sqlite::Connection& db, std::span<const AuditEvent* const> events);
 
 class GroupCommitWriter {
  public:
   // Takes the connection over and sets synchronous=FULL on it.
-  GroupCommitWriter(store::Connection connection, std::size_t max_batch);
+  GroupCommitWriter(sqlite::Connection connection, std::size_t max_batch);
   // Commits what is queued, then joins the thread.
   ~GroupCommitWriter();
   GroupCommitWriter(const GroupCommitWriter&) = delete;
@@ -46,7 +52,7 @@ class GroupCommitWriter {
   void run();
   void commit(const std::vector<Pending*>& batch);
 
-  store::Connection db_;
+  sqlite::Connection db_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable work_;  // the writer waits for entries

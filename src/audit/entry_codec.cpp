@@ -40,7 +40,7 @@ std::vector<std::string> decode_list(std::string_view json) {
   return out;
 }
 
-AuditEntry read_entry(const store::Statement& row) {
+AuditEntry read_entry(const sqlite::Statement& row) {
   AuditEntry entry;
   entry.id = row.int64(0);
   entry.event.at_ms = row.int64(1);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "smime/audit/audit_log.hpp"
-#include "sqlite_connection.hpp"
+#include "smime/sqlite/connection.hpp"
 
 namespace smime::audit::detail {
 
@@ -22,6 +22,6 @@ std::string valid_utf8(const std::string& text);
 
 // Error(invalid_input) when a column does not decode (a row edited by hand).
 std::vector<std::string> decode_list(std::string_view json);
-AuditEntry read_entry(const store::Statement& row);
+AuditEntry read_entry(const sqlite::Statement& row);
 
 }  // namespace smime::audit::detail

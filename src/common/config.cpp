@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "server_config.hpp"
 #include "smime/common/error.hpp"
@@ -28,6 +29,16 @@ void read_string(const toml::table& table, std::string_view key, std::string& ou
   out = *value;
 }
 
+// The label `smimectl token init` recorded in the home directory, if any.
+std::optional<std::string> remembered_label(const std::filesystem::path& home) {
+  std::ifstream in(home / kDevTokenLabelFile);
+  std::string label;
+  if (!in || !std::getline(in, label)) return std::nullopt;
+  while (!label.empty() && (label.back() == '\r' || label.back() == ' ')) label.pop_back();
+  if (label.empty()) return std::nullopt;
+  return label;
+}
+
 }  // namespace
 
 std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
@@ -45,7 +56,7 @@ AppConfig load_config(const std::filesystem::path& home,
   AppConfig config;
   config.home = home;
   config.token.module = SMIME_DEFAULT_MODULE;
-  config.token.label = "smime";
+  config.token.label = remembered_label(home).value_or("smime");
   config.token.pin = "file:" + (home / "user.pin").string();
   config.token.softhsm_conf = (home / "softhsm2.conf").string();
   default_server_settings(home, config.server);

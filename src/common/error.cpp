@@ -43,10 +43,45 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "crypto";
     case ErrorCode::io:
       return "io";
+    case ErrorCode::storage_full:
+      return "storage_full";
+    case ErrorCode::storage_read_only:
+      return "storage_read_only";
+    case ErrorCode::storage_busy:
+      return "storage_busy";
+    case ErrorCode::storage_failure:
+      return "storage_failure";
     case ErrorCode::internal:
       return "internal";
   }
   return "internal";
+}
+
+bool is_token_error(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::module_load:
+    case ErrorCode::token_not_found:
+    case ErrorCode::token_not_initialized:
+    case ErrorCode::pin_source:
+    case ErrorCode::pin_incorrect:
+    case ErrorCode::pin_locked:
+    case ErrorCode::token_failure:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_storage_error(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::storage_full:
+    case ErrorCode::storage_read_only:
+    case ErrorCode::storage_busy:
+    case ErrorCode::storage_failure:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Error::Error(ErrorCode code, const std::string& message, unsigned long ckr,

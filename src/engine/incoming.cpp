@@ -10,10 +10,10 @@
 #include "cms/cms_verify.hpp"
 #include "cms/envelope.hpp"
 #include "cms/recipient_key.hpp"
-#include "engine/mime/mime_message.hpp"
 #include "engine_state.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine {
 namespace {

@@ -4,11 +4,11 @@
 #include <algorithm>
 
 #include "cms/cms_operations.hpp"
-#include "engine/mime/mime_message.hpp"
 #include "engine_state.hpp"
 #include "group_policy.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine {
 namespace {

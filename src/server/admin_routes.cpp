@@ -1,93 +1,129 @@
-// /api/v1/groups, /api/v1/crls and /api/v1/token.
-#include "json_views.hpp"
+// /api/v1/groups, /api/v1/crls, /api/v1/api-tokens and /api/v1/token.
 #include "routes.hpp"
+#include "smime/app/json_views.hpp"
 
 namespace smime::server::routes {
 namespace {
 
-Response list_groups(const Services& s, const Call& /*call*/) {
+Response list_groups(const ApiContext& c, const Call& /*call*/) {
   nlohmann::json groups = nlohmann::json::array();
-  for (const auto& g : s.store->list_groups()) groups.push_back(views::group(g));
+  for (const auto& g : c.use_cases.groups.list()) groups.push_back(app::to_json(g));
   return json_response(200, {{"groups", groups}});
 }
 
-Response show_group(const Services& s, const Call& call) {
-  auto group = s.store->group(call.param("name"));
-  if (!group) throw Error(ErrorCode::not_found, "No group named " + call.param("name"));
-  return json_response(200, views::group(*group));
+Response show_group(const ApiContext& c, const Call& call) {
+  return json_response(200, app::to_json(c.use_cases.groups.show(call.param("name"))));
 }
 
-Response put_group(const Services& s, const Call& call) {
-  return audited(s, call, "group.set", [&](audit::AuditEvent& event) {
-    const std::string& name = call.param("name");
-    const std::string email = json_string(call, "email");
-    const std::string behaviour = json_optional_string(call, "default").value_or("sign-encrypt");
-    const auto parsed = store::parse_default_behaviour(behaviour);
-    if (!parsed) {
-      throw Error(ErrorCode::invalid_input,
-                  "Unknown default '" + behaviour + "': use sign-encrypt, sign, encrypt or none");
-    }
-    if (email.find('@') == std::string::npos) {
-      throw Error(ErrorCode::invalid_input, "'" + email + "' is not an email address");
-    }
-    event.addresses = {email};
-    event.detail = "group " + name + ", default " + behaviour;
-    const bool existed = s.store->group(name).has_value();
-    s.store->upsert_group({name, email, *parsed, 0, 0});
-    auto stored = s.store->group(name);
-    if (!stored) throw Error(ErrorCode::internal, "The group was not stored");
-    return json_response(existed ? 200 : 201, views::group(*stored));
-  });
+Response put_group(const ApiContext& c, const Call& call) {
+  app::GroupChange change;
+  change.name = call.param("name");
+  change.email = json_string(call, "email");
+  const std::string behaviour = json_optional_string(call, "default").value_or("sign-encrypt");
+  const auto parsed = store::parse_default_behaviour(behaviour);
+  if (!parsed) {
+    throw Error(ErrorCode::invalid_input,
+                "Unknown default '" + behaviour + "': use sign-encrypt, sign, encrypt or none");
+  }
+  change.behaviour = *parsed;
+  const app::GroupSet set = c.use_cases.groups.set(caller_of(call), change);
+  return json_response(set.created ? 201 : 200, app::to_json(set.group));
 }
 
-Response delete_group(const Services& s, const Call& call) {
-  return audited(s, call, "group.delete", [&](audit::AuditEvent& event) {
-    const std::string& name = call.param("name");
-    event.detail = "group " + name;
-    if (!s.store->delete_group(name)) throw Error(ErrorCode::not_found, "No group named " + name);
-    return no_content();
-  });
+Response delete_group(const ApiContext& c, const Call& call) {
+  c.use_cases.groups.remove(caller_of(call), call.param("name"));
+  return no_content();
 }
 
-Response import_crl(const Services& s, const Call& call) {
-  return audited(s, call, "crl.import", [&](audit::AuditEvent& event) {
-    const auto record = s.certificates->import_crl(body_bytes(call));
-    event.fingerprints.push_back(record.issuer_sha256);
-    event.detail = "CRL of " + record.issuer + " number " + record.crl_number;
-    return json_response(201, views::crl(record));
-  });
+Response import_crl(const ApiContext& c, const Call& call) {
+  return json_response(201,
+                       app::to_json(c.use_cases.crls.import(caller_of(call), body_bytes(call))));
 }
 
-Response list_crls(const Services& s, const Call& /*call*/) {
+Response list_crls(const ApiContext& c, const Call& /*call*/) {
   nlohmann::json crls = nlohmann::json::array();
-  for (const auto& c : s.store->list_crls()) crls.push_back(views::crl(c));
+  for (const auto& crl : c.use_cases.crls.list()) crls.push_back(app::to_json(crl));
   return json_response(200, {{"crls", crls}});
 }
 
-Response token_status(const Services& s, const Call& /*call*/) {
-  return json_response(200, s.token_status());
+Response token_status(const ApiContext& c, const Call& /*call*/) {
+  return json_response(200, pkcs11::to_json(c.use_cases.token.status(/*probe=*/false)));
+}
+
+std::int64_t token_id(const Call& call) {
+  const std::string& text = call.param("id");
+  std::int64_t id = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9' || id > (INT64_MAX - 9) / 10) {
+      throw Error(ErrorCode::not_found, "No API token with id " + text);
+    }
+    id = id * 10 + (ch - '0');
+  }
+  return id;
+}
+
+Response list_tokens(const ApiContext& c, const Call& /*call*/) {
+  nlohmann::json tokens = nlohmann::json::array();
+  for (const auto& t : c.use_cases.api_tokens.list()) tokens.push_back(app::to_json(t));
+  return json_response(200, {{"tokens", tokens}});
+}
+
+Response create_token(const ApiContext& c, const Call& call) {
+  const std::string name = json_string(call, "name");
+  const std::string role_name = json_string(call, "role");
+  const auto role = store::parse_api_role(role_name);
+  if (!role) {
+    throw Error(ErrorCode::invalid_input,
+                "Unknown role '" + role_name + "': use admin, operator or auditor");
+  }
+  Response r =
+      json_response(201, app::to_json(c.use_cases.api_tokens.create(caller_of(call), name, *role)));
+  r.headers.add("Cache-Control", "no-store");
+  return r;
+}
+
+Response revoke_token(const ApiContext& c, const Call& call) {
+  c.use_cases.api_tokens.revoke(caller_of(call), token_id(call));
+  return no_content();
 }
 
 }  // namespace
 
-void add_admin_routes(std::vector<Route>& routes, const Services& s) {
+void add_admin_routes(std::vector<Route>& routes, const ApiContext& c) {
   routes.push_back(
-      {"GET", "/api/v1/groups", Access::admin, {}, "listGroups", bind(s, list_groups)});
+      {"GET", "/api/v1/groups", Access::admin, {}, "listGroups", bind(c, list_groups)});
   routes.push_back(
-      {"GET", "/api/v1/groups/{name}", Access::admin, {}, "getGroup", bind(s, show_group)});
+      {"GET", "/api/v1/groups/{name}", Access::admin, {}, "getGroup", bind(c, show_group)});
   routes.push_back({"PUT",
                     "/api/v1/groups/{name}",
                     Access::admin,
                     {"application/json"},
                     "putGroup",
-                    bind(s, put_group)});
+                    bind(c, put_group)});
   routes.push_back(
-      {"DELETE", "/api/v1/groups/{name}", Access::admin, {}, "deleteGroup", bind(s, delete_group)});
+      {"DELETE", "/api/v1/groups/{name}", Access::admin, {}, "deleteGroup", bind(c, delete_group)});
   routes.push_back(
-      {"POST", "/api/v1/crls", Access::admin, crl_media_types(), "importCrl", bind(s, import_crl)});
-  routes.push_back({"GET", "/api/v1/crls", Access::admin, {}, "listCrls", bind(s, list_crls)});
+      {"POST", "/api/v1/crls", Access::admin, crl_media_types(), "importCrl", bind(c, import_crl)});
+  routes.push_back({"GET", "/api/v1/crls", Access::admin, {}, "listCrls", bind(c, list_crls)});
   routes.push_back(
-      {"GET", "/api/v1/token", Access::admin, {}, "getTokenStatus", bind(s, token_status)});
+      {"GET", "/api/v1/token", Access::admin, {}, "getTokenStatus", bind(c, token_status)});
+}
+
+void add_api_token_routes(std::vector<Route>& routes, const ApiContext& c) {
+  routes.push_back(
+      {"GET", "/api/v1/api-tokens", Access::admin, {}, "listApiTokens", bind(c, list_tokens)});
+  routes.push_back({"POST",
+                    "/api/v1/api-tokens",
+                    Access::admin,
+                    {"application/json"},
+                    "createApiToken",
+                    bind(c, create_token)});
+  routes.push_back({"DELETE",
+                    "/api/v1/api-tokens/{id}",
+                    Access::admin,
+                    {},
+                    "revokeApiToken",
+                    bind(c, revoke_token)});
 }
 
 }  // namespace smime::server::routes

@@ -1,9 +1,10 @@
 // /api/v1/certificates: import, list/search, show, download, delete, private key import and
-// export — all through smime::service::CertificateService.
+// export — each one use case of app::CertificateUseCases or app::KeyUseCases.
 #include <openssl/crypto.h>
 
-#include "json_views.hpp"
 #include "routes.hpp"
+#include "smime/app/json_views.hpp"
+#include "smime/service/json_views.hpp"
 
 namespace smime::server::routes {
 namespace {
@@ -16,7 +17,8 @@ Response failed_import(const service::ImportReport& report) {
     }
     return static_cast<const service::ImportFailure*>(nullptr);
   };
-  const auto details = views::import_failures(report.errors);
+  nlohmann::json details = nlohmann::json::array();
+  for (const auto& e : report.errors) details.push_back(service::to_json(e));
   if (const auto* rule = has("rule")) {
     return error_response(422, "rule_failed", rule->message, details);
   }
@@ -32,167 +34,121 @@ Response failed_import(const service::ImportReport& report) {
   return error_response(400, "invalid_certificate", "The input holds no certificate", details);
 }
 
-Response import_certificates(const Services& s, const Call& call) {
-  return audited(s, call, "certificate.import", [&](audit::AuditEvent& event) {
-    auto passphrase = passphrase_of(call);
-    const bool exportable = call.query_flag("exportable").value_or(false);
-    service::ImportReport report = s.certificates->import_certificates(
-        body_bytes(call), passphrase ? &*passphrase : nullptr, exportable);
-    for (const auto& i : report.imported) {
-      event.fingerprints.push_back(i.record.sha256);
-      event.addresses.insert(event.addresses.end(), i.record.emails.begin(), i.record.emails.end());
-    }
-    event.detail = std::to_string(report.imported.size()) + " imported, " +
-                   std::to_string(report.errors.size()) + " failed";
-    for (const auto& e : report.errors) event.detail += "; " + e.item + ": " + e.message;
-    if (report.imported.empty()) return failed_import(report);
-    return json_response(201, views::import_report(report));
-  });
+Response import_certificates(const ApiContext& c, const Call& call) {
+  auto passphrase = passphrase_of(call);
+  app::CertificateImport request;
+  request.input = body_bytes(call);
+  request.passphrase = passphrase ? &*passphrase : nullptr;
+  request.keys_exportable = call.query_flag("exportable").value_or(false);
+  const service::ImportReport report = c.use_cases.certificates.import(caller_of(call), request);
+  if (report.imported.empty()) return failed_import(report);
+  return json_response(201, service::to_json(report));
 }
 
-Response list_certificates(const Services& s, const Call& call) {
+Response list_certificates(const ApiContext& c, const Call& call) {
   store::CertificateQuery query;
   query.email = call.query("email");
   query.subject_contains = call.query("search");
   query.fingerprint_prefix = call.query("fingerprint");
   query.has_key = call.query_flag("has_key");
   query.is_ca = call.query_flag("ca");
-  if (const std::string limit = call.query("limit"); !limit.empty()) {
-    try {
-      query.limit = std::stoi(limit);
-    } catch (const std::exception&) {
-      throw Error(ErrorCode::invalid_input, "'limit' must be a number");
-    }
-    if (query.limit < 0) throw Error(ErrorCode::invalid_input, "'limit' must not be negative");
-  }
+  query.limit = static_cast<int>(query_integer(call, "limit", 0, 0, 1'000'000));
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& record : s.store->find_certificates(query)) {
-    list.push_back(views::certificate(record, s.certificates->status(record)));
+  for (const auto& listing : c.use_cases.certificates.list(query)) {
+    list.push_back(app::to_json(listing));
   }
   return json_response(200, {{"certificates", list}});
 }
 
-Response show_certificate(const Services& s, const Call& call) {
-  const auto record = s.certificates->get(call.param("fingerprint"));
-  nlohmann::json result = views::certificate(record, s.certificates->status(record));
-  const auto chain = s.certificates->chain_for(record);
-  result["chain_trusted"] = chain.trusted;
-  if (!chain.trusted) result["chain_error"] = chain.error;
-  return json_response(200, result);
+Response show_certificate(const ApiContext& c, const Call& call) {
+  return json_response(200, app::to_json(c.use_cases.certificates.show(call.param("fingerprint"))));
 }
 
-Response download_certificate(const Services& s, const Call& call) {
+Response download_certificate(const ApiContext& c, const Call& call) {
   const std::string format = call.query("format", "pem");
   if (format != "pem" && format != "der") {
     throw Error(ErrorCode::invalid_input, "'format' must be pem or der");
   }
-  const auto record = s.certificates->get(call.param("fingerprint"));
-  const auto bytes = s.certificates->export_certificate(record.sha256, format == "der");
-  return download(std::string(bytes.begin(), bytes.end()),
-                  format == "der" ? "application/pkix-cert" : "application/x-pem-file",
-                  record.sha256.substr(0, 16) + (format == "der" ? ".cer" : ".pem"));
+  const bool der = format == "der";
+  auto file = c.use_cases.certificates.download(call.param("fingerprint"), der);
+  return download(std::string(file.bytes.begin(), file.bytes.end()),
+                  der ? "application/pkix-cert" : "application/x-pem-file",
+                  file.fingerprint.substr(0, 16) + (der ? ".cer" : ".pem"));
 }
 
-Response delete_certificate(const Services& s, const Call& call) {
-  return audited(s, call, "certificate.delete", [&](audit::AuditEvent& event) {
-    const bool with_key = call.query_flag("with_key").value_or(false);
-    const auto record = s.certificates->delete_certificate(call.param("fingerprint"), with_key);
-    event.fingerprints.push_back(record.sha256);
-    event.addresses = record.emails;
-    event.detail = with_key && record.token_key_id ? "with its key" : "";
-    return no_content();
-  });
+Response delete_certificate(const ApiContext& c, const Call& call) {
+  c.use_cases.certificates.remove(caller_of(call), call.param("fingerprint"),
+                                  call.query_flag("with_key").value_or(false));
+  return no_content();
 }
 
-Response import_private_key(const Services& s, const Call& call) {
-  return audited(s, call, "key.import", [&](audit::AuditEvent& event) {
-    SecureBytes key_file;
-    std::optional<bool> exportable = call.query_flag("exportable");
-    std::string label;
-    if (call.json.is_object()) {
-      std::string pem = json_string(call, "key");
-      key_file.assign(pem.begin(), pem.end());
-      OPENSSL_cleanse(pem.data(), pem.size());
-      if (auto flag = json_optional_bool(call, "exportable")) exportable = flag;
-      label = json_optional_string(call, "label").value_or("");
-    } else {
-      key_file.assign(call.request.body.begin(), call.request.body.end());
-    }
-    if (key_file.empty()) throw Error(ErrorCode::invalid_input, "The private key is missing");
-    auto passphrase = passphrase_of(call);
-    service::KeyImportRequest request;
-    request.key_file = key_file;
-    request.passphrase = passphrase ? &*passphrase : nullptr;
-    request.fingerprint = call.param("fingerprint");
-    request.exportable = exportable.value_or(false);
-    request.label = label;
-    const auto owners = s.certificates->import_private_key(request);
-    nlohmann::json certificates = nlohmann::json::array();
-    for (const auto& o : owners) {
-      certificates.push_back(o.sha256);
-      event.fingerprints.push_back(o.sha256);
-    }
-    event.detail = owners.front().key_exportable ? "exportable" : "not extractable";
-    return json_response(201, {{"certificates", certificates},
-                               {"token_key_id", owners.front().token_key_id.value_or("")},
-                               {"exportable", owners.front().key_exportable}});
-  });
-}
-
-Response export_private_key(const Services& s, const Call& call) {
-  return audited(s, call, "key.export", [&](audit::AuditEvent& event) {
-    auto passphrase = passphrase_of(call);
-    if (!passphrase || passphrase->empty()) {
-      throw Error(ErrorCode::invalid_input,
-                  "A passphrase to encrypt the exported key with is required");
-    }
-    const auto record = s.certificates->get(call.param("fingerprint"));
-    event.fingerprints.push_back(record.sha256);
-    std::string pem = s.certificates->export_private_key(record.sha256, *passphrase);
-    Response r = download(pem, "application/x-pem-file", record.sha256.substr(0, 16) + ".key.pem");
+Response import_private_key(const ApiContext& c, const Call& call) {
+  SecureBytes key_file;
+  app::KeyImport request;
+  request.exportable = call.query_flag("exportable").value_or(false);
+  if (call.json.is_object()) {
+    std::string pem = json_string(call, "key");
+    key_file.assign(pem.begin(), pem.end());
     OPENSSL_cleanse(pem.data(), pem.size());
-    r.headers.add("Cache-Control", "no-store");
-    return r;
-  });
+    if (auto flag = json_optional_bool(call, "exportable")) request.exportable = *flag;
+    request.label = json_optional_string(call, "label").value_or("");
+  } else {
+    key_file.assign(call.request.body.begin(), call.request.body.end());
+  }
+  auto passphrase = passphrase_of(call);
+  request.key_file = key_file;
+  request.passphrase = passphrase ? &*passphrase : nullptr;
+  request.fingerprint = call.param("fingerprint");
+  return json_response(201, app::to_json(c.use_cases.keys.import(caller_of(call), request)));
+}
+
+Response export_private_key(const ApiContext& c, const Call& call) {
+  const auto passphrase = passphrase_of(call).value_or(SecretString());
+  const app::ExportedKey exported =
+      c.use_cases.keys.export_key(caller_of(call), call.param("fingerprint"), passphrase);
+  Response r = download(std::string(exported.pem.view()), "application/x-pem-file",
+                        exported.fingerprint.substr(0, 16) + ".key.pem");
+  r.headers.add("Cache-Control", "no-store");
+  return r;
 }
 
 }  // namespace
 
-void add_certificate_routes(std::vector<Route>& routes, const Services& s) {
+void add_certificate_routes(std::vector<Route>& routes, const ApiContext& c) {
   routes.push_back({"POST", "/api/v1/certificates", Access::admin, certificate_media_types(),
-                    "importCertificates", bind(s, import_certificates)});
+                    "importCertificates", bind(c, import_certificates)});
   routes.push_back({"GET",
                     "/api/v1/certificates",
                     Access::read_certificates,
                     {},
                     "listCertificates",
-                    bind(s, list_certificates)});
+                    bind(c, list_certificates)});
   routes.push_back({"GET",
                     "/api/v1/certificates/{fingerprint}",
                     Access::read_certificates,
                     {},
                     "getCertificate",
-                    bind(s, show_certificate)});
+                    bind(c, show_certificate)});
   routes.push_back({"GET",
                     "/api/v1/certificates/{fingerprint}/download",
                     Access::read_certificates,
                     {},
                     "downloadCertificate",
-                    bind(s, download_certificate)});
+                    bind(c, download_certificate)});
   routes.push_back({"DELETE",
                     "/api/v1/certificates/{fingerprint}",
                     Access::admin,
                     {},
                     "deleteCertificate",
-                    bind(s, delete_certificate)});
+                    bind(c, delete_certificate)});
   routes.push_back({"POST", "/api/v1/certificates/{fingerprint}/private-key", Access::admin,
-                    key_media_types(), "importPrivateKey", bind(s, import_private_key)});
+                    key_media_types(), "importPrivateKey", bind(c, import_private_key)});
   routes.push_back({"POST",
                     "/api/v1/certificates/{fingerprint}/private-key/export",
                     Access::admin,
                     {"application/json"},
                     "exportPrivateKey",
-                    bind(s, export_private_key)});
+                    bind(c, export_private_key)});
 }
 
 }  // namespace smime::server::routes

@@ -52,6 +52,11 @@ int http_status_for(ErrorCode code) noexcept {
     case ErrorCode::pin_incorrect:
     case ErrorCode::pin_locked:
     case ErrorCode::token_failure:
+    // The node cannot work right now (a balancer should route around it), the request is fine.
+    case ErrorCode::storage_full:
+    case ErrorCode::storage_read_only:
+    case ErrorCode::storage_busy:
+    case ErrorCode::storage_failure:
       return 503;
     case ErrorCode::crypto:
     case ErrorCode::io:

@@ -1,4 +1,4 @@
-#include <spdlog/spdlog.h>
+#include <charconv>
 
 #include "routes.hpp"
 
@@ -27,33 +27,13 @@ const std::vector<std::string>& crl_media_types() {
   return types;
 }
 
-Handler bind(const Services& services, Response (*fn)(const Services&, const Call&)) {
-  const Services* sp = &services;
-  return [sp, fn](const Call& call) { return fn(*sp, call); };
+Handler bind(const ApiContext& context, Response (*fn)(const ApiContext&, const Call&)) {
+  const ApiContext* cp = &context;
+  return [cp, fn](const Call& call) { return fn(*cp, call); };
 }
 
-Response audited(const Services& services, const Call& call, std::string_view operation,
-                 const std::function<Response(audit::AuditEvent&)>& body) {
-  audit::AuditEvent event;
-  event.actor = call.actor();
-  event.direction = audit::Direction::admin;
-  event.operation = std::string(operation);
-  Response response;
-  try {
-    response = body(event);
-  } catch (const Error& e) {
-    event.status = audit::Status::failed;
-    event.detail = e.what();
-    try {
-      services.audit->record(event);
-    } catch (const std::exception& audit_error) {
-      spdlog::error("audit record of a failed {} lost: {}", operation, audit_error.what());
-    }
-    throw;
-  }
-  if (response.status >= 400) event.status = audit::Status::failed;
-  services.audit->record(event);
-  return response;
+app::Caller caller_of(const Call& call) {
+  return app::Caller{call.actor()};
 }
 
 std::span<const unsigned char> body_bytes(const Call& call) {
@@ -73,14 +53,27 @@ std::optional<SecretString> passphrase_of(const Call& call) {
   return std::nullopt;
 }
 
-std::optional<std::string> json_optional_string(const Call& call, std::string_view field) {
-  if (!call.json.is_object()) return std::nullopt;
+namespace {
+
+// The field's value, or null when the body has no such field (or no object at all).
+const nlohmann::json* field_of(const Call& call, std::string_view field) {
+  if (!call.json.is_object()) return nullptr;
   auto it = call.json.find(field);
-  if (it == call.json.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
-    throw Error(ErrorCode::invalid_input, "'" + std::string(field) + "' must be a string");
-  }
-  return it->get<std::string>();
+  if (it == call.json.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Error field_error(std::string_view field, std::string_view must) {
+  return Error(ErrorCode::invalid_input, "'" + std::string(field) + "' must " + std::string(must));
+}
+
+}  // namespace
+
+std::optional<std::string> json_optional_string(const Call& call, std::string_view field) {
+  const nlohmann::json* value = field_of(call, field);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) throw field_error(field, "be a string");
+  return value->get<std::string>();
 }
 
 std::string json_string(const Call& call, std::string_view field) {
@@ -95,13 +88,50 @@ std::string json_string(const Call& call, std::string_view field) {
 }
 
 std::optional<bool> json_optional_bool(const Call& call, std::string_view field) {
-  if (!call.json.is_object()) return std::nullopt;
-  auto it = call.json.find(field);
-  if (it == call.json.end() || it->is_null()) return std::nullopt;
-  if (!it->is_boolean()) {
-    throw Error(ErrorCode::invalid_input, "'" + std::string(field) + "' must be true or false");
+  const nlohmann::json* value = field_of(call, field);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_boolean()) throw field_error(field, "be true or false");
+  return value->get<bool>();
+}
+
+std::optional<std::int64_t> json_optional_integer(const Call& call, std::string_view field,
+                                                  std::int64_t low, std::int64_t high) {
+  const nlohmann::json* value = field_of(call, field);
+  if (value == nullptr) return std::nullopt;
+  const std::string range =
+      "be a number from " + std::to_string(low) + " to " + std::to_string(high);
+  if (!value->is_number_integer()) throw field_error(field, range);
+  const auto number = value->get<std::int64_t>();
+  if (number < low || number > high) throw field_error(field, range);
+  return number;
+}
+
+std::vector<std::string> json_string_list(const Call& call, std::string_view field) {
+  const nlohmann::json* value = field_of(call, field);
+  if (value == nullptr) return {};
+  if (value->is_string()) return {value->get<std::string>()};
+  if (!value->is_array()) throw field_error(field, "be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : *value) {
+    if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+      throw field_error(field, "be a list of non-empty strings");
+    }
+    out.push_back(item.get<std::string>());
   }
-  return it->get<bool>();
+  return out;
+}
+
+std::int64_t query_integer(const Call& call, std::string_view name, std::int64_t fallback,
+                           std::int64_t low, std::int64_t high) {
+  const std::string text = call.query(name);
+  if (text.empty()) return fallback;
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    throw Error(ErrorCode::invalid_input, "'" + std::string(name) + "' must be a number from " +
+                                              std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
 }
 
 Response download(std::string body, std::string content_type, const std::string& filename) {

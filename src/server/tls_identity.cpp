@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "smime/common/error.hpp"
+#include "smime/common/files.hpp"
 #include "smime/common/hex.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
@@ -35,17 +36,6 @@ void add_extension(X509* cert, int nid, const std::string& value) {
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
     throw_openssl(ErrorCode::crypto, "Cannot add extension " + value);
   }
-}
-
-void write_file(const std::filesystem::path& path, const std::string& content, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) {
-    throw Error(ErrorCode::io, "Cannot create " + path.string() + ": " + std::strerror(errno));
-  }
-  const bool ok =
-      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ::close(fd);
-  if (!ok) throw Error(ErrorCode::io, "Cannot write " + path.string());
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -124,9 +114,9 @@ TlsIdentity file_identity(const ServerSettings& s) {
   EvpPkeyPtr key = software_ec_key();
   X509Ptr cert = build_tls_certificate(s.tls_names, key.get(), key.get(), kValidityDays);
   std::string pem = private_key_pem(key.get());
-  write_file(s.tls_key_file, pem, 0600);
+  write_new_file(s.tls_key_file, pem, 0600);
   OPENSSL_cleanse(pem.data(), pem.size());
-  write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
+  write_new_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
   spdlog::info("created TLS certificate {} with key file {}", s.tls_certificate.string(),
                s.tls_key_file.string());
   return {std::move(cert), std::move(key), true, {}};
@@ -150,7 +140,7 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
     X509Ptr cert =
         build_tls_certificate(s.tls_names, public_key.get(), private_key.get(), kValidityDays);
     keys.store_certificate(info.id, s.tls_key_label, provisioning::to_der(cert.get()));
-    write_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
+    write_new_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
     spdlog::info("created TLS certificate {} for token key {}", s.tls_certificate.string(),
                  info.id);
     return {std::move(cert), std::move(private_key), true, info.id};

@@ -207,17 +207,24 @@ std::vector<unsigned char> CertificateService::export_certificate(std::string_vi
   return {data, data + len};
 }
 
-store::CertificateRecord CertificateService::delete_certificate(std::string_view fingerprint,
-                                                                bool with_key) {
+bool CertificateService::key_deleted_with(const store::CertificateRecord& record) {
+  if (!record.token_key_id) return false;
+  store::CertificateQuery others;
+  others.has_key = true;
+  for (const auto& other : store_.find_certificates(others)) {
+    if (other.sha256 != record.sha256 && other.token_key_id == record.token_key_id) return false;
+  }
+  return true;
+}
+
+store::CertificateRecord CertificateService::delete_certificate(
+    std::string_view fingerprint, bool with_key, const std::function<void()>& before_token) {
   store::CertificateRecord record = get(fingerprint);
   store_.in_transaction([&] {
+    const bool key_goes = with_key && key_deleted_with(record);
     store_.delete_certificate(record.sha256);
-    if (!with_key || !record.token_key_id) return;
-    store::CertificateQuery others;
-    others.has_key = true;
-    for (const auto& other : store_.find_certificates(others)) {
-      if (other.token_key_id == record.token_key_id) return;  // the key is still in use
-    }
+    if (before_token) before_token();
+    if (!key_goes) return;
     // Last step inside the transaction: if the token refuses, the row comes back.
     if (keys().find(*record.token_key_id)) keys().remove(*record.token_key_id);
   });

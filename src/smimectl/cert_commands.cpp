@@ -1,24 +1,16 @@
 // smimectl cert import | list | show | export | delete
-#include <ctime>
 #include <iomanip>
 #include <iostream>
 
-#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/app/json_views.hpp"
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/pin_source.hpp"
+#include "smime/service/json_views.hpp"
 
 namespace smimectl {
 namespace {
-
-std::string date(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -32,43 +24,39 @@ struct ImportOptions {
   bool keys_exportable = false;
 };
 
+// One import (and one audit entry) per file; a file that holds no certificate is a failed
+// item of the report, like a certificate that breaks a rule.
+smime::service::ImportReport import_file(AppContext& ctx, const std::string& file,
+                                         const smime::SecretString* passphrase, bool exportable) {
+  const auto bytes = read_input_file(file);
+  smime::app::CertificateImport request{bytes, passphrase, exportable, file};
+  try {
+    auto report = ctx.use_cases().certificates.import(ctx.caller(), request);
+    for (auto& e : report.errors) e.item = file + ": " + e.item;
+    return report;
+  } catch (const smime::Error& e) {
+    if (e.code() != smime::ErrorCode::invalid_input &&
+        e.code() != smime::ErrorCode::bad_passphrase) {
+      throw;
+    }
+    smime::service::ImportReport failed;
+    failed.errors.push_back({file, "", "", "invalid", "", e.what()});
+    return failed;
+  }
+}
+
 void cert_import(AppContext& ctx, const ImportOptions& opt) {
+  std::optional<smime::SecretString> passphrase;
+  if (!opt.passphrase_file.empty()) {
+    passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
+  }
   smime::service::ImportReport total;
-  audited(ctx, "certificate.import", [&](smime::audit::AuditEvent& event) {
-    event.detail = "files " + joined(opt.files);
-    std::optional<smime::SecretString> passphrase;
-    if (!opt.passphrase_file.empty()) {
-      passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
-    }
-    auto& service = ctx.certificates();
-    for (const auto& file : opt.files) {
-      auto bytes = read_input_file(file);
-      try {
-        auto report = service.import_certificates(bytes, passphrase ? &*passphrase : nullptr,
-                                                  opt.keys_exportable);
-        for (auto& e : report.errors) e.item = file + ": " + e.item;
-        total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
-        total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
-      } catch (const smime::Error& e) {
-        if (e.code() != smime::ErrorCode::invalid_input &&
-            e.code() != smime::ErrorCode::bad_passphrase) {
-          throw;
-        }
-        total.errors.push_back({file, "", "", "invalid", "", e.what()});
-      }
-    }
-    for (const auto& i : total.imported) {
-      event.fingerprints.push_back(i.record.sha256);
-      event.addresses.insert(event.addresses.end(), i.record.emails.begin(), i.record.emails.end());
-    }
-    event.detail = std::to_string(total.imported.size()) + " imported, " +
-                   std::to_string(total.errors.size()) + " not imported";
-    if (!total.errors.empty()) {
-      event.status = smime::audit::Status::failed;
-      event.detail += " (" + total.errors.front().item + ": " + total.errors.front().message + ")";
-    }
-  });
-  emit(ctx, to_json(total), [&](std::ostream& out) {
+  for (const auto& file : opt.files) {
+    auto report = import_file(ctx, file, passphrase ? &*passphrase : nullptr, opt.keys_exportable);
+    total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
+    total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
+  }
+  emit(ctx, smime::service::to_json(total), [&](std::ostream& out) {
     for (const auto& i : total.imported) {
       out << "imported " << i.record.sha256.substr(0, 16) << "  " << i.record.subject
           << (i.key_imported ? "  [key in token]" : "") << "\n";
@@ -88,81 +76,64 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
   smime::store::CertificateQuery query;
   query.email = email;
   query.subject_contains = search;
-  auto& service = ctx.certificates();
-  auto records = ctx.store().find_certificates(query);
+  const auto listings = ctx.use_cases().certificates.list(query);
   nlohmann::json result = nlohmann::json::array();
-  std::vector<smime::service::CertificateStatus> statuses;
-  for (const auto& r : records) {
-    statuses.push_back(service.status(r));
-    result.push_back(to_json(r, statuses.back()));
-  }
+  for (const auto& listing : listings) result.push_back(smime::app::to_json(listing));
   emit(ctx, result, [&](std::ostream& out) {
-    if (records.empty()) {
+    if (listings.empty()) {
       out << "No certificates\n";
       return;
     }
     out << std::left << std::setw(18) << "FINGERPRINT" << std::setw(14) << "STATUS" << std::setw(12)
         << "NOT AFTER" << std::setw(5) << "KEY" << std::setw(4) << "CA"
         << "SUBJECT / EMAILS\n";
-    for (std::size_t i = 0; i < records.size(); ++i) {
-      const auto& r = records[i];
+    for (const auto& [r, status] : listings) {
       out << std::left << std::setw(18) << r.sha256.substr(0, 16) << std::setw(14)
-          << smime::service::to_string(statuses[i]) << std::setw(12) << date(r.not_after)
-          << std::setw(5) << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "")
-          << r.subject << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
+          << smime::service::to_string(status) << std::setw(12) << date(r.not_after) << std::setw(5)
+          << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "") << r.subject
+          << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
     }
   });
 }
 
 void cert_show(AppContext& ctx, const std::string& fingerprint) {
-  auto& service = ctx.certificates();
-  auto record = service.get(fingerprint);
-  auto status = service.status(record);
-  auto chain = service.chain_for(record);
-  nlohmann::json result = to_json(record, status);
-  result["chain_trusted"] = chain.trusted;
-  if (!chain.trusted) result["chain_error"] = chain.error;
-  emit(ctx, result, [&](std::ostream& out) {
+  const smime::app::CertificateDetails details = ctx.use_cases().certificates.show(fingerprint);
+  const auto& record = details.record;
+  emit(ctx, smime::app::to_json(details), [&](std::ostream& out) {
     out << "Fingerprint: " << record.sha256 << "\nSubject:     " << record.subject
         << "\nIssuer:      " << record.issuer << "\nSerial:      " << record.serial
         << "\nEmails:      " << joined(record.emails)
         << "\nValidity:    " << date(record.not_before) << " to " << date(record.not_after) << " ("
-        << smime::service::to_string(status) << ")\nKey:         " << record.key_algorithm << " "
-        << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
+        << smime::service::to_string(details.status) << ")\nKey:         " << record.key_algorithm
+        << " " << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
         << "\nUsage:       " << joined(record.key_usages)
         << (record.extended_key_usages.empty() ? "" : "; " + joined(record.extended_key_usages))
         << "\nCA:          " << (record.is_ca ? "yes" : "no") << "\nPrivate key: "
         << (record.token_key_id ? "in the token (id " + *record.token_key_id + ")" +
                                       (record.key_exportable ? ", exportable" : "")
                                 : "none")
-        << "\nChain:       " << (chain.trusted ? "trusted" : "not trusted: " + chain.error) << "\n";
+        << "\nChain:       "
+        << (details.chain_trusted ? "trusted" : "not trusted: " + details.chain_error) << "\n";
   });
 }
 
 void cert_export(AppContext& ctx, const std::string& fingerprint, bool der,
                  const std::string& out_file) {
-  auto bytes = ctx.certificates().export_certificate(fingerprint, der);
   if (der && out_file.empty()) {
     throw smime::Error(smime::ErrorCode::usage, "--der needs --out FILE");
   }
-  write_output_file(out_file.empty() ? "-" : out_file, std::string(bytes.begin(), bytes.end()));
+  const auto file = ctx.use_cases().certificates.download(fingerprint, der);
+  write_output_file(
+      out_file.empty() ? "-" : out_file,
+      std::string_view(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size()), 0644);
 }
 
 void cert_delete(AppContext& ctx, const std::string& fingerprint, bool with_key) {
-  smime::store::CertificateRecord record;
-  audited(ctx, "certificate.delete", [&](smime::audit::AuditEvent& event) {
-    event.detail = "certificate " + fingerprint + (with_key ? " with its key" : "");
-    record = ctx.certificates().delete_certificate(fingerprint, with_key);
-    event.fingerprints = {record.sha256};
-    event.addresses = record.emails;
-    event.detail =
-        with_key && record.token_key_id ? "certificate and its key deleted" : "certificate deleted";
+  const auto deleted = ctx.use_cases().certificates.remove(ctx.caller(), fingerprint, with_key);
+  emit(ctx, smime::app::to_json(deleted), [&](std::ostream& out) {
+    out << "Deleted certificate " << deleted.record.sha256
+        << (deleted.key_deleted ? " and its key" : "") << "\n";
   });
-  emit(ctx, {{"deleted", record.sha256}, {"key_deleted", with_key && record.token_key_id}},
-       [&](std::ostream& out) {
-         out << "Deleted certificate " << record.sha256
-             << (with_key && record.token_key_id ? " and its key" : "") << "\n";
-       });
 }
 
 }  // namespace
@@ -172,41 +143,41 @@ void add_cert_commands(CLI::App& app, const ContextFactory& context) {
   cert->require_subcommand(1);
 
   auto imp = std::make_shared<ImportOptions>();
-  auto* import =
+  auto* import_cmd =
       cert->add_subcommand("import", "Import certificates (PEM bundle, DER, PKCS#7, PKCS#12)");
-  import->add_option("FILE", imp->files, "Files to import ('-' for stdin)")->required();
-  import->add_option("--passphrase-file", imp->passphrase_file, "PKCS#12 passphrase (0600 file)");
-  import->add_flag("--exportable", imp->keys_exportable, "A PKCS#12 key may be exported later");
-  import->callback([context, imp] { cert_import(context(), *imp);
-});
+  import_cmd->add_option("FILE", imp->files, "Files to import ('-' for stdin)")->required();
+  import_cmd->add_option("--passphrase-file", imp->passphrase_file,
+                         "PKCS#12 passphrase (0600 file)");
+  import_cmd->add_flag("--exportable", imp->keys_exportable, "A PKCS#12 key may be exported later");
+  import_cmd->callback([context, imp] { cert_import(context(), *imp); });
 
-auto email = std::make_shared<std::string>();
-auto search = std::make_shared<std::string>();
-auto* list = cert->add_subcommand("list", "List certificates");
-list->add_option("--email", *email, "Only certificates for this address");
-list->add_option("--search", *search, "Only certificates whose subject contains this text");
-list->callback([context, email, search] { cert_list(context(), *email, *search); });
+  auto email = std::make_shared<std::string>();
+  auto search = std::make_shared<std::string>();
+  auto* list = cert->add_subcommand("list", "List certificates");
+  list->add_option("--email", *email, "Only certificates for this address");
+  list->add_option("--search", *search, "Only certificates whose subject contains this text");
+  list->callback([context, email, search] { cert_list(context(), *email, *search); });
 
-auto fp = std::make_shared<std::string>();
-auto* show = cert->add_subcommand("show", "Show one certificate");
-show->add_option("FINGERPRINT", *fp, "SHA-256 fingerprint or a unique prefix (8+)")->required();
-show->callback([context, fp] { cert_show(context(), *fp); });
+  auto fp = std::make_shared<std::string>();
+  auto* show = cert->add_subcommand("show", "Show one certificate");
+  show->add_option("FINGERPRINT", *fp, "SHA-256 fingerprint or a unique prefix (8+)")->required();
+  show->callback([context, fp] { cert_show(context(), *fp); });
 
-auto efp = std::make_shared<std::string>();
-auto der = std::make_shared<bool>(false);
-auto out = std::make_shared<std::string>();
-auto* exp = cert->add_subcommand("export", "Download a certificate (PEM, or DER with --der)");
-exp->add_option("FINGERPRINT", *efp)->required();
-exp->add_flag("--der", *der);
-exp->add_option("--out", *out, "Output file (default stdout for PEM)");
-exp->callback([context, efp, der, out] { cert_export(context(), *efp, *der, *out); });
+  auto efp = std::make_shared<std::string>();
+  auto der = std::make_shared<bool>(false);
+  auto out = std::make_shared<std::string>();
+  auto* exp = cert->add_subcommand("export", "Download a certificate (PEM, or DER with --der)");
+  exp->add_option("FINGERPRINT", *efp)->required();
+  exp->add_flag("--der", *der);
+  exp->add_option("--out", *out, "Output file (default stdout for PEM)");
+  exp->callback([context, efp, der, out] { cert_export(context(), *efp, *der, *out); });
 
-auto dfp = std::make_shared<std::string>();
-auto with_key = std::make_shared<bool>(false);
-auto* del = cert->add_subcommand("delete", "Delete a certificate");
-del->add_option("FINGERPRINT", *dfp)->required();
-del->add_flag("--with-key", *with_key, "Also delete its private key from the token");
-del->callback([context, dfp, with_key] { cert_delete(context(), *dfp, *with_key); });
-}  // namespace smimectl
+  auto dfp = std::make_shared<std::string>();
+  auto with_key = std::make_shared<bool>(false);
+  auto* del = cert->add_subcommand("delete", "Delete a certificate");
+  del->add_option("FINGERPRINT", *dfp)->required();
+  del->add_flag("--with-key", *with_key, "Also delete its private key from the token");
+  del->callback([context, dfp, with_key] { cert_delete(context(), *dfp, *with_key); });
+}
 
 }  // namespace smimectl

@@ -20,8 +20,6 @@ struct ReportedFailure : std::runtime_error {
 
 void add_token_commands(CLI::App& app, const ContextFactory& context);
 void add_key_commands(CLI::App& app, const ContextFactory& context);
-// key import / key export, added to the "key" group created by add_key_commands.
-void add_key_transfer_commands(CLI::App& key, const ContextFactory& context);
 void add_cert_commands(CLI::App& app, const ContextFactory& context);
 void add_group_commands(CLI::App& app, const ContextFactory& context);
 void add_crl_commands(CLI::App& app, const ContextFactory& context);

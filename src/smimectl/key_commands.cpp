@@ -1,12 +1,13 @@
-// smimectl key generate | key list | key delete
+// smimectl key generate | list | delete | import | export
 #include <iomanip>
 #include <iostream>
 
-#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/app/json_views.hpp"
 #include "smime/common/error.hpp"
-#include "smime/provisioning/certificate_builder.hpp"
+#include "smime/pkcs11/pin_source.hpp"
+#include "smime/service/json_views.hpp"
 
 namespace smimectl {
 namespace {
@@ -23,78 +24,31 @@ struct GenerateOptions {
 };
 
 void key_generate(AppContext& ctx, const GenerateOptions& opt) {
-  auto algorithm = smime::parse_key_algorithm(opt.algorithm);
+  const auto algorithm = smime::parse_key_algorithm(opt.algorithm);
   if (!algorithm) {
     throw smime::Error(smime::ErrorCode::usage,
                        "Unknown algorithm '" + opt.algorithm +
                            "': use rsa-2048, rsa-3072, rsa-4096, ec-p256 or ec-p384");
   }
-  const bool wants_certificate = !opt.csr_file.empty() || opt.self_signed;
-  if (wants_certificate && opt.emails.empty()) {
-    throw smime::Error(smime::ErrorCode::usage,
-                       "--csr and --self-signed need at least one --email address");
-  }
   if (!opt.cert_file.empty() && !opt.self_signed) {
     throw smime::Error(smime::ErrorCode::usage, "--out is the file for --self-signed");
   }
-  smime::provisioning::SmimeIdentity identity{opt.subject, opt.emails};
-  // Validate the subject before the key exists, so a typo leaves nothing behind.
-  if (wants_certificate) smime::provisioning::subject_name_for(identity);
-
-  smime::KeyInfo key;
-  nlohmann::json result;
-  audited(ctx, "key.generate", [&](smime::audit::AuditEvent& event) {
-    event.addresses = opt.emails;
-    event.detail = opt.algorithm + " key '" + opt.label + "'";
-    auto& keys = ctx.keys();
-    key = keys.generate(*algorithm, opt.label);
-    result = to_json(key);
-    event.detail += ", id " + key.id;
-    try {
-      if (wants_certificate) {
-        smime::EvpPkeyPtr public_key = keys.public_key(key.id);
-        smime::EvpPkeyPtr private_key = keys.private_key(key.id);
-        if (!opt.csr_file.empty()) {
-          auto csr = smime::provisioning::build_csr(identity, public_key.get(), private_key.get());
-          const std::string pem = smime::provisioning::to_pem(csr.get());
-          write_output_file(opt.csr_file, pem);
-          result["csr_file"] = opt.csr_file;
-          result["csr_pem"] = pem;
-        }
-        if (opt.self_signed) {
-          auto cert = smime::provisioning::build_self_signed(identity, public_key.get(),
-                                                             private_key.get(), opt.days);
-          const auto der = smime::provisioning::to_der(cert.get());
-          keys.store_certificate(key.id, opt.label, der);
-          // Also in the certificate store, with its key, so the engine can sign with it.
-          auto report = ctx.certificates().import_certificates(der);
-          if (report.imported.size() != 1) {
-            throw smime::Error(
-                smime::ErrorCode::internal,
-                "The self-signed certificate could not be stored: " +
-                    (report.errors.empty() ? std::string("?") : report.errors.front().message));
-          }
-          const std::string fingerprint = report.imported.front().record.sha256;
-          ctx.store().set_certificate_key(fingerprint, key.id, false);
-          result["certificate_fingerprint"] = fingerprint;
-          event.fingerprints = {fingerprint};
-          const std::string pem = smime::provisioning::to_pem(cert.get());
-          if (!opt.cert_file.empty()) write_output_file(opt.cert_file, pem);
-          result["has_certificate"] = true;
-          result["certificate_pem"] = pem;
-          if (!opt.cert_file.empty()) result["certificate_file"] = opt.cert_file;
-        }
-      }
-    } catch (...) {
-      // A key whose requested CSR or certificate failed is removed: the command either does
-      // everything it was asked or leaves the token as it was.
-      keys.remove(key.id);
-      throw;
-    }
-  });
-  emit(ctx, result, [&](std::ostream& out) {
+  smime::app::KeyGeneration request;
+  request.algorithm = *algorithm;
+  request.label = opt.label;
+  request.subject = opt.subject;
+  request.emails = opt.emails;
+  request.csr = !opt.csr_file.empty();
+  request.self_signed = opt.self_signed;
+  request.days = opt.days;
+  const smime::app::GeneratedKey generated = ctx.use_cases().keys.generate(ctx.caller(), request);
+  if (!opt.csr_file.empty()) write_output_file(opt.csr_file, generated.csr_pem, 0644);
+  if (!opt.cert_file.empty()) write_output_file(opt.cert_file, generated.certificate_pem, 0644);
+  emit(ctx, smime::app::to_json(generated), [&](std::ostream& out) {
+    const smime::KeyInfo& key = generated.key;
     out << "Generated " << opt.algorithm << " key '" << key.label << "' in token '"
-        << ctx.token().label() << "'\n  id:  " << key.id << "\n  uri: " << key.uri << "\n"
+        << ctx.application().token().label() << "'\n  id:  " << key.id << "\n  uri: " << key.uri
+        << "\n"
         << "  sensitive: " << (key.sensitive ? "yes" : "no")
         << ", extractable: " << (key.extractable ? "yes" : "no") << "\n";
     if (!opt.csr_file.empty()) out << "  CSR written to " << opt.csr_file << "\n";
@@ -107,21 +61,21 @@ void key_generate(AppContext& ctx, const GenerateOptions& opt) {
 }
 
 void key_list(AppContext& ctx) {
-  auto keys = ctx.keys().list();
+  const auto keys = ctx.use_cases().keys.list();
   nlohmann::json result = nlohmann::json::array();
-  for (const auto& k : keys) result.push_back(to_json(k));
+  for (const auto& k : keys) result.push_back(smime::service::to_json(k));
   emit(ctx, result, [&](std::ostream& out) {
     if (keys.empty()) {
-      out << "No keys in token '" << ctx.token().label() << "'\n";
+      out << "No keys in token '" << ctx.application().token().label() << "'\n";
       return;
     }
     out << std::left << std::setw(42) << "ID" << std::setw(20) << "LABEL" << std::setw(12) << "TYPE"
         << std::setw(6) << "CERT"
         << "FLAGS\n";
     for (const auto& k : keys) {
-      std::string type = std::string(smime::to_string(k.type)) + "-" +
-                         (k.curve.empty() ? std::to_string(k.bits) : k.curve);
-      std::string flags =
+      const std::string type = std::string(smime::to_string(k.type)) + "-" +
+                               (k.curve.empty() ? std::to_string(k.bits) : k.curve);
+      const std::string flags =
           k.has_private ? (k.extractable ? "exportable" : "non-extractable") : "public only";
       out << std::left << std::setw(42) << k.id << std::setw(20) << k.label << std::setw(12) << type
           << std::setw(6) << (k.has_certificate ? "yes" : "no") << flags << "\n";
@@ -130,25 +84,71 @@ void key_list(AppContext& ctx) {
 }
 
 void key_delete(AppContext& ctx, const std::string& id) {
-  // Accept a unique prefix of at least 8 hex digits, like certificate fingerprints.
-  std::string full = id;
-  audited(ctx, "key.delete", [&](smime::audit::AuditEvent& event) {
-    event.detail = "key " + id;
-    if (id.size() >= 8) {
-      std::vector<std::string> matches;
-      for (const auto& k : ctx.keys().list()) {
-        if (k.id.rfind(id, 0) == 0) matches.push_back(k.id);
-      }
-      if (matches.size() > 1) {
-        throw smime::Error(smime::ErrorCode::usage, "Key id prefix " + id + " is ambiguous");
-      }
-      if (matches.size() == 1) full = matches.front();
-    }
-    ctx.keys().remove(full);
-    event.detail = "key " + full;
-  });
+  const std::string full = ctx.use_cases().keys.remove(ctx.caller(), id);
   emit(ctx, {{"deleted", full}},
        [&](std::ostream& out) { out << "Deleted key " << full << " from the token\n"; });
+}
+
+struct KeyImportOptions {
+  std::string fingerprint;
+  std::string file;
+  std::string passphrase_file;
+  bool exportable = false;
+};
+
+void key_import(AppContext& ctx, const KeyImportOptions& opt) {
+  std::optional<smime::SecretString> passphrase;
+  if (!opt.passphrase_file.empty()) {
+    passphrase = smime::pkcs11::read_secret_file(opt.passphrase_file);
+  }
+  // The key file's bytes are wiped as soon as the key is in the token.
+  auto raw = read_input_file(opt.file);
+  smime::SecureBytes key_file(raw.begin(), raw.end());
+  OPENSSL_cleanse(raw.data(), raw.size());
+  smime::app::KeyImport request;
+  request.key_file = key_file;
+  request.passphrase = passphrase ? &*passphrase : nullptr;
+  request.fingerprint = opt.fingerprint;
+  request.exportable = opt.exportable;
+  request.source = opt.file;
+  const smime::app::ImportedKey imported = ctx.use_cases().keys.import(ctx.caller(), request);
+  emit(ctx, smime::app::to_json(imported), [&](std::ostream& out) {
+    out << "Private key imported into the token for";
+    for (const auto& o : imported.certificates) {
+      out << " " << o.sha256.substr(0, 16) << " (" << o.subject << ")";
+    }
+    out << (imported.exportable ? "; exportable" : "; not extractable") << "\n";
+  });
+}
+
+void key_export(AppContext& ctx, const std::string& fingerprint, const std::string& passphrase_file,
+                const std::string& out_file) {
+  const smime::SecretString passphrase = smime::pkcs11::read_secret_file(passphrase_file);
+  const smime::app::ExportedKey exported =
+      ctx.use_cases().keys.export_key(ctx.caller(), fingerprint, passphrase);
+  write_output_file(out_file.empty() ? "-" : out_file, exported.pem.view(), 0600);
+}
+
+void add_key_transfer_commands(CLI::App& key, const ContextFactory& context) {
+  auto imp = std::make_shared<KeyImportOptions>();
+  auto* import_cmd = key.add_subcommand("import", "Import the private key of a stored certificate");
+  import_cmd->add_option("--cert", imp->fingerprint,
+                         "Certificate fingerprint the key must belong to (default: found by key)");
+  import_cmd->add_option("FILE", imp->file, "PEM/DER private key ('-' for stdin)")->required();
+  import_cmd->add_option("--passphrase-file", imp->passphrase_file,
+                         "Passphrase of an encrypted key");
+  import_cmd->add_flag("--exportable", imp->exportable, "Allow a later export (default: never)");
+  import_cmd->callback([context, imp] { key_import(context(), *imp); });
+
+  auto fp = std::make_shared<std::string>();
+  auto pass = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto* exp = key.add_subcommand("export", "Export an exportable key as encrypted PKCS#8");
+  exp->add_option("FINGERPRINT", *fp)->required();
+  exp->add_option("--passphrase-file", *pass, "Passphrase to encrypt the key with (0600 file)")
+      ->required();
+  exp->add_option("--out", *out, "Output file (mode 0600; default stdout)");
+  exp->callback([context, fp, pass, out] { key_export(context(), *fp, *pass, *out); });
 }
 
 }  // namespace
@@ -169,7 +169,13 @@ void add_key_commands(CLI::App& app, const ContextFactory& context) {
   generate->add_option("--days", gen->days, "Validity of the self-signed certificate")
       ->check(CLI::Range(1, 3650));
   generate->add_option("--out", gen->cert_file, "Write the self-signed certificate (PEM)");
-  generate->callback([context, gen] { key_generate(context(), *gen); });
+  generate->callback([context, gen] {
+    if ((!gen->csr_file.empty() || gen->self_signed) && gen->emails.empty()) {
+      throw smime::Error(smime::ErrorCode::usage,
+                         "--csr and --self-signed need at least one --email address");
+    }
+    key_generate(context(), *gen);
+  });
 
   auto* list = key->add_subcommand("list", "List keys in the token");
   list->callback([context] { key_list(context()); });

@@ -1,4 +1,7 @@
 // smimectl log list | log verify: the hash-chained audit log (SPEC §9).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -56,9 +59,7 @@ smime::audit::AuditQuery to_query(const ListOptions& opt) {
 }
 
 std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
+  return fmt::format("{}", fmt::join(items, ","));
 }
 
 void print_table(std::ostream& out, const std::vector<smime::audit::AuditEntry>& entries) {
@@ -87,11 +88,10 @@ void print_table(std::ostream& out, const std::vector<smime::audit::AuditEntry>&
 }
 
 void log_list(AppContext& ctx, const ListOptions& opt) {
-  const smime::audit::AuditQuery query = to_query(opt);
-  const auto entries = ctx.audit().list(query, &ctx.store());
+  const smime::app::LogPage page = ctx.use_cases().logs.list(to_query(opt));
   nlohmann::json result = nlohmann::json::array();
-  for (const auto& entry : entries) result.push_back(smime::audit::to_json(entry));
-  emit(ctx, result, [&](std::ostream& out) { print_table(out, entries); });
+  for (const auto& entry : page.entries) result.push_back(smime::audit::to_json(entry));
+  emit(ctx, result, [&](std::ostream& out) { print_table(out, page.entries); });
 }
 
 void log_verify(AppContext& ctx, const std::string& anchor) {
@@ -107,7 +107,7 @@ void log_verify(AppContext& ctx, const std::string& anchor) {
     }
     options.anchor = std::make_pair(id, anchor.substr(colon + 1));
   }
-  const smime::audit::VerifyReport report = ctx.audit().verify(options);
+  const smime::audit::VerifyReport report = ctx.use_cases().logs.verify(options);
   emit(ctx, smime::audit::to_json(report), [&](std::ostream& out) {
     if (report.intact) {
       out << "chain intact, " << report.entries << " entries (head: row " << report.last_id

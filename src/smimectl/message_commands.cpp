@@ -2,7 +2,6 @@
 #include <iostream>
 #include <optional>
 
-#include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/common/error.hpp"
@@ -62,7 +61,7 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
       choice<smime::engine::KeyTransport>(o.transport, smime::engine::parse_key_transport);
   if (o.opaque) request.opaque = true;
   if (o.no_encrypt_to_sender) request.encrypt_to_sender = false;
-  smime::engine::OutgoingResult result = audited_outgoing(ctx, message, request);
+  smime::engine::OutgoingResult result = ctx.use_cases().messages.outgoing(ctx.caller(), request);
   if (!o.out.empty()) write_output_file(o.out, result.message, 0600);
   const nlohmann::json summary = smime::engine::to_json(result);
   if (o.out.empty() && !ctx.json()) {
@@ -80,7 +79,7 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
 
 void incoming(AppContext& ctx, const IncomingOptions& o) {
   const std::string message = read_message(o.in);
-  smime::engine::IncomingResult result = audited_incoming(ctx, message);
+  smime::engine::IncomingResult result = ctx.use_cases().messages.incoming(ctx.caller(), message);
   if (!o.out.empty()) write_output_file(o.out, result.message, 0600);
   const nlohmann::json summary = smime::engine::to_json(result);
   emit(ctx, summary, [&](std::ostream& out) {

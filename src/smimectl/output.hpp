@@ -1,15 +1,13 @@
-// Human or --json output of a command's result, and writing result files.
+// Human or --json output of a command's result, and the files commands read and write.
 #pragma once
 
 #include <functional>
 #include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "app_context.hpp"
-#include "smime/service/certificate_service.hpp"
-#include "smime/service/json_views.hpp"
-#include "smime/token/key_store.hpp"
 
 namespace smimectl {
 
@@ -17,13 +15,14 @@ namespace smimectl {
 void emit(const AppContext& ctx, const nlohmann::json& result,
           const std::function<void(std::ostream&)>& human);
 
-// Certificates, import reports and keys in the same JSON shape as the HTTPS API.
-using smime::service::to_json;
-
 // Whole file ("-" is stdin); Error(not_found/io) naming the file.
 std::vector<unsigned char> read_input_file(const std::string& path);
 
-// Writes text to a file ("-" is stdout); the file is created with `mode`.
-void write_output_file(const std::string& path, const std::string& content, unsigned mode = 0644);
+// Writes content to a file ("-" is stdout). An existing file is replaced, not written
+// through: the result has `mode`, and a symlink in its place is replaced, never followed.
+void write_output_file(const std::string& path, std::string_view content, unsigned mode = 0600);
+
+// "2024-05-01" (UTC) of unix seconds.
+std::string date(std::int64_t unix_seconds);
 
 }  // namespace smimectl

@@ -1,4 +1,4 @@
-// smimectl token init | token status
+// smimectl token init | token status, db backup
 #include <iostream>
 #include <optional>
 
@@ -28,50 +28,36 @@ void token_init(AppContext& ctx, const std::string& label) {
   });
 }
 
-void token_status(AppContext& ctx, bool probe) {
-  auto& token = ctx.token();
-  const smime::pkcs11::TokenReport report = smime::pkcs11::report_token(
-      token, ctx.config().token.module,
-      [&ctx] {
-        std::size_t private_keys = 0;
-        for (const auto& k : ctx.keys().list()) private_keys += k.has_private ? 1 : 0;
-        return private_keys;
-      },
-      probe);
+void print_status(std::ostream& out, const smime::pkcs11::TokenReport& report) {
   const smime::pkcs11::TokenDescription& d = report.description;
   const smime::pkcs11::TokenCapabilities& caps = report.capabilities;
-  nlohmann::json result = smime::pkcs11::to_json(report);
-  result["pin_source"] = ctx.config().token.pin.empty()
-                             ? std::string()
-                             : smime::pkcs11::PinSource::parse(ctx.config().token.pin).describe();
-  const std::string login_error = report.login_error ? report.login_error->what() : "";
+  out << "Module:   " << report.module << " (" << d.module_description << " " << d.module_version
+      << ")\n"
+      << "Token:    '" << d.label << "' serial " << d.serial << " (" << d.manufacturer << " "
+      << d.model << ")\n"
+      << "PIN:      " << report.pin_source
+      << (d.user_pin_locked      ? " [LOCKED]"
+          : d.user_pin_final_try ? " [final try]"
+                                 : "")
+      << "\n";
+  if (!report.login_error) {
+    out << "Login:    ok\nKeys:     " << report.private_keys.value_or(0) << " private key(s)\n";
+  } else {
+    out << "Login:    FAILED: " << report.login_error->what() << "\n";
+  }
+  out << "Mechanisms: RSA v1.5 " << (caps.rsa_pkcs ? "yes" : "no") << ", PSS "
+      << (caps.rsa_pss ? "yes" : "no") << ", OAEP " << (caps.rsa_oaep ? "yes" : "no") << ", ECDSA "
+      << (caps.ecdsa ? "yes" : "no") << ", ECDH " << (caps.ecdh_derive ? "yes" : "no") << "\n";
+  if (caps.oaep_sha256 || caps.ecdh_kdf) {
+    out << "Software completion: RSA-OAEP-SHA256 "
+        << (caps.needs_oaep_completion() ? "needed" : "not needed") << ", ECDH KDF "
+        << (caps.needs_ecdh_completion() ? "needed" : "not needed") << "\n";
+  }
+}
 
-  emit(ctx, result, [&](std::ostream& out) {
-    out << "Module:   " << ctx.config().token.module << " (" << d.module_description << " "
-        << d.module_version << ")\n"
-        << "Token:    '" << d.label << "' serial " << d.serial << " (" << d.manufacturer << " "
-        << d.model << ")\n"
-        << "PIN:      " << result["pin_source"].get<std::string>()
-        << (d.user_pin_locked      ? " [LOCKED]"
-            : d.user_pin_final_try ? " [final try]"
-                                   : "")
-        << "\n";
-    if (login_error.empty()) {
-      out << "Login:    ok\nKeys:     " << result["key_count"].get<std::size_t>()
-          << " private key(s)\n";
-    } else {
-      out << "Login:    FAILED: " << login_error << "\n";
-    }
-    out << "Mechanisms: RSA v1.5 " << (caps.rsa_pkcs ? "yes" : "no") << ", PSS "
-        << (caps.rsa_pss ? "yes" : "no") << ", OAEP " << (caps.rsa_oaep ? "yes" : "no")
-        << ", ECDSA " << (caps.ecdsa ? "yes" : "no") << ", ECDH "
-        << (caps.ecdh_derive ? "yes" : "no") << "\n";
-    if (caps.oaep_sha256 || caps.ecdh_kdf) {
-      out << "Software completion: RSA-OAEP-SHA256 "
-          << (caps.needs_oaep_completion() ? "needed" : "not needed") << ", ECDH KDF "
-          << (caps.needs_ecdh_completion() ? "needed" : "not needed") << "\n";
-    }
-  });
+void token_status(AppContext& ctx, bool probe) {
+  const smime::pkcs11::TokenReport report = ctx.use_cases().token.status(probe);
+  emit(ctx, smime::pkcs11::to_json(report), [&](std::ostream& out) { print_status(out, report); });
   if (report.login_error) throw *report.login_error;
 }
 
@@ -92,6 +78,21 @@ void add_token_commands(CLI::App& app, const ContextFactory& context) {
   status->add_flag("--probe", *probe,
                    "Also try RSA-OAEP-SHA256 and ECDH KDFs with temporary session keys");
   status->callback([context, probe] { token_status(context(), *probe); });
+}
+
+void add_db_commands(CLI::App& app, const ContextFactory& context) {
+  CLI::App* db = app.add_subcommand("db", "Database maintenance");
+  db->require_subcommand(1);
+  auto file = std::make_shared<std::string>();
+  auto* backup = db->add_subcommand("backup", "Online, consistent copy of the database");
+  backup->add_option("FILE", *file, "Destination (must not exist)")->required();
+  backup->callback([context, file] {
+    AppContext& ctx = context();
+    smime::store::Store& store = ctx.application().store();
+    store.backup(*file);
+    emit(ctx, {{"backup", *file}, {"schema_version", store.schema_version()}},
+         [&](std::ostream& out) { out << "Database copied to " << *file << "\n"; });
+  });
 }
 
 }  // namespace smimectl

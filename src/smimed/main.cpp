@@ -9,7 +9,6 @@
 #include "smime/common/error.hpp"
 #include "smime/common/logging.hpp"
 #include "smime/server/appliance.hpp"
-#include "smime/server/message_handlers.hpp"
 
 static int run(int argc, char** argv) {
   CLI::App app{"smimed - the S/MIME appliance's HTTPS server"};
@@ -32,8 +31,6 @@ static int run(int argc, char** argv) {
     smime::init_logging(verbose ? "debug" : config.log_level);
     const std::string address = config.server.listen_address;
     smime::server::Appliance appliance(std::move(config));
-    // Outgoing/incoming/preflight and the audit log (also the audit sink of every route).
-    smime::server::HelpdeskRoutes helpdesk(appliance);
     appliance.start();
     // Scripts and tests read the bound port (an ephemeral one with port = 0) from this line.
     std::cout << "smimed: listening on https://" << address << ":" << appliance.port() << std::endl;

@@ -11,23 +11,23 @@
 #include <mutex>
 
 #include "migrations.hpp"
+#include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/sqlite/connection.hpp"
+#include "smime/sqlite/database.hpp"
+#include "smime/store/names.hpp"
 #include "smime/store/sqlite_store.hpp"
-#include "sqlite_connection.hpp"
 
 namespace smime::store {
+
+using sqlite::Statement;
+using sqlite::throw_sqlite;
+using sqlite::Transaction;
 namespace {
 
 constexpr std::size_t kSecretBytes = 32;
-constexpr std::size_t kMaxNameLength = 100;
 constexpr std::int64_t kLastUsedResolution = 60;  // seconds between last_used_at writes
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool well_formed(std::string_view secret) {
   if (secret.size() != kApiTokenPrefix.size() + 2 * kSecretBytes) return false;
@@ -52,23 +52,25 @@ ApiToken read_token(const Statement& row) {
 constexpr std::string_view kColumns =
     "id, name, role, created_at, last_used_at, revoked_at, secret_sha256";
 
+// Administration (create, list, revoke) runs on the appliance's shared connection, so that it
+// joins the transaction of the audit entry that records it. authenticate(), on every request,
+// reads on a connection of its own and never waits for an administrative transaction.
 class SqliteApiTokenStore final : public ApiTokenStore {
  public:
-  explicit SqliteApiTokenStore(Connection db) : db_(std::move(db)) { migrate(db_); }
+  explicit SqliteApiTokenStore(std::shared_ptr<sqlite::Database> database)
+      : database_(std::move(database)),
+        mutex_(database_->mutex()),
+        db_(database_->connection()),
+        auth_db_(Connection::open(database_->file())) {
+    // Recording a use is bookkeeping: it may give up at once when another writer is busy.
+    auth_db_.set_busy_timeout(std::chrono::milliseconds(20));
+  }
 
   CreatedApiToken create(std::string_view name, ApiRole role) override {
-    if (name.empty() || name.size() > kMaxNameLength) {
-      throw Error(ErrorCode::invalid_input, "An API token name must have 1 to " +
-                                                std::to_string(kMaxNameLength) + " characters");
-    }
-    for (char c : name) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        throw Error(ErrorCode::invalid_input, "An API token name must not hold control characters");
-      }
-    }
+    require_valid_name("An API token name", name);
     CreatedApiToken created{{}, generate_api_token_secret()};
     const std::string hash = api_token_hash(created.secret.view());
-    const std::int64_t now = unix_now();
+    const std::int64_t now = unix_seconds_now();
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     db_.prepare(
@@ -112,9 +114,10 @@ class SqliteApiTokenStore final : public ApiTokenStore {
     if (!exists.step()) return false;
     db_.prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
         .bind(1, id)
-        .bind(2, unix_now())
+        .bind(2, unix_seconds_now())
         .run();
     transaction.commit();
+    std::lock_guard auth_lock(auth_mutex_);
     last_used_.erase(id);
     return true;
   }
@@ -125,9 +128,9 @@ class SqliteApiTokenStore final : public ApiTokenStore {
     // something about SHA-256 values of guesses, never about a stored secret. The match is
     // then confirmed in constant time.
     const std::string hash = api_token_hash(secret);
-    std::lock_guard lock(mutex_);
-    Statement query = db_.prepare("SELECT " + std::string(kColumns) +
-                                  " FROM api_tokens WHERE secret_sha256 = ?1");
+    std::lock_guard lock(auth_mutex_);
+    Statement query = auth_db_.prepare("SELECT " + std::string(kColumns) +
+                                       " FROM api_tokens WHERE secret_sha256 = ?1");
     query.bind(1, hash);
     if (!query.step()) return std::nullopt;
     const std::string stored = query.text(6);
@@ -142,14 +145,14 @@ class SqliteApiTokenStore final : public ApiTokenStore {
   }
 
  private:
-  // requires mutex_
+  // requires auth_mutex_
   void touch(ApiToken& token) {
-    const std::int64_t now = unix_now();
+    const std::int64_t now = unix_seconds_now();
     auto& last = last_used_[token.id];
     if (now - last < kLastUsedResolution) return;
     last = now;
     try {
-      db_.prepare("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
+      auth_db_.prepare("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")
           .bind(1, token.id)
           .bind(2, now)
           .run();
@@ -160,8 +163,11 @@ class SqliteApiTokenStore final : public ApiTokenStore {
     }
   }
 
-  std::mutex mutex_;
-  Connection db_;
+  std::shared_ptr<sqlite::Database> database_;
+  std::recursive_mutex& mutex_;
+  Connection& db_;
+  std::mutex auth_mutex_;  // guards auth_db_ and last_used_
+  Connection auth_db_;
   std::map<std::int64_t, std::int64_t> last_used_;
 };
 
@@ -211,10 +217,13 @@ std::string api_token_hash(std::string_view secret) {
   return to_hex(std::span<const unsigned char>(digest.data(), length));
 }
 
+std::unique_ptr<ApiTokenStore> open_sqlite_api_token_store(
+    std::shared_ptr<sqlite::Database> database) {
+  return std::make_unique<SqliteApiTokenStore>(std::move(database));
+}
+
 std::unique_ptr<ApiTokenStore> open_sqlite_api_token_store(const std::filesystem::path& file) {
-  // A new file is created (mode 0600) and migrated by the store itself.
-  if (!std::filesystem::exists(file)) open_sqlite_store(file);
-  return std::make_unique<SqliteApiTokenStore>(Connection::open(file));
+  return open_sqlite_api_token_store(open_sqlite_database(file));
 }
 
 }  // namespace smime::store

@@ -4,10 +4,15 @@
 #include <chrono>
 #include <string>
 
+#include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
-#include "sqlite_connection.hpp"
+#include "smime/sqlite/connection.hpp"
 
 namespace smime::store {
+
+using sqlite::Statement;
+using sqlite::throw_sqlite;
+using sqlite::Transaction;
 
 namespace {
 
@@ -157,11 +162,38 @@ CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
   BEGIN SELECT RAISE(ABORT, 'the audit log head cannot be deleted'); END;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Version 5: what listing the audit log and checking the node's health need without reading
+// the whole log, and the token keys the appliance itself uses. audit_counts is kept in the
+// same transaction as every append (statistics: the hash chain does not cover it).
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE audit_counts (
+  direction TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL,
+  entries INTEGER NOT NULL,
+  PRIMARY KEY (direction, operation, status)
+) WITHOUT ROWID;
+INSERT INTO audit_counts (direction, operation, status, entries)
+  SELECT direction, operation, status, count(*) FROM audit_log
+  GROUP BY direction, operation, status;
+CREATE TABLE health_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms INTEGER NOT NULL
+);
+INSERT INTO health_probe (id, at_ms) VALUES (1, 0);
+CREATE TABLE reserved_keys (
+  key_id TEXT PRIMARY KEY,
+  purpose TEXT NOT NULL,
+  reserved_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
     {4, "hash-chained audit log", kVersion4},
+    {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
 }};
 
 constexpr bool versions_are_consecutive() {
@@ -181,12 +213,6 @@ void require_known(int version) {
                     ", newer than this build supports (" + std::to_string(latest_version()) +
                     "); run a newer version of the software or restore a backup");
   }
-}
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -234,7 +260,7 @@ void migrate(Connection& connection) {
     connection.exec(migration.sql);
     connection.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)")
         .bind(1, migration.version)
-        .bind(2, unix_now())
+        .bind(2, unix_seconds_now())
         .run();
     transaction.commit();
   }

@@ -9,9 +9,13 @@
 #include <span>
 #include <string_view>
 
+namespace smime::sqlite {
+class Connection;
+}
+
 namespace smime::store {
 
-class Connection;
+using sqlite::Connection;
 
 struct Migration {
   int version;               // 1, 2, ... without gaps

@@ -15,23 +15,25 @@
 #include <utility>
 
 #include "migrations.hpp"
+#include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/files.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
-#include "sqlite_connection.hpp"
+#include "smime/sqlite/connection.hpp"
+#include "smime/sqlite/database.hpp"
+#include "smime/store/names.hpp"
 
 namespace smime::store {
+
+using sqlite::Statement;
+using sqlite::throw_sqlite;
+using sqlite::Transaction;
 
 namespace {
 
 constexpr std::size_t kFingerprintDigits = 64;
 constexpr std::size_t kMinPrefixDigits = 8;
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // ASCII only: emails (IA5String) and hex never contain anything else, and SQLite's lower()
 // folds the same characters.
@@ -99,36 +101,6 @@ std::vector<std::string> normalise_emails(const std::vector<std::string>& emails
   return out;
 }
 
-// Creates `file` with mode 0600 (and a missing parent directory with 0700). When it exists
-// already: Error(conflict) if `exclusive`, else nothing happens.
-void create_private_file(const std::filesystem::path& file, bool exclusive) {
-  const auto parent = file.parent_path();
-  std::error_code ec;
-  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
-    std::filesystem::create_directories(parent, ec);
-    if (!ec) {
-      std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ec);
-    }
-    if (ec) {
-      throw Error(ErrorCode::io,
-                  "Cannot create the directory " + parent.string() + ": " + ec.message());
-    }
-  }
-  // O_EXCL|O_NOFOLLOW: never write through a symlink planted where the file should be.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    const int error = errno;
-    if (error == EEXIST) {
-      if (exclusive) {
-        throw Error(ErrorCode::conflict, file.string() + " already exists");
-      }
-      return;
-    }
-    throw Error(ErrorCode::io, "Cannot create " + file.string() + ": " + std::strerror(error));
-  }
-  ::close(fd);
-}
-
 void remove_database_files(const std::filesystem::path& file) {
   std::error_code ec;
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
@@ -175,7 +147,8 @@ GroupRecord read_group(const Statement& row) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(Connection connection) : db_(std::move(connection)) {}
+  explicit SqliteStore(std::shared_ptr<sqlite::Database> database)
+      : database_(std::move(database)), mutex_(database_->mutex()), db_(database_->connection()) {}
 
   void in_transaction(const std::function<void()>& body) override {
     std::lock_guard lock(mutex_);
@@ -194,7 +167,11 @@ class SqliteStore final : public Store {
     stored.emails = normalise_emails(record.emails);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
-    stored.created_at = stored.updated_at = unix_now();
+    // Checked inside the write transaction, so no other writer can take it in between.
+    if (db_.prepare("SELECT 1 FROM certificates WHERE sha256 = ?1").bind(1, stored.sha256).step()) {
+      throw Error(ErrorCode::conflict, "Fingerprint already taken");
+    }
+    stored.created_at = stored.updated_at = unix_seconds_now();
     db_.prepare(
            "INSERT INTO certificates (sha256, sha1, der, subject, issuer, serial, subject_key_id, "
            "authority_key_id, not_before, not_after, key_algorithm, key_bits, curve, key_usages, "
@@ -351,7 +328,7 @@ class SqliteStore final : public Store {
            "WHERE sha256 = ?4")
         .bind(1, key_id)
         .bind(2, key_id.has_value() && exportable)
-        .bind(3, unix_now())
+        .bind(3, unix_seconds_now())
         .bind(4, fingerprint)
         .run();
     const bool changed = db_.changes() > 0;
@@ -371,12 +348,12 @@ class SqliteStore final : public Store {
   }
 
   void upsert_group(const GroupRecord& group) override {
-    if (group.name.empty()) {
-      throw Error(ErrorCode::invalid_input, "A group needs a name");
-    }
+    // The name reaches response headers (X-Smime-Decided-By) and logs.
+    require_valid_name("A group name", group.name);
+    require_valid_address(group.email);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
-    const std::int64_t now = unix_now();
+    const std::int64_t now = unix_seconds_now();
     db_.prepare(
            "INSERT INTO groups (name, email, behaviour, created_at, updated_at) "
            "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET email = excluded.email, "
@@ -428,7 +405,7 @@ class SqliteStore final : public Store {
     stored.issuer_sha256 = lowercase(crl.issuer_sha256);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
-    stored.imported_at = unix_now();
+    stored.imported_at = unix_seconds_now();
     if (const auto existing = stored_crl_version(crl.issuer)) {
       if (existing->second >= crl.this_update) {
         throw Error(ErrorCode::conflict,
@@ -495,6 +472,32 @@ class SqliteStore final : public Store {
     return query.step() ? query.int64(0) : 0;
   }
 
+  void reserve_key(std::string_view key_id, std::string_view purpose) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare(
+           "INSERT INTO reserved_keys (key_id, purpose, reserved_at) VALUES (?1, ?2, ?3) "
+           "ON CONFLICT (key_id) DO NOTHING")
+        .bind(1, lowercase(key_id))
+        .bind(2, purpose)
+        .bind(3, unix_seconds_now())
+        .run();
+  }
+
+  std::vector<std::pair<std::string, std::string>> reserved_keys() override {
+    std::lock_guard lock(mutex_);
+    Statement query = db_.prepare("SELECT key_id, purpose FROM reserved_keys ORDER BY key_id");
+    std::vector<std::pair<std::string, std::string>> keys;
+    while (query.step()) keys.emplace_back(query.text(0), query.text(1));
+    return keys;
+  }
+
+  void probe_writable() override {
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    db_.prepare("UPDATE health_probe SET at_ms = ?1 WHERE id = 1").bind(1, unix_ms_now()).run();
+    transaction.commit();
+  }
+
   int schema_version() override {
     std::lock_guard lock(mutex_);
     return current_version(db_);
@@ -554,10 +557,11 @@ class SqliteStore final : public Store {
     return record;
   }
 
-  // Recursive: the body of in_transaction calls the other methods on the same thread. Other
-  // threads wait for the whole transaction, so they never join it by accident.
-  std::recursive_mutex mutex_;
-  Connection db_;
+  // Shared with the API token store and the audit log's in-transaction appends, so that an
+  // administrative change and its audit entry commit together (sqlite/database.hpp).
+  std::shared_ptr<sqlite::Database> database_;
+  std::recursive_mutex& mutex_;
+  Connection& db_;
 };
 
 void SqliteStore::backup(const std::filesystem::path& destination) {
@@ -566,10 +570,11 @@ void SqliteStore::backup(const std::filesystem::path& destination) {
     // The copy would not contain this transaction's uncommitted changes.
     throw Error(ErrorCode::conflict, "A backup cannot be taken inside a transaction");
   }
-  create_private_file(destination, /*exclusive=*/true);
+  create_file(destination, /*exclusive=*/true);
   try {
     Connection target = Connection::open_plain(destination);
-    SqliteBackupPtr copy(sqlite3_backup_init(target.handle(), "main", db_.handle(), "main"));
+    sqlite::SqliteBackupPtr copy(
+        sqlite3_backup_init(target.handle(), "main", db_.handle(), "main"));
     if (!copy) {
       throw_sqlite(target.handle(), sqlite3_errcode(target.handle()), "Cannot start the backup");
     }
@@ -599,13 +604,24 @@ void SqliteStore::backup(const std::filesystem::path& destination) {
   }
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file) {
+std::shared_ptr<sqlite::Database> open_sqlite_database(const std::filesystem::path& file) {
   // Created by us first so that it gets 0600 (SQLite would use 0644 minus the umask); the
   // -wal and -shm files SQLite creates later copy the database file's mode.
-  create_private_file(file, /*exclusive=*/false);
+  create_file(file, /*exclusive=*/false);
   Connection connection = Connection::open(file);
   migrate(connection);
-  return std::make_unique<SqliteStore>(std::move(connection));
+  // Administrative changes commit here together with their audit entries: FULL syncs the WAL
+  // at every commit, so an acknowledged change survives a power loss too.
+  connection.exec("PRAGMA synchronous=FULL");
+  return std::make_shared<sqlite::Database>(file, std::move(connection));
+}
+
+std::unique_ptr<Store> open_sqlite_store(std::shared_ptr<sqlite::Database> database) {
+  return std::make_unique<SqliteStore>(std::move(database));
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file) {
+  return open_sqlite_store(open_sqlite_database(file));
 }
 
 int latest_schema_version() {

@@ -10,8 +10,8 @@
 
 #include "cms/cms_operations.hpp"
 #include "cms/envelope.hpp"
-#include "mime/mime_message.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view message(reinterpret_cast<const char*>(data), size);

@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "smime/common/error.hpp"
+#include "smime/common/x963_kdf.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/test_keys.hpp"
 
@@ -85,8 +86,8 @@ TEST_F(CompletionTest, EcdhRawSecretAndX963KdfMatchSoftwareAgreement) {
               software_secret);
 
     const unsigned char info[] = {0x30, 0x00};
-    SecureBytes a = pkcs11::x963_kdf(token_secret, EVP_sha256(), info, 32);
-    SecureBytes b = pkcs11::x963_kdf(software_secret, EVP_sha256(), info, 32);
+    SecureBytes a = x963_kdf(token_secret, EVP_sha256(), info, 32);
+    SecureBytes b = x963_kdf(software_secret, EVP_sha256(), info, 32);
     EXPECT_EQ(a, b);
     EXPECT_EQ(a.size(), 32u);
   }

@@ -42,7 +42,10 @@ TEST_F(SmimectlTest, TheIssuesAcceptanceCeremony) {
   ProcessResult gen = ctl({"--json", "key", "generate", "--algorithm", "ec-p256", "--label", "org",
                            "--email", "support@example.org", "--csr", csr});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  json key = json::parse(gen.out);
+  // The same shape as the API's answer to POST /api/v1/keys: the key, then the CSR.
+  const json generated = json::parse(gen.out);
+  const json key = generated["key"];
+  EXPECT_FALSE(generated["csr_pem"].get<std::string>().empty());
   EXPECT_EQ(key["label"], "org");
   EXPECT_EQ(key["sensitive"], true);
   EXPECT_EQ(key["extractable"], false);
@@ -93,13 +96,19 @@ TEST_F(SmimectlTest, SelfSignedKeyListAndDelete) {
   ProcessResult verify =
       run_process({"openssl", "verify", "-purpose", "smimesign", "-CAfile", cert, cert});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  const std::string id = json::parse(gen.out)["id"];
+  const std::string id = json::parse(gen.out)["key"]["id"];
 
   ProcessResult list = ctl({"key", "list"});
   EXPECT_NE(list.out.find(id), std::string::npos);
   EXPECT_NE(list.out.find("demo"), std::string::npos);
 
-  ProcessResult del = ctl({"key", "delete", id.substr(0, 10)});
+  // The self-signed certificate is stored with the key: the key alone is not deleted (the
+  // certificate would claim a key that is gone), found by its id prefix all the same.
+  const std::string fingerprint = json::parse(gen.out)["certificate_fingerprint"];
+  ProcessResult refused = ctl({"key", "delete", id.substr(0, 10)});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find(fingerprint), std::string::npos) << refused.err;
+  ProcessResult del = ctl({"cert", "delete", fingerprint, "--with-key"});
   EXPECT_EQ(del.exit_code, 0) << del.err;
   EXPECT_EQ(json::parse(ctl({"--json", "key", "list"}).out).size(), 0u);
   ProcessResult again = ctl({"key", "delete", id});

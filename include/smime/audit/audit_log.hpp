@@ -32,6 +32,9 @@
 namespace smime::store {
 class Store;
 }
+namespace smime::sqlite {
+class Database;
+}
 
 namespace smime::audit {
 
@@ -89,14 +92,32 @@ struct VerifyReport {
   std::string reason;          // a sentence naming the row and what is wrong
 };
 
+// The log's read side, as the application layer lists and checks it.
+class AuditReader {
+ public:
+  virtual ~AuditReader() = default;
+  // Newest first. With a store, failed incoming entries get `retryable` computed from their
+  // needs (see needs_satisfied). Error(invalid_input) for a bad limit or offset.
+  virtual std::vector<AuditEntry> list(const AuditQuery& query, store::Store* store) = 0;
+  // How many entries match the query (limit, offset ignored) when that is known without
+  // reading the log: for filters on direction, operation and status only (counts are kept
+  // with every append). nullopt for other filters.
+  virtual std::optional<std::int64_t> known_count(const AuditQuery& query) = 0;
+  // Walks the whole chain in one read transaction (writers are not blocked).
+  virtual VerifyReport verify(const VerifyOptions& options) = 0;
+};
+
 struct AuditLogOptions {
   std::size_t max_batch = 512;  // entries per group commit at most
 };
 
-class AuditLog final : public AuditSink {
+class AuditLog final : public AuditSink, public AuditReader {
  public:
-  // Opens (creating and migrating when needed, like the store) the database file and starts
-  // the writer thread. Throws Error(io) when the file cannot be opened.
+  // On the appliance's shared database (store::open_sqlite_database): record_with() appends
+  // in the store's transactions; record() group-commits on a connection of its own to the same
+  // file. Starts the writer thread. Throws a storage Error when the file cannot be opened.
+  explicit AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options = {});
+  // The same on a database of its own (created and migrated when needed, like the store).
   explicit AuditLog(const std::filesystem::path& database, AuditLogOptions options = {});
   // Commits what is still queued, then stops the writer.
   ~AuditLog() override;
@@ -108,15 +129,15 @@ class AuditLog final : public AuditSink {
   // Never call it while holding a write transaction on the same file (inside
   // Store::in_transaction): the writer would wait for that lock until the busy timeout.
   void record(const AuditEvent& event) override;
+  // In a transaction of the shared database (joining one that is open on this thread).
+  void record_with(AuditEvent& event, const Change& change) override;
 
-  // Newest first. With a store, failed incoming entries get `retryable` computed from
-  // their needs (see needs_satisfied). Error(invalid_input) for a bad limit or offset.
-  std::vector<AuditEntry> list(const AuditQuery& query, store::Store* store = nullptr);
-  // Entries matching the query's filters (limit, offset and retryable_only ignored).
+  std::vector<AuditEntry> list(const AuditQuery& query, store::Store* store = nullptr) override;
+  std::optional<std::int64_t> known_count(const AuditQuery& query) override;
+  // Entries matching the query's filters (limit, offset and retryable_only ignored); reads
+  // every matching row, so not for the request path (known_count is).
   std::int64_t count(const AuditQuery& query);
-
-  // Walks the whole chain in one read transaction (writers are not blocked).
-  VerifyReport verify(const VerifyOptions& options = {});
+  VerifyReport verify(const VerifyOptions& options = {}) override;
 
   // record() calls not yet returned (waiting for or inside a group commit): a gauge.
   std::size_t queue_depth() const noexcept override;

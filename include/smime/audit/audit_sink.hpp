@@ -1,15 +1,16 @@
 // Where the appliance reports what it did (SPEC §9): every sign, verify, encrypt, decrypt and
-// every administrative change. smimed calls record() after each operation and before it
-// acknowledges the request; the hash-chained SQLite audit log implements this interface.
+// every administrative change. The application layer records each operation before its
+// front end acknowledges it; the hash-chained SQLite audit log implements this interface.
 //
-// Contract for implementations: record() returns only once the entry is durable. If it
-// throws (smime::Error), smimed answers the request with an error instead of acknowledging
-// it, so no acknowledged operation is ever without its record. It is called concurrently
-// from the worker threads.
+// Contract for implementations: record() returns only once the entry is durable, and
+// record_with() commits a change together with its entry. If they throw (smime::Error), the
+// request is answered with an error instead of being acknowledged, so no acknowledged
+// operation is ever without its record. They are called concurrently from worker threads.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,15 +99,29 @@ struct AuditEvent {
 class AuditSink {
  public:
   virtual ~AuditSink() = default;
+  // Durable on return (throws smime::Error when it could not be written).
   virtual void record(const AuditEvent& event) = 0;
+  // An administrative change and its entry, all or nothing: runs `change` (which fills in
+  // `event`) and writes the entry in one transaction of the database the change is made in.
+  // When either fails, neither is committed and the exception propagates. `change` gets
+  // `write_entry`: calling it writes the entry at that point, before a step outside the
+  // database that cannot be undone (a key removed from the token), so that step only happens
+  // once the entry could be written; otherwise the entry is written after `change` returns.
+  // `change` must not call record() (the transaction holds the database's write lock).
+  using WriteEntry = std::function<void()>;
+  using Change = std::function<void(const WriteEntry& write_entry)>;
+  virtual void record_with(AuditEvent& event, const Change& change) = 0;
   // Entries handed to record() and not yet durable (a metrics gauge).
   virtual std::size_t queue_depth() const noexcept { return 0; }
 };
 
-// Records nothing: the default until the audit log is wired in, and for tests.
+// Records nothing (tests that do not look at the audit trail).
 class NullAuditSink final : public AuditSink {
  public:
   void record(const AuditEvent& /*event*/) override {}
+  void record_with(AuditEvent& /*event*/, const Change& change) override {
+    change([] {});
+  }
 };
 
 }  // namespace smime::audit

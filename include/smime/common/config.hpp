@@ -49,6 +49,10 @@ struct AppConfig {
   std::string log_level = "warn";
 };
 
+// The file in the home directory naming the token `smimectl token init` made there: the
+// default token label when the configuration names none.
+inline constexpr const char* kDevTokenLabelFile = "token.label";
+
 // --home, else $SMIME_HOME, else ./var (made absolute).
 std::filesystem::path resolve_home(const std::optional<std::string>& flag);
 

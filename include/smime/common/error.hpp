@@ -1,6 +1,6 @@
 // The one error type of the project: our code, the CK_RV of a failed token call and the
-// drained OpenSSL error queue. Thrown inside the library; caught at the CLI's top level and
-// (later) at the boundary of every Beast handler and C callback.
+// drained OpenSSL error queue. Thrown inside the library; caught at the CLI's top level and at
+// the boundary of every Beast handler and C callback.
 #pragma once
 
 #include <stdexcept>
@@ -28,10 +28,19 @@ enum class ErrorCode {
   token_failure,          // any other token error
   crypto,                 // an OpenSSL operation failed
   io,                     // filesystem error
+  storage_full,           // the database cannot grow: disk full or file size limit
+  storage_read_only,      // the database (file, directory or filesystem) is not writable
+  storage_busy,           // the database stayed locked longer than the busy timeout
+  storage_failure,        // the database cannot be read or written (I/O error, damaged file)
   internal,
 };
 
 std::string_view to_string(ErrorCode code) noexcept;
+
+// The token (module, PIN, device) failed: the operation may succeed once the token is back.
+bool is_token_error(ErrorCode code) noexcept;
+// The database cannot be used right now: the node is unavailable, not the request wrong.
+bool is_storage_error(ErrorCode code) noexcept;
 
 class Error : public std::runtime_error {
  public:

@@ -1,8 +1,8 @@
-// RAII owners for every OpenSSL and SQLite handle the project uses. This is the one place where
-// the libraries' *_free/close functions are named; everything else holds these unique_ptrs.
+// RAII owners for every OpenSSL handle the project uses. This is the one place where OpenSSL's
+// *_free functions are named; everything else holds these unique_ptrs. (SQLite's owners are in
+// smime/sqlite/connection.hpp, GLib's in the MIME library.)
 #pragma once
 
-#include <glib-object.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -19,7 +19,6 @@
 #include <openssl/store.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sqlite3.h>
 
 #include <memory>
 
@@ -122,24 +121,5 @@ struct OpensslFree {
 };
 using OpensslBytesPtr = std::unique_ptr<unsigned char, OpensslFree>;
 using OpensslCharsPtr = std::unique_ptr<char, OpensslFree>;
-
-// SQLite. close_v2 defers the close until the last statement is finalized, so the order in
-// which owners are destroyed never leaks a "database is locked" connection.
-using SqlitePtr = std::unique_ptr<sqlite3, FreeWith<sqlite3_close_v2>>;
-using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, FreeWith<sqlite3_finalize>>;
-// Finishing releases the backup's locks; its result is also left in sqlite3_errcode(dest).
-using SqliteBackupPtr = std::unique_ptr<sqlite3_backup, FreeWith<sqlite3_backup_finish>>;
-
-// GLib / GMime objects (reference counted GObjects) and GLib-allocated strings.
-template <typename T>
-struct GObjectUnref {
-  void operator()(T* object) const noexcept { g_object_unref(object); }
-};
-template <typename T>
-using GObjectPtr = std::unique_ptr<T, GObjectUnref<T>>;
-struct GFree {
-  void operator()(void* p) const noexcept { g_free(p); }
-};
-using GCharPtr = std::unique_ptr<char, GFree>;
 
 }  // namespace smime

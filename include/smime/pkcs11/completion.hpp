@@ -22,12 +22,8 @@ SecureBytes decrypt_rsa_oaep(TokenKeyStore& keys, std::string_view key_id,
                              const EVP_MD* mgf1_md, std::span<const unsigned char> label = {});
 
 // ECDH with CKD_NULL in the token: the raw shared secret (x coordinate) with the peer's
-// uncompressed public point. Feed it to the X9.63 KDF (see x963_kdf) for RFC 5753.
+// uncompressed public point. Feed it to the X9.63 KDF (smime/common/x963_kdf.hpp) for RFC 5753.
 SecureBytes derive_ecdh_raw(TokenKeyStore& keys, std::string_view key_id,
                             std::span<const unsigned char> peer_point);
-
-// ANSI X9.63 KDF (EVP_KDF "X963KDF") as RFC 5753 uses it for ECDH key agreement.
-SecureBytes x963_kdf(std::span<const unsigned char> shared_secret, const EVP_MD* md,
-                     std::span<const unsigned char> shared_info, std::size_t length);
 
 }  // namespace smime::pkcs11

@@ -17,6 +17,7 @@ namespace smime::pkcs11 {
 
 struct TokenReport {
   std::string module;
+  std::string pin_source;  // where the PIN comes from (PinSource::describe), never the PIN
   TokenDescription description;
   std::uint64_t reinitializations = 0;
   std::optional<std::size_t> private_keys;  // nullopt when the login failed

@@ -18,8 +18,9 @@ struct DevToken {
 };
 
 // Creates <home>/softhsm2.conf, <home>/tokens/, <home>/user.pin and <home>/so.pin, points
-// SOFTHSM2_CONF at it and initialises the token. Throws Error(conflict) when home already has
-// a dev token. Must run before the SoftHSM module is first loaded in this process.
+// SOFTHSM2_CONF at it, initialises the token and records its label in <home>/token.label
+// (the configuration's default label, see load_config). Throws Error(conflict) when home
+// already has a dev token. Must run before the SoftHSM module is first loaded in this process.
 DevToken init_dev_token(const std::filesystem::path& home, const std::string& label,
                         const std::string& module_path);
 

@@ -81,8 +81,14 @@ class CertificateService {
   std::vector<unsigned char> export_certificate(std::string_view fingerprint, bool der);
 
   // Removes the certificate and, with_key, its key objects from the token (unless another
-  // stored certificate still uses that key). All or nothing.
-  store::CertificateRecord delete_certificate(std::string_view fingerprint, bool with_key);
+  // stored certificate still uses that key). All or nothing: the key's removal is the last
+  // step of the store transaction; before_token runs inside it just before that step (the
+  // audit entry of the deletion is written there).
+  store::CertificateRecord delete_certificate(std::string_view fingerprint, bool with_key,
+                                              const std::function<void()>& before_token = {});
+  // Whether deleting the certificate with its key would remove the key from the token: it has
+  // one, and no other stored certificate uses it.
+  bool key_deleted_with(const store::CertificateRecord& record);
 
   store::CertificateRecord get(std::string_view fingerprint);  // Error(not_found) if absent
   CertificateStatus status(const store::CertificateRecord& record);

@@ -13,6 +13,10 @@
 
 #include "smime/common/secure_buffer.hpp"
 
+namespace smime::sqlite {
+class Database;
+}
+
 namespace smime::store {
 
 enum class ApiRole { admin, operator_, auditor };
@@ -52,7 +56,9 @@ class ApiTokenStore {
   virtual std::optional<ApiToken> authenticate(std::string_view secret) = 0;
 };
 
-// On the appliance's SQLite file (its own connection; the file is migrated when needed).
+// On the appliance's shared database (sqlite_store.hpp), or on a database of its own.
+std::unique_ptr<ApiTokenStore> open_sqlite_api_token_store(
+    std::shared_ptr<sqlite::Database> database);
 std::unique_ptr<ApiTokenStore> open_sqlite_api_token_store(const std::filesystem::path& file);
 
 // "smk_" + 64 hex digits from the system's CSPRNG.

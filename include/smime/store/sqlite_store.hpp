@@ -8,12 +8,21 @@
 
 #include "smime/store/store.hpp"
 
+namespace smime::sqlite {
+class Database;
+}
+
 namespace smime::store {
 
-// Opens (creating when needed) the database file and migrates it to the newest schema. A new
-// file is created with mode 0600, a missing parent directory with 0700.
+// Opens (creating when needed) the appliance's database file and migrates it to the newest
+// schema. A new file is created with mode 0600, a missing parent directory with 0700. The one
+// connection it holds is shared by the store, the API token store and the audit log, so that
+// a change and its audit entry can commit in one transaction.
 // Safe to use from several processes at once (busy timeout; writes in IMMEDIATE
-// transactions). One object is used by one thread at a time (calls are serialised).
+// transactions); calls from several threads are serialised.
+std::shared_ptr<sqlite::Database> open_sqlite_database(const std::filesystem::path& file);
+std::unique_ptr<Store> open_sqlite_store(std::shared_ptr<sqlite::Database> database);
+// A store on a database of its own.
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file);
 
 // Number of the newest schema this build knows.

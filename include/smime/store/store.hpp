@@ -1,6 +1,7 @@
-// The appliance's persistent store: certificates, groups, CRLs (and later API tokens and the
-// audit log). SQLite is the embedded default (smime::store::SqliteStore); a PostgreSQL
-// implementation for multi-node deployments can implement the same interface.
+// The appliance's persistent store: certificates, groups, CRLs, the store's revision and the
+// token keys the appliance reserves (API tokens: api_token_store.hpp; the audit log:
+// smime/audit). SQLite is the embedded default (sqlite_store.hpp); a PostgreSQL implementation
+// for multi-node deployments can implement the same interface.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "smime/store/records.hpp"
@@ -56,7 +58,17 @@ class Store {
   // Grows with every committed change of certificates or CRLs, by any process.
   virtual std::int64_t revision() = 0;
 
+  // ---- token keys the appliance itself uses ----
+  // Records that the key with this CKA_ID serves the appliance (smimed's TLS key): it must
+  // not be deleted through the administration. Recording it again keeps the first time.
+  virtual void reserve_key(std::string_view key_id, std::string_view purpose) = 0;
+  // key id -> purpose
+  virtual std::vector<std::pair<std::string, std::string>> reserved_keys() = 0;
+
   // ---- maintenance ----
+  // Writes (and commits) one small row: fails with a storage Error when the database cannot
+  // take a write right now (full disk, read-only file or filesystem, lock held too long).
+  virtual void probe_writable() = 0;
   virtual int schema_version() = 0;
   // Online, consistent copy of the whole database to `destination` (must not exist).
   virtual void backup(const std::filesystem::path& destination) = 0;

@@ -7,7 +7,7 @@
 
 #include "der.hpp"
 #include "smime/common/error.hpp"
-#include "smime/pkcs11/completion.hpp"
+#include "smime/common/x963_kdf.hpp"
 
 namespace smime::engine::cms {
 namespace {
@@ -254,7 +254,7 @@ SecureBytes key_agreement(const KeyRecipient& recipient, const OrgKey& key, KeyS
     kek = native_agreement(key, recipient.originator_point, md, info, kek_bytes);
   } else {
     SecureBytes z = keys.derive_ecdh_raw(key.key_id, recipient.originator_point);
-    kek = pkcs11::x963_kdf(z, md, info, kek_bytes);
+    kek = x963_kdf(z, md, info, kek_bytes);
   }
 
   EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());

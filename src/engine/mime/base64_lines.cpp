@@ -1,6 +1,6 @@
 // Base64 for S/MIME bodies: GMime's encoder (76-column lines ending in LF), then CRLF.
-#include "engine/mime/gmime_support.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "gmime_support.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

@@ -2,10 +2,10 @@
 #include <optional>
 #include <vector>
 
-#include "engine/mime/gmime_support.hpp"
-#include "engine/mime/header_block.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "gmime_support.hpp"
+#include "header_block.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

@@ -5,9 +5,9 @@
 
 #include <cstdint>
 
-#include "engine/mime/header_block.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "header_block.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

@@ -1,4 +1,4 @@
-#include "engine/mime/gmime_support.hpp"
+#include "gmime_support.hpp"
 
 #include <algorithm>
 #include <mutex>

@@ -5,10 +5,25 @@
 
 #include <gmime/gmime.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
-#include "smime/common/handles.hpp"
+namespace smime {
+
+// Owners of reference-counted GObjects (GMime objects) and GLib-allocated strings.
+template <typename T>
+struct GObjectUnref {
+  void operator()(T* object) const noexcept { g_object_unref(object); }
+};
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref<T>>;
+struct GFree {
+  void operator()(void* p) const noexcept { g_free(p); }
+};
+using GCharPtr = std::unique_ptr<char, GFree>;
+
+}  // namespace smime
 
 namespace smime::engine::mime::detail {
 

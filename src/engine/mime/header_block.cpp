@@ -1,4 +1,4 @@
-#include "engine/mime/header_block.hpp"
+#include "header_block.hpp"
 
 #include <string>
 

@@ -1,7 +1,7 @@
 // split_incoming: the received entity exactly as it arrived, so a signature over it still
 // verifies; only the header fields are brought to CRLF.
-#include "engine/mime/message_split.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "message_split.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

@@ -1,7 +1,7 @@
 // CRLF canonicalisation (RFC 5322 / RFC 8551 §3.1.1): the form that is signed and sent.
 #include <cstring>
 
-#include "engine/mime/mime_message.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

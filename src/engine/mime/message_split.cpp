@@ -1,7 +1,7 @@
-#include "engine/mime/message_split.hpp"
+#include "message_split.hpp"
 
-#include "engine/mime/header_block.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "header_block.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime::detail {
 

@@ -9,11 +9,11 @@
 #include <cstring>
 #include <vector>
 
-#include "engine/mime/gmime_support.hpp"
-#include "engine/mime/header_block.hpp"
-#include "engine/mime/message_split.hpp"
-#include "engine/mime/mime_message.hpp"
+#include "gmime_support.hpp"
+#include "header_block.hpp"
+#include "message_split.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

@@ -2,9 +2,9 @@
 // always hands back the original message.
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "engine_fixture.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::test {
 namespace {

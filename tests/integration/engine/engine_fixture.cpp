@@ -2,8 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/test_keys.hpp"
 

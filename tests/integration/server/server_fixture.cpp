@@ -22,7 +22,6 @@ void ServerTest::SetUp() {
   AppConfig config = test_appliance_config(scratch_.path() / "home", home());
   configure(config);
   appliance_ = std::make_unique<server::Appliance>(std::move(config));
-  helpdesk_ = std::make_unique<server::HelpdeskRoutes>(*appliance_);
   admin_secret_ =
       std::string(appliance_->api_tokens().create("admin", store::ApiRole::admin).secret.view());
   appliance_->start(/*handle_signals=*/false);

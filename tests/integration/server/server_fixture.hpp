@@ -7,7 +7,6 @@
 
 #include "https_client.hpp"
 #include "smime/server/appliance.hpp"
-#include "smime/server/message_handlers.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {
@@ -33,7 +32,6 @@ class ServerTest : public SoftHsmTest {
   std::string generate_org_key(const std::string& email = "support@example.org");
 
   std::unique_ptr<server::Appliance> appliance_;
-  std::unique_ptr<server::HelpdeskRoutes> helpdesk_;
   std::thread thread_;
   unsigned short port_ = 0;
   std::string admin_secret_;

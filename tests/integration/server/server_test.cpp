@@ -38,7 +38,11 @@ TEST_F(ServerTest, HealthzNeedsNoToken) {
   HttpsClient c = client();
   HttpResult r = c.request("GET", "/healthz");
   ASSERT_EQ(r.status, 200) << r.body;
-  json body = json::parse(r.body);
+  EXPECT_EQ(json::parse(r.body), json({{"status", "ok"}})) << "a stranger learns no more";
+  // With a token, the checks and what they found.
+  HttpResult detailed = c.request("GET", "/healthz", "", auth());
+  ASSERT_EQ(detailed.status, 200) << detailed.body;
+  json body = json::parse(detailed.body);
   EXPECT_EQ(body["status"], "ok");
   EXPECT_EQ(body["checks"]["token"]["ok"], true);
   EXPECT_EQ(body["checks"]["database"]["ok"], true);

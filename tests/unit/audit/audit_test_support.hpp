@@ -8,6 +8,7 @@
 
 #include "smime/audit/audit_log.hpp"
 #include "smime/common/handles.hpp"
+#include "smime/sqlite/connection.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::audit::testing {
@@ -43,7 +44,7 @@ class RawDatabase {
     if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
       throw std::runtime_error(sqlite3_errmsg(db_.get()));
     }
-    SqliteStmtPtr stmt(raw);
+    sqlite::SqliteStmtPtr stmt(raw);
     if (sqlite3_step(stmt.get()) != SQLITE_ROW) return {};
     const auto* text = sqlite3_column_text(stmt.get(), 0);
     return text != nullptr ? reinterpret_cast<const char*>(text) : "";
@@ -55,7 +56,7 @@ class RawDatabase {
   }
 
  private:
-  SqlitePtr db_;
+  sqlite::SqlitePtr db_;
 };
 
 class AuditTest : public ::testing::Test {

@@ -1,9 +1,9 @@
 // parse_addresses: what the engine looks certificates up for.
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

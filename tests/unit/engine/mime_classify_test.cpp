@@ -1,9 +1,9 @@
 // classify: recognising S/MIME entities and extracting the signed bytes and CMS DER.
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

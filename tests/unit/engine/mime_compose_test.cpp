@@ -1,9 +1,9 @@
 // compose_multipart_signed, compose_pkcs7_mime, join, base64_lines, canonicalize_line_endings.
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

@@ -1,9 +1,9 @@
 // split_incoming: the received entity keeps its bytes.
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

@@ -1,8 +1,8 @@
 // A 25 MB attachment through the whole MIME path (sizes and round trips only).
 #include <gtest/gtest.h>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "engine/mime/mime_message.hpp"
 #include "mime_test_util.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 namespace {

@@ -5,12 +5,27 @@
 #include <gmime/gmime.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "smime/common/handles.hpp"
+namespace smime::engine::mime {
+
+// Owners of GObjects the tests make (the library's own owners are private to it).
+template <typename T>
+struct GObjectUnref {
+  void operator()(T* object) const noexcept { g_object_unref(object); }
+};
+template <typename T>
+using GObjectPtr = std::unique_ptr<T, GObjectUnref<T>>;
+struct GFree {
+  void operator()(void* p) const noexcept { g_free(p); }
+};
+using GCharPtr = std::unique_ptr<char, GFree>;
+
+}  // namespace smime::engine::mime
 
 namespace smime::engine::mime::test {
 

@@ -1,23 +1,37 @@
 #include "api_fixture.hpp"
 
+#include "smime/store/sqlite_store.hpp"
+
 namespace smime::test {
 
 ApiTest::ApiTest() {
-  const auto db = dir_.path() / "smime.db";
-  store_ = store::open_sqlite_store(db);
-  tokens_ = store::open_sqlite_api_token_store(db);
-  certificates_ = std::make_unique<service::CertificateService>(*store_, keys_);
-  services_.store = store_.get();
-  services_.certificates = certificates_.get();
-  services_.keys = [this]() -> KeyStore& { return keys_; };
-  services_.token_status = [] { return nlohmann::json{{"token", {{"label", "fake"}}}}; };
-  services_.health = [this] {
-    return std::vector<server::HealthCheck>{{"token", healthy_, healthy_ ? "ok" : "removed"},
-                                            {"database", true, "ok"}};
-  };
-  services_.api_tokens = tokens_.get();
-  services_.audit = &audit_;
-  router_ = std::make_unique<server::Router>(server::make_api_routes(services_), 1 << 20);
+  const auto database = store::open_sqlite_database(dir_.path() / "smime.db");
+  store_ = store::open_sqlite_store(database);
+  tokens_ = store::open_sqlite_api_token_store(database);
+  log_ = std::make_unique<audit::AuditLog>(database);
+  const auto keys = [this]() -> KeyStore& { return keys_; };
+  certificates_ = std::make_unique<service::CertificateService>(*store_, keys);
+  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys);
+  audit_.set_store(store_.get());
+  app::Dependencies deps{*store_,
+                         *tokens_,
+                         *certificates_,
+                         *engine_,
+                         audit_,
+                         *log_,
+                         keys,
+                         [](bool /*probe*/) {
+                           pkcs11::TokenReport report;
+                           report.description.label = "fake";
+                           return report;
+                         },
+                         [this] {
+                           if (!healthy_) throw Error(ErrorCode::token_failure, "token removed");
+                         }};
+  use_cases_ = std::make_unique<app::UseCases>(std::move(deps));
+  context_ = std::make_unique<server::ApiContext>(
+      server::ApiContext{*use_cases_, [this] { return metrics_text_; }});
+  router_ = std::make_unique<server::Router>(server::make_api_routes(*context_), 1 << 20);
 }
 
 server::Request ApiTest::request(std::string method, std::string target,

@@ -1,6 +1,6 @@
-// The real API route table over a temp SQLite store, the certificate service, a fake key
-// store and a recording audit sink: smimed's routes as a pure function, without sockets or
-// a token.
+// The real API route table over the application's use cases on a temp SQLite database (store,
+// API tokens, audit log), the certificate service and engine with a fake key store, and a
+// recording audit sink: smimed's routes as a pure function, without sockets or a token.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,20 +10,43 @@
 #include <nlohmann/json.hpp>
 
 #include "fake_key_store.hpp"
+#include "smime/app/use_cases.hpp"
+#include "smime/audit/audit_log.hpp"
+#include "smime/server/api_routes.hpp"
 #include "smime/server/router.hpp"
-#include "smime/server/services.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {
 
+// Records in memory; record_with() runs the change in a transaction of `store` (when given),
+// so that a failing record (fail(true)) rolls the change back as the real log does.
 class RecordingAuditSink final : public audit::AuditSink {
  public:
+  explicit RecordingAuditSink(store::Store* store = nullptr) : store_(store) {}
+  void set_store(store::Store* store) { store_ = store; }
+
   void record(const audit::AuditEvent& event) override {
     std::lock_guard lock(mutex_);
-    if (fail_) throw Error(ErrorCode::io, "audit log unavailable");
+    if (fail_) throw Error(ErrorCode::storage_failure, "audit log unavailable");
     events_.push_back(event);
+  }
+  void record_with(audit::AuditEvent& event, const Change& change) override {
+    const auto apply = [&] {
+      bool written = false;
+      const auto write = [&] {
+        if (!written) record(event);
+        written = true;
+      };
+      change(write);
+      write();
+    };
+    if (store_ != nullptr) {
+      store_->in_transaction(apply);
+    } else {
+      apply();
+    }
   }
   std::vector<audit::AuditEvent> events() {
     std::lock_guard lock(mutex_);
@@ -32,6 +55,7 @@ class RecordingAuditSink final : public audit::AuditSink {
   void fail(bool on) { fail_ = on; }
 
  private:
+  store::Store* store_;
   std::mutex mutex_;
   std::vector<audit::AuditEvent> events_;
   bool fail_ = false;
@@ -55,11 +79,15 @@ class ApiTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::ApiTokenStore> tokens_;
+  std::unique_ptr<audit::AuditLog> log_;  // the read side (GET /api/v1/logs)
   FakeKeyStore keys_;
   std::unique_ptr<service::CertificateService> certificates_;
+  std::unique_ptr<engine::Engine> engine_;
   RecordingAuditSink audit_;
-  server::Services services_;
   bool healthy_ = true;
+  std::unique_ptr<app::UseCases> use_cases_;
+  std::string metrics_text_ = "smime_up 1\n";
+  std::unique_ptr<server::ApiContext> context_;
   std::unique_ptr<server::Router> router_;
 };
 

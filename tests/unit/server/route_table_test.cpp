@@ -33,14 +33,7 @@ std::string fill(std::string pattern, const std::map<std::string, std::string>& 
   return pattern;
 }
 
-class RouteTableTest : public ApiTest {
- protected:
-  void SetUp() override {
-    auto ok = [](const server::Call&) { return server::json_response(200, {{"ok", true}}); };
-    services_.extensions = {ok, ok, ok, ok, ok};
-    router_ = std::make_unique<server::Router>(server::make_api_routes(services_), 1 << 20);
-  }
-};
+using RouteTableTest = ApiTest;
 
 TEST_F(RouteTableTest, EveryRouteAnswersAnAdminWithValidInput) {
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("Table Root"));
@@ -94,11 +87,16 @@ TEST_F(RouteTableTest, EveryRouteAnswersAnAdminWithValidInput) {
        {"/api/v1/api-tokens", json{{"name", "n"}, {"role", "auditor"}}.dump(), "application/json",
         201}},
       {"revokeApiToken", {"/api/v1/api-tokens/" + std::to_string(token.token.id), "", "", 204}},
+      // t@example.org's key was imported above (importPrivateKey).
       {"processOutgoing",
-       {"/api/v1/messages/outgoing", "Subject: x\r\n\r\nhi", "message/rfc822", 200}},
+       {"/api/v1/messages/outgoing?sign=true&encrypt=false",
+        "From: t@example.org\r\nTo: x@example.org\r\nSubject: x\r\n\r\nhi", "message/rfc822", 200}},
       {"processIncoming",
        {"/api/v1/messages/incoming", "Subject: x\r\n\r\nhi", "message/rfc822", 200}},
-      {"preflight", {"/api/v1/messages/preflight", "{}", "application/json", 200}},
+      {"preflight",
+       {"/api/v1/messages/preflight",
+        json{{"from", "t@example.org"}, {"to", {"x@example.org"}}}.dump(), "application/json",
+        200}},
       {"listLogs", {"/api/v1/logs", "", "", 200}},
       {"metrics", {"/metrics", "", "", 200}},
   };

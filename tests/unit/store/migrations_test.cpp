@@ -10,6 +10,7 @@
 
 #include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
+#include "smime/sqlite/connection.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
 
@@ -41,7 +42,7 @@ class RawDatabase {
     if (sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
       throw std::runtime_error(sqlite3_errmsg(db_.get()));
     }
-    SqliteStmtPtr stmt(raw);
+    sqlite::SqliteStmtPtr stmt(raw);
     std::vector<std::string> out;
     while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
       const auto* text = sqlite3_column_text(stmt.get(), 0);
@@ -56,7 +57,7 @@ class RawDatabase {
   }
 
  private:
-  SqlitePtr db_;
+  sqlite::SqlitePtr db_;
 };
 
 GroupRecord make_group(std::string name, std::string email) {

@@ -15,6 +15,7 @@
 #include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/sqlite/connection.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "unit/store/fake_records.hpp"
 
@@ -44,7 +45,7 @@ GroupRecord make_group(std::string name, std::string email = {},
 std::string raw_query(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  SqlitePtr db(raw);
+  sqlite::SqlitePtr db(raw);
   if (rc != SQLITE_OK) {
     throw std::runtime_error("cannot open " + file.string());
   }
@@ -52,7 +53,7 @@ std::string raw_query(const std::filesystem::path& file, const std::string& sql)
   if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt_raw, nullptr) != SQLITE_OK) {
     throw std::runtime_error(sqlite3_errmsg(db.get()));
   }
-  SqliteStmtPtr stmt(stmt_raw);
+  sqlite::SqliteStmtPtr stmt(stmt_raw);
   if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
     return {};
   }
@@ -528,7 +529,8 @@ TEST_F(SqliteStoreTest, FailedStepInsideATransactionUndoesOnlyItself) {
 TEST_F(SqliteStoreTest, WalForeignKeysAndSynchronousAreOn) {
   EXPECT_EQ(sqlite_pragma(*store_, "journal_mode"), "wal");
   EXPECT_EQ(sqlite_pragma(*store_, "foreign_keys"), "1");
-  EXPECT_EQ(sqlite_pragma(*store_, "synchronous"), "1");  // NORMAL
+  // FULL: administrative changes commit here with their audit entries (durable on power loss).
+  EXPECT_EQ(sqlite_pragma(*store_, "synchronous"), "2");
   EXPECT_EQ(sqlite_pragma(*store_, "busy_timeout"), "10000");
   EXPECT_EQ(sqlite_pragma(*store_, "integrity_check"), "ok");
   // WAL is a property of the file: every other connection uses it too.
@@ -580,12 +582,12 @@ TEST_F(SqliteStoreTest, BackupInsideATransactionIsRefused) {
   EXPECT_FALSE(std::filesystem::exists(destination));
 }
 
-TEST(SqliteStoreOpenTest, NotADatabaseIsAnIoError) {
+TEST(SqliteStoreOpenTest, NotADatabaseIsAStorageFailure) {
   test::TempDir dir;
   const auto file = dir.path() / "garbage.db";
   std::ofstream(file) << std::string(4096, 'x');
   std::string message;
-  EXPECT_EQ(error_code_of([&] { open_sqlite_store(file); }, &message), ErrorCode::io);
+  EXPECT_EQ(error_code_of([&] { open_sqlite_store(file); }, &message), ErrorCode::storage_failure);
   EXPECT_NE(message.find("not a database"), std::string::npos) << message;
 }
 

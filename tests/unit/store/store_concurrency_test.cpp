@@ -14,6 +14,7 @@
 #include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/sqlite/connection.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "unit/store/fake_records.hpp"
@@ -89,12 +90,12 @@ struct ChildResult {
 std::string raw_scalar(const std::filesystem::path& file, const char* sql) {
   sqlite3* raw = nullptr;
   sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  SqlitePtr db(raw);
+  sqlite::SqlitePtr db(raw);
   sqlite3_stmt* stmt_raw = nullptr;
   if (sqlite3_prepare_v2(db.get(), sql, -1, &stmt_raw, nullptr) != SQLITE_OK) {
     return sqlite3_errmsg(db.get());
   }
-  SqliteStmtPtr stmt(stmt_raw);
+  sqlite::SqliteStmtPtr stmt(stmt_raw);
   if (sqlite3_step(stmt.get()) != SQLITE_ROW) {
     return {};
   }

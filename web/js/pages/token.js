@@ -1,8 +1,9 @@
 // Token status: PKCS#11 module, token identity, login state, key count, capabilities, and the
-// appliance's health (GET /healthz, public).
+// appliance's health (GET /healthz; its checks need the session's token).
 
 import { requestJson } from '../api.js';
 import { badge, card, h, pageHeader, properties, replace, table } from '../dom.js';
+import { getToken } from '../session.js';
 import { showError } from '../ui/banners.js';
 
 const CAPABILITIES = [
@@ -75,8 +76,12 @@ function capabilitiesCard(capabilities = {}) {
 async function healthCard() {
   let health;
   try {
-    // /healthz answers 503 with the same JSON when something is down.
-    const response = await fetch('/healthz', { cache: 'no-store', credentials: 'omit' });
+    // /healthz answers 503 with the same JSON when something is down; the checks and their
+    // details are only shown to a caller with a token.
+    const token = getToken();
+    const response = await fetch('/healthz', {
+      cache: 'no-store', credentials: 'omit', headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
     health = await response.json();
   } catch (error) {
     health = { status: 'unavailable', checks: {}, error: { message: `The appliance could not be reached (${error.message})` } };

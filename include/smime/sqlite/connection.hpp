@@ -1,7 +1,9 @@
-// A thin RAII layer over the SQLite C API for the store: one connection, prepared statements
-// and transaction guards. Every failure becomes smime::Error with SQLite's own message.
+// A thin RAII layer over the SQLite C API, used by the store and the audit log: one connection,
+// prepared statements and transaction guards. Every failure becomes smime::Error with SQLite's
+// own message; the code says what a caller can do about it (see throw_sqlite).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -11,13 +13,26 @@
 #include <string_view>
 #include <vector>
 
+#include <sqlite3.h>
+
 #include "smime/common/handles.hpp"
 
-namespace smime::store {
+namespace smime::sqlite {
 
-// Throws the Error for a failed SQLite call: constraint violations become conflict (a duplicate
-// certificate fingerprint: "Fingerprint already taken") or invalid_input, file and locking
-// problems io, everything else (SQL errors, misuse) internal.
+// close_v2 defers the close until the last statement is finalized, so the order in which
+// owners are destroyed never leaks a "database is locked" connection.
+using SqlitePtr = std::unique_ptr<sqlite3, FreeWith<sqlite3_close_v2>>;
+using SqliteStmtPtr = std::unique_ptr<sqlite3_stmt, FreeWith<sqlite3_finalize>>;
+// Finishing releases the backup's locks; its result is also left in sqlite3_errcode(dest).
+using SqliteBackupPtr = std::unique_ptr<sqlite3_backup, FreeWith<sqlite3_backup_finish>>;
+
+// Throws the Error for a failed SQLite call. Constraint violations become conflict (UNIQUE,
+// PRIMARY KEY, FOREIGN KEY; the message names the constraint, so a store can give its own
+// sentence) or invalid_input (CHECK, NOT NULL). What keeps the database from working is one of
+// the storage codes, so that a server can answer "unavailable" and a balancer route around it:
+// storage_full (disk full, file size limit), storage_read_only (read-only file or filesystem,
+// no permission), storage_busy (locked longer than the busy timeout), storage_failure (I/O
+// errors, a damaged or missing file). SQL errors and misuse are internal.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context);
 
 // Prepared statements of one connection kept for reuse, keyed by their SQL text, so that hot
@@ -85,6 +100,9 @@ class Connection {
   // The first column of the first row of a query, as text ("" when there is no row).
   std::string query_text(std::string_view sql);
 
+  // How long a writer waits for another connection's transaction (default 10 s).
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+
   std::int64_t last_insert_rowid() const noexcept;
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   std::int64_t changes() const noexcept;
@@ -122,4 +140,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace smime::store
+}  // namespace smime::sqlite

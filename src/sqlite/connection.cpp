@@ -1,4 +1,6 @@
-#include "sqlite_connection.hpp"
+#include "smime/sqlite/connection.hpp"
+
+#include <cerrno>
 
 #include <chrono>
 #include <mutex>
@@ -9,7 +11,7 @@
 
 #include "smime/common/error.hpp"
 
-namespace smime::store {
+namespace smime::sqlite {
 
 namespace {
 
@@ -17,46 +19,55 @@ namespace {
 // transaction before giving up with an io error.
 constexpr int kBusyTimeoutMs = 10'000;
 
-// Unique constraints whose violation has a product-level message (SPEC §6).
-bool is_fingerprint_constraint(std::string_view message) {
-  return message.find("certificates.sha256") != std::string_view::npos;
-}
-
-ErrorCode code_for(int rc, int extended) {
-  switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-      if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY ||
-          extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        return ErrorCode::conflict;
-      }
-      return ErrorCode::invalid_input;  // CHECK, NOT NULL: a value the schema does not allow
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
+ErrorCode storage_code(int primary, int system_errno) {
+  switch (primary) {
     case SQLITE_FULL:
+      return ErrorCode::storage_full;
     case SQLITE_READONLY:
     case SQLITE_PERM:
+      return ErrorCode::storage_read_only;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return ErrorCode::storage_busy;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      // SQLite reports ENOSPC as SQLITE_FULL, but a write over the file size limit (EFBIG) and
+      // some ENOSPC paths as I/O errors; EROFS/EACCES when a directory or mount changed.
+      if (system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT) {
+        return ErrorCode::storage_full;
+      }
+      if (system_errno == EROFS || system_errno == EACCES || system_errno == EPERM) {
+        return ErrorCode::storage_read_only;
+      }
+      return ErrorCode::storage_failure;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
     case SQLITE_NOLFS:
     case SQLITE_PROTOCOL:
-      return ErrorCode::io;
+      return ErrorCode::storage_failure;
     default:
       return ErrorCode::internal;
   }
+}
+
+ErrorCode code_for(int rc, int extended, int system_errno) {
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY ||
+        extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return ErrorCode::conflict;
+    }
+    return ErrorCode::invalid_input;  // CHECK, NOT NULL: a value the schema does not allow
+  }
+  return storage_code(rc & 0xff, system_errno);
 }
 
 }  // namespace
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view context) {
   const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  const int system_errno = db != nullptr ? sqlite3_system_errno(db) : 0;
   const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const ErrorCode code = code_for(rc, extended);
-  if (extended == SQLITE_CONSTRAINT_UNIQUE && is_fingerprint_constraint(message)) {
-    throw Error(ErrorCode::conflict, "Fingerprint already taken");
-  }
-  throw Error(code, std::string(context) + ": " + message);
+  throw Error(code_for(rc, extended, system_errno), std::string(context) + ": " + message);
 }
 
 // ---- StatementCache ----
@@ -243,7 +254,7 @@ Connection Connection::open(const std::filesystem::path& file) {
     }
   }
   if (mode != "wal") {
-    throw Error(ErrorCode::io,
+    throw Error(ErrorCode::storage_failure,
                 "Cannot switch the database " + file.string() + " to WAL mode (got " + mode + ")");
   }
   // synchronous=NORMAL in WAL mode: a commit is durable once it is in the WAL file, so no
@@ -291,6 +302,10 @@ std::string Connection::query_text(std::string_view sql) {
   return statement.step() ? statement.text(0) : std::string();
 }
 
+void Connection::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_.get(), static_cast<int>(timeout.count()));
+}
+
 std::int64_t Connection::last_insert_rowid() const noexcept {
   return sqlite3_last_insert_rowid(db_.get());
 }
@@ -333,4 +348,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace smime::store
+}  // namespace smime::sqlite

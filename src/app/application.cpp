@@ -1,0 +1,72 @@
+#include "smime/app/application.hpp"
+
+#include "smime/common/error.hpp"
+#include "smime/pkcs11/token_report.hpp"
+#include "smime/store/sqlite_store.hpp"
+
+namespace smime::app {
+
+pkcs11::TokenConfig token_config(const AppConfig& config) {
+  pkcs11::TokenConfig tc;
+  tc.module_path = config.token.module;
+  tc.label = config.token.label;
+  tc.serial = config.token.serial;
+  if (!config.token.pin.empty()) tc.pin = pkcs11::PinSource::parse(config.token.pin);
+  tc.reinit_interval = std::chrono::milliseconds(config.token.reinit_interval_ms);
+  return tc;
+}
+
+Application::Application(AppConfig config) : config_(std::move(config)) {
+  export_softhsm_conf(config_);
+  auto database = store::open_sqlite_database(config_.home / "smime.db");
+  store_ = store::open_sqlite_store(database);
+  api_tokens_ = store::open_sqlite_api_token_store(database);
+  audit_ = std::make_unique<audit::AuditLog>(database);
+  const auto keys = [this]() -> KeyStore& { return this->keys(); };
+  certificates_ = std::make_unique<service::CertificateService>(*store_, keys);
+  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys);
+  use_cases_ = std::make_unique<UseCases>(
+      Dependencies{*store_, *api_tokens_, *certificates_, *engine_, *audit_, *audit_, keys,
+                   [this](bool probe) { return token_report(probe); }, [this] { ping_token(); }});
+}
+
+Application::~Application() = default;
+
+pkcs11::Token& Application::token() {
+  std::lock_guard lock(token_mutex_);
+  if (!token_) token_ = pkcs11::Token::open(token_config(config_));
+  return *token_;
+}
+
+KeyStore& Application::keys() {
+  token();
+  std::lock_guard lock(token_mutex_);
+  if (!keys_) keys_ = std::make_unique<pkcs11::TokenKeyStore>(token_);
+  return *keys_;
+}
+
+pkcs11::TokenReport Application::token_report(bool probe) {
+  pkcs11::TokenReport report = pkcs11::report_token(
+      token(), config_.token.module,
+      [this] {
+        std::size_t private_keys = 0;
+        for (const auto& k : keys().list()) private_keys += k.has_private ? 1 : 0;
+        return private_keys;
+      },
+      probe);
+  if (!config_.token.pin.empty()) {
+    report.pin_source = pkcs11::PinSource::parse(config_.token.pin).describe();
+  }
+  return report;
+}
+
+void Application::ping_token() {
+  keys();  // opened and logged in
+  token().run([](pkcs11::Session& s) {
+    CK_SESSION_INFO info{};
+    const CK_RV rv = s.fn()->C_GetSessionInfo(s.handle(), &info);
+    if (rv != CKR_OK) throw Error(ErrorCode::token_failure, "C_GetSessionInfo failed", rv);
+  });
+}
+
+}  // namespace smime::app

@@ -1,0 +1,84 @@
+#include "smime/app/certificates.hpp"
+
+#include "audited.hpp"
+#include "smime/audit/operations.hpp"
+#include "smime/common/error.hpp"
+
+namespace smime::app {
+namespace {
+
+std::string import_summary(const service::ImportReport& report) {
+  std::string detail = std::to_string(report.imported.size()) + " imported, " +
+                       std::to_string(report.errors.size()) + " not imported";
+  if (!report.errors.empty()) {
+    detail += " (" + report.errors.front().item + ": " + report.errors.front().message;
+    if (report.errors.size() > 1)
+      detail += "; and " + std::to_string(report.errors.size() - 1) + " more";
+    detail += ")";
+  }
+  return detail;
+}
+
+}  // namespace
+
+service::ImportReport CertificateUseCases::import(const Caller& caller,
+                                                  const CertificateImport& request) {
+  audit::AuditEvent event = detail::admin_event(caller, audit::operation::certificate_import);
+  if (!request.source.empty()) event.detail = request.source;
+  service::ImportReport report;
+  detail::audited_change(deps_.audit, event, [&](const audit::AuditSink::WriteEntry&) {
+    report = deps_.certificates.import_certificates(request.input, request.passphrase,
+                                                    request.keys_exportable);
+    for (const auto& imported : report.imported) {
+      event.fingerprints.push_back(imported.record.sha256);
+      event.addresses.insert(event.addresses.end(), imported.record.emails.begin(),
+                             imported.record.emails.end());
+    }
+    event.detail = (request.source.empty() ? "" : request.source + ": ") + import_summary(report);
+    if (report.imported.empty()) event.status = audit::Status::failed;
+  });
+  return report;
+}
+
+std::vector<CertificateListing> CertificateUseCases::list(const store::CertificateQuery& query) {
+  std::vector<CertificateListing> listings;
+  for (auto& record : deps_.store.find_certificates(query)) {
+    const auto status = deps_.certificates.status(record);
+    listings.push_back({std::move(record), status});
+  }
+  return listings;
+}
+
+CertificateDetails CertificateUseCases::show(std::string_view fingerprint) {
+  CertificateDetails details;
+  details.record = deps_.certificates.get(fingerprint);
+  details.status = deps_.certificates.status(details.record);
+  const certs::ChainResult chain = deps_.certificates.chain_for(details.record);
+  details.chain_trusted = chain.trusted;
+  details.chain_error = chain.error;
+  return details;
+}
+
+CertificateFile CertificateUseCases::download(std::string_view fingerprint, bool der) {
+  const store::CertificateRecord record = deps_.certificates.get(fingerprint);
+  return {record.sha256, deps_.certificates.export_certificate(record.sha256, der)};
+}
+
+DeletedCertificate CertificateUseCases::remove(const Caller& caller, std::string_view fingerprint,
+                                               bool with_key) {
+  audit::AuditEvent event = detail::admin_event(caller, audit::operation::certificate_delete);
+  event.detail = "certificate " + std::string(fingerprint) + (with_key ? " with its key" : "");
+  DeletedCertificate deleted;
+  detail::audited_change(deps_.audit, event, [&](const audit::AuditSink::WriteEntry& write_entry) {
+    deleted.record = deps_.certificates.get(fingerprint);
+    deleted.key_deleted = with_key && deps_.certificates.key_deleted_with(deleted.record);
+    event.fingerprints = {deleted.record.sha256};
+    event.addresses = deleted.record.emails;
+    event.detail = deleted.key_deleted ? "certificate and its key deleted" : "certificate deleted";
+    // The entry is written before the key leaves the token, the last step of the change.
+    deps_.certificates.delete_certificate(deleted.record.sha256, with_key, write_entry);
+  });
+  return deleted;
+}
+
+}  // namespace smime::app

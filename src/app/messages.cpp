@@ -1,0 +1,43 @@
+#include "smime/app/messages.hpp"
+
+#include <exception>
+
+#include "audited.hpp"
+#include "message_audit.hpp"
+
+namespace smime::app {
+
+engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
+                                                 const engine::OutgoingRequest& request) {
+  engine::OutgoingResult result;
+  try {
+    result = deps_.engine.outgoing(request);
+  } catch (const std::exception& e) {
+    audit::AuditEvent event =
+        detail::unprocessed_message_event(caller, audit::Direction::outgoing, request.message);
+    detail::record_failure(deps_.audit, event, e.what());
+    throw;
+  }
+  deps_.audit.record(detail::outgoing_event(caller, result));  // durable before the answer
+  return result;
+}
+
+engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::string_view message) {
+  engine::IncomingResult result;
+  try {
+    result = deps_.engine.incoming(message);
+  } catch (const std::exception& e) {
+    audit::AuditEvent event =
+        detail::unprocessed_message_event(caller, audit::Direction::incoming, message);
+    detail::record_failure(deps_.audit, event, e.what());
+    throw;
+  }
+  deps_.audit.record(detail::incoming_event(caller, result));  // durable before the answer
+  return result;
+}
+
+engine::PreflightResult MessageUseCases::preflight(const engine::PreflightRequest& request) {
+  return deps_.engine.preflight(request);
+}
+
+}  // namespace smime::app
