@@ -1,6 +1,8 @@
 // CRLF canonicalisation (RFC 5322 / RFC 8551 §3.1.1): the form that is signed and sent.
 #include <cstring>
 
+#include "engine/mime/gmime_support.hpp"
+#include "engine/mime/header_block.hpp"
 #include "engine/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
@@ -21,6 +23,30 @@ std::string canonicalize_line_endings(std::string_view text) {
     pos = (text[next] == '\r' && next + 1 < text.size() && text[next + 1] == '\n') ? next + 2
                                                                                    : next + 1;
   }
+  return out;
+}
+
+namespace {
+
+// The entity's Content-Transfer-Encoding, read by GMime from its header block alone.
+GMimeContentEncoding transfer_encoding_of(std::string_view header_block) {
+  std::string headers = canonicalize_line_endings(header_block);
+  if (!headers.ends_with("\r\n\r\n")) headers += headers.ends_with("\r\n") ? "\r\n" : "\r\n\r\n";
+  detail::ParsedPart parsed = detail::parse_part(headers);
+  if (!GMIME_IS_PART(parsed.object.get())) return GMIME_CONTENT_ENCODING_DEFAULT;
+  return g_mime_part_get_content_encoding(GMIME_PART(parsed.object.get()));
+}
+
+}  // namespace
+
+std::string canonicalize_entity(std::string_view entity) {
+  const std::size_t body = detail::find_body_begin(entity);
+  const std::string_view header_block = entity.substr(0, body);
+  if (transfer_encoding_of(header_block) != GMIME_CONTENT_ENCODING_BINARY) {
+    return canonicalize_line_endings(entity);
+  }
+  std::string out = canonicalize_line_endings(header_block);
+  out.append(entity.substr(body));
   return out;
 }
 

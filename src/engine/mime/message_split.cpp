@@ -1,11 +1,12 @@
 #include "engine/mime/message_split.hpp"
 
 #include "engine/mime/header_block.hpp"
+#include "engine/mime/header_folding.hpp"
 #include "engine/mime/mime_message.hpp"
 
 namespace smime::engine::mime::detail {
 
-RawSplit split_raw(std::string_view message) {
+RawSplit split_raw(std::string_view message, bool fold_outer_headers) {
   HeaderBlock block = scan_message_headers(message);
   RawSplit split;
   for (const HeaderField& field : block.fields) {
@@ -19,8 +20,9 @@ RawSplit split_raw(std::string_view message) {
       continue;
     }
     if (iequals(field.name, "from")) split.has_from = true;
-    split.outer_headers.append(canonicalize_line_endings(raw));
-    if (raw.back() != '\n') split.outer_headers.append("\r\n");
+    std::string text = canonicalize_line_endings(raw);
+    if (raw.back() != '\n') text.append("\r\n");
+    split.outer_headers.append(fold_outer_headers ? fold_header_field(text) : text);
   }
   split.body = message.substr(block.body_begin);
   return split;
