@@ -13,12 +13,15 @@ namespace smime::audit {
 class AuditLog::Impl {
  public:
   Impl(store::Connection writer_connection, store::Connection reader_connection,
-       std::size_t max_batch)
-      : writer(std::move(writer_connection), max_batch), reader(std::move(reader_connection)) {}
+       const AuditLogOptions& options)
+      : writer(std::move(writer_connection), options.max_batch),
+        reader(std::move(reader_connection)),
+        entry_limits(options.entry) {}
 
   detail::GroupCommitWriter writer;
   std::mutex read_mutex;  // guards reader
   store::Connection reader;
+  EntryLimits entry_limits;
 };
 
 namespace detail {

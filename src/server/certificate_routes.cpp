@@ -43,8 +43,12 @@ Response import_certificates(const Services& s, const Call& call) {
       event.addresses.insert(event.addresses.end(), i.record.emails.begin(), i.record.emails.end());
     }
     event.detail = std::to_string(report.imported.size()) + " imported, " +
-                   std::to_string(report.errors.size()) + " failed";
-    for (const auto& e : report.errors) event.detail += "; " + e.item + ": " + e.message;
+                   std::to_string(report.failed()) + " failed";
+    for (const auto& e : report.errors) {
+      event.detail += "; " + e.item +
+                      (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "") + ": " +
+                      e.message;
+    }
     if (report.imported.empty()) return failed_import(report);
     return json_response(201, views::import_report(report));
   });

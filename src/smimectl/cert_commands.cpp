@@ -6,10 +6,16 @@
 #include "audited.hpp"
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/common/display_text.hpp"
 #include "smime/common/error.hpp"
 
 namespace smimectl {
 namespace {
+
+// Certificate text comes from outside: no control character reaches the terminal.
+std::string shown(std::string_view text) {
+  return smime::escape_for_display(text);
+}
 
 std::string date(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
@@ -49,6 +55,7 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
         for (auto& e : report.errors) e.item = file + ": " + e.item;
         total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
         total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
+        total.errors_omitted += report.errors_omitted;
       } catch (const smime::Error& e) {
         if (e.code() != smime::ErrorCode::invalid_input &&
             e.code() != smime::ErrorCode::bad_passphrase) {
@@ -62,7 +69,7 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
       event.addresses.insert(event.addresses.end(), i.record.emails.begin(), i.record.emails.end());
     }
     event.detail = std::to_string(total.imported.size()) + " imported, " +
-                   std::to_string(total.errors.size()) + " not imported";
+                   std::to_string(total.failed()) + " not imported";
     if (!total.errors.empty()) {
       event.status = smime::audit::Status::failed;
       event.detail += " (" + total.errors.front().item + ": " + total.errors.front().message + ")";
@@ -70,16 +77,21 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
   });
   emit(ctx, to_json(total), [&](std::ostream& out) {
     for (const auto& i : total.imported) {
-      out << "imported " << i.record.sha256.substr(0, 16) << "  " << i.record.subject
+      out << "imported " << i.record.sha256.substr(0, 16) << "  " << shown(i.record.subject)
           << (i.key_imported ? "  [key in token]" : "") << "\n";
     }
     for (const auto& e : total.errors) {
-      out << "FAILED   " << e.item << (e.subject.empty() ? "" : " (" + e.subject + ")") << ": "
-          << e.message << (e.rule.empty() ? "" : " [rule " + e.rule + "]") << "\n";
+      out << "FAILED   " << shown(e.item)
+          << (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "")
+          << (e.subject.empty() ? "" : " (" + shown(e.subject) + ")") << ": " << shown(e.message)
+          << (e.rule.empty() ? "" : " [rule " + e.rule + "]") << "\n";
+    }
+    if (total.errors_omitted > 0) {
+      out << "FAILED   " << total.errors_omitted << " more items (not listed)\n";
     }
   });
   if (!total.errors.empty()) {
-    throw ReportedFailure(std::to_string(total.errors.size()) + " item(s) not imported, " +
+    throw ReportedFailure(std::to_string(total.failed()) + " item(s) not imported, " +
                           std::to_string(total.imported.size()) + " imported");
   }
 }
@@ -109,7 +121,8 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
       out << std::left << std::setw(18) << r.sha256.substr(0, 16) << std::setw(14)
           << smime::service::to_string(statuses[i]) << std::setw(12) << date(r.not_after)
           << std::setw(5) << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "")
-          << r.subject << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
+          << shown(r.subject) << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">")
+          << "\n";
     }
   });
 }
@@ -123,9 +136,9 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
   result["chain_trusted"] = chain.trusted;
   if (!chain.trusted) result["chain_error"] = chain.error;
   emit(ctx, result, [&](std::ostream& out) {
-    out << "Fingerprint: " << record.sha256 << "\nSubject:     " << record.subject
-        << "\nIssuer:      " << record.issuer << "\nSerial:      " << record.serial
-        << "\nEmails:      " << joined(record.emails)
+    out << "Fingerprint: " << record.sha256 << "\nSubject:     " << shown(record.subject)
+        << "\nIssuer:      " << shown(record.issuer) << "\nSerial:      " << record.serial
+        << "\nEmails:      " << shown(joined(record.emails))
         << "\nValidity:    " << date(record.not_before) << " to " << date(record.not_after) << " ("
         << smime::service::to_string(status) << ")\nKey:         " << record.key_algorithm << " "
         << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
@@ -135,7 +148,8 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
         << (record.token_key_id ? "in the token (id " + *record.token_key_id + ")" +
                                       (record.key_exportable ? ", exportable" : "")
                                 : "none")
-        << "\nChain:       " << (chain.trusted ? "trusted" : "not trusted: " + chain.error) << "\n";
+        << "\nChain:       " << (chain.trusted ? "trusted" : "not trusted: " + shown(chain.error))
+        << "\n";
   });
 }
 
