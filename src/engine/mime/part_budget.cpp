@@ -60,18 +60,16 @@ DeclaredStructure declared_structure(std::string_view entity) {
   return declared;
 }
 
-// "--" boundary ["--"] followed by blanks only, as GMime's boundary check accepts it.
-bool is_delimiter_line(std::string_view line, const std::unordered_set<std::string>& boundaries) {
+// "--" boundary followed by blanks only, as GMime's boundary check accepts it: a line that
+// opens a body part (a close delimiter "--" boundary "--" opens none).
+bool opens_body_part(std::string_view line, const std::unordered_set<std::string>& boundaries) {
   if (!line.starts_with("--")) return false;
   line.remove_prefix(2);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ' ||
                            line.back() == '\t')) {
     line.remove_suffix(1);
   }
-  const std::string candidate(line);
-  if (boundaries.contains(candidate)) return true;
-  return candidate.ends_with("--") &&
-         boundaries.contains(candidate.substr(0, candidate.size() - 2));
+  return boundaries.contains(std::string(line));
 }
 
 [[noreturn]] void too_many_parts(const Limits& limits) {
@@ -108,7 +106,7 @@ void check_part_budget(std::string_view entity, const Limits& limits) {
   for_each_line(entity, [&](std::size_t pos) {
     const std::size_t lf = entity.find('\n', pos);
     const std::string_view line = entity.substr(pos, lf == std::string_view::npos ? lf : lf - pos);
-    if (is_delimiter_line(line, declared.boundaries) && ++bound > limits.mime_parts) {
+    if (opens_body_part(line, declared.boundaries) && ++bound > limits.mime_parts) {
       too_many_parts(limits);
     }
   });

@@ -13,8 +13,9 @@
 
 namespace smime::engine::mime::detail {
 
-// Before parsing: an upper bound of the parts GMime could find (one plus the delimiter lines
-// of every boundary that a Content-Type field declares, plus the message/* parts). Entities
+// Before parsing: an upper bound of the parts GMime could find (one, plus the lines that
+// open a body part of a boundary some Content-Type field declares, plus the message/*
+// parts). Entities
 // too small to hold more parts than the limit are not scanned at all. Throws
 // Error(limit_exceeded) when the bound is over Limits::mime_parts.
 void check_part_budget(std::string_view entity, const Limits& limits);
