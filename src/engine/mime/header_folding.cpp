@@ -107,15 +107,18 @@ std::string fold_line(std::string_view line, bool first_line, bool structured,
 
 }  // namespace
 
-std::string fold_header_field(std::string_view field) {
-  bool long_line = false;
-  for (std::size_t pos = 0; pos < field.size() && !long_line;) {
+bool has_long_line(std::string_view field) {
+  for (std::size_t pos = 0; pos < field.size();) {
     const std::size_t end = field.find("\r\n", pos);
     const std::size_t line_end = end == std::string_view::npos ? field.size() : end;
-    long_line = line_end - pos > kRecommendedLineLength;
+    if (line_end - pos > kRecommendedLineLength) return true;
     pos = line_end + 2;
   }
-  if (!long_line) return std::string(field);
+  return false;
+}
+
+std::string fold_header_field(std::string_view field) {
+  if (!has_long_line(field)) return std::string(field);
 
   const std::string_view name = field.substr(0, field.find(':'));
   const bool structured = is_structured(name);

@@ -13,6 +13,9 @@ namespace smime::engine::mime::detail {
 inline constexpr std::size_t kRecommendedLineLength = 78;
 inline constexpr std::size_t kMaxLineLength = 998;
 
+// True when a line of `field` is longer than 78 characters (so it needs folding).
+bool has_long_line(std::string_view field);
+
 // `field`: one complete header field (name, value, continuation lines), CRLF line endings,
 // ending in CRLF. Returns it unchanged when every line is at most 78 characters long.
 // Throws Error(invalid_input) for a structured field that cannot be folded under 998.

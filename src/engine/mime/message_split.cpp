@@ -22,7 +22,8 @@ RawSplit split_raw(std::string_view message, bool fold_outer_headers) {
     if (iequals(field.name, "from")) split.has_from = true;
     std::string text = canonicalize_line_endings(raw);
     if (raw.back() != '\n') text.append("\r\n");
-    split.outer_headers.append(fold_outer_headers ? fold_header_field(text) : text);
+    if (fold_outer_headers && has_long_line(text)) text = fold_header_field(text);
+    split.outer_headers.append(text);
   }
   split.body = message.substr(block.body_begin);
   return split;
