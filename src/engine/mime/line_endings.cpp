@@ -1,4 +1,5 @@
 // CRLF canonicalisation (RFC 5322 / RFC 8551 §3.1.1): the form that is signed and sent.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/mime/gmime_support.hpp"
@@ -37,12 +38,30 @@ GMimeContentEncoding transfer_encoding_of(std::string_view header_block) {
   return g_mime_part_get_content_encoding(GMIME_PART(parsed.object.get()));
 }
 
+// Whether a nested part may be binary: a line "Content-Transfer-Encoding: binary" anywhere in
+// the body (a text line that merely looks like one only costs the canonicalisation).
+bool mentions_binary_part(std::string_view body) {
+  constexpr std::string_view kField = "content-transfer-encoding:";
+  for (std::size_t pos = 0; pos < body.size();) {
+    const std::size_t lf = std::min(body.find('\n', pos), body.size());
+    std::string_view line = body.substr(pos, lf - pos);
+    if (detail::istarts_with(line, kField)) {
+      line.remove_prefix(kField.size());
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      if (detail::istarts_with(line, "binary")) return true;
+    }
+    pos = lf + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string canonicalize_entity(std::string_view entity) {
   const std::size_t body = detail::find_body_begin(entity);
   const std::string_view header_block = entity.substr(0, body);
-  if (transfer_encoding_of(header_block) != GMIME_CONTENT_ENCODING_BINARY) {
+  if (transfer_encoding_of(header_block) != GMIME_CONTENT_ENCODING_BINARY &&
+      !mentions_binary_part(entity.substr(body))) {
     return canonicalize_line_endings(entity);
   }
   std::string out = canonicalize_line_endings(header_block);

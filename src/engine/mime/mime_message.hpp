@@ -116,7 +116,8 @@ ClassifiedEntity classify(std::string_view entity, const Limits& limits = {});
 std::string canonicalize_line_endings(std::string_view text);
 
 // CRLF canonicalisation of an entity (a decrypted layer): its header block always, its body
-// unless the entity's Content-Transfer-Encoding is binary, whose CR and LF bytes are data.
+// unless the entity's Content-Transfer-Encoding is binary (or a nested part declares binary),
+// whose CR and LF bytes are data.
 std::string canonicalize_entity(std::string_view entity);
 
 // Base64 in lines of at most 76 characters, each ending with CRLF.
