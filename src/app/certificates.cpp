@@ -9,12 +9,15 @@ namespace {
 
 std::string import_summary(const service::ImportReport& report) {
   std::string detail = std::to_string(report.imported.size()) + " imported, " +
-                       std::to_string(report.errors.size()) + " not imported";
-  if (!report.errors.empty()) {
-    detail += " (" + report.errors.front().item + ": " + report.errors.front().message;
-    if (report.errors.size() > 1)
-      detail += "; and " + std::to_string(report.errors.size() - 1) + " more";
-    detail += ")";
+                       std::to_string(report.failed()) + " not imported";
+  // Each distinct failure once with its count: the entry stays small however large the input.
+  for (const auto& e : report.errors) {
+    detail += "; " + e.item +
+              (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "") + ": " +
+              e.message;
+  }
+  if (report.errors_omitted > 0) {
+    detail += "; " + std::to_string(report.errors_omitted) + " more failures";
   }
   return detail;
 }

@@ -13,12 +13,13 @@ namespace smime::audit {
 
 class AuditLog::Impl {
  public:
-  Impl(std::shared_ptr<sqlite::Database> database, std::size_t max_batch);
+  Impl(std::shared_ptr<sqlite::Database> database, const AuditLogOptions& options);
 
   std::shared_ptr<sqlite::Database> shared;  // record_with() appends here
   detail::GroupCommitWriter writer;
   std::mutex read_mutex;  // guards reader
   sqlite::Connection reader;
+  EntryLimits entry_limits;
 };
 
 namespace detail {

@@ -1,5 +1,7 @@
 // AuditLog: opening the file, recording through the group-commit writer, and the gauges.
+#include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "audit_internal.hpp"
 #include "entry_codec.hpp"
@@ -10,23 +12,70 @@
 namespace smime::audit {
 namespace {
 
-// The event as it will be stored: a time, and text that is valid UTF-8 throughout.
-AuditEvent normalised(const AuditEvent& event) {
+// The first `limit` items, each valid UTF-8, and an item "(N more)" for the rest.
+std::vector<std::string> bounded_list(const std::vector<std::string>& items, std::size_t limit) {
+  std::vector<std::string> out;
+  const std::size_t kept = std::min(items.size(), limit);
+  out.reserve(kept + 1);
+  for (std::size_t i = 0; i < kept; ++i) out.push_back(detail::valid_utf8(items[i]));
+  if (items.size() > kept) out.push_back("(" + std::to_string(items.size() - kept) + " more)");
+  return out;
+}
+
+// Each distinct "; "-separated part once, in first-seen order, with its count when repeated.
+std::string summarised_detail(std::string_view detail) {
+  std::vector<std::pair<std::string_view, std::size_t>> parts;
+  std::unordered_map<std::string_view, std::size_t> index;
+  bool repeated = false;
+  for (std::size_t pos = 0; pos <= detail.size();) {
+    const std::size_t end = std::min(detail.find("; ", pos), detail.size());
+    const std::string_view part = detail.substr(pos, end - pos);
+    auto [it, inserted] = index.try_emplace(part, parts.size());
+    if (inserted) {
+      parts.emplace_back(part, 1);
+    } else {
+      ++parts[it->second].second;
+      repeated = true;
+    }
+    pos = end + 2;
+  }
+  if (!repeated) return std::string(detail);
+  std::string out;
+  for (const auto& [part, count] : parts) {
+    if (!out.empty()) out += "; ";
+    out += part;
+    if (count > 1) out += " (" + std::to_string(count) + " times)";
+  }
+  return out;
+}
+
+// At most `limit` bytes of valid UTF-8, cut before a character, saying how much was left out.
+std::string bounded_detail(const std::string& detail, std::size_t limit) {
+  std::string text = detail::valid_utf8(summarised_detail(detail));
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  const std::size_t left_out = text.size() - cut;
+  text.resize(cut);
+  return text + "... (" + std::to_string(left_out) + " more bytes)";
+}
+
+}  // namespace
+
+AuditEvent normalised_event(const AuditEvent& event, const EntryLimits& limits) {
   AuditEvent out;
   out.actor = detail::valid_utf8(event.actor);
   out.direction = event.direction;
   out.operation = detail::valid_utf8(event.operation);
   out.status = event.status;
   out.message_id = detail::valid_utf8(event.message_id);
-  for (const auto& a : event.addresses) out.addresses.push_back(detail::valid_utf8(a));
-  for (const auto& f : event.fingerprints) out.fingerprints.push_back(detail::valid_utf8(f));
-  out.detail = detail::valid_utf8(event.detail);
-  for (const auto& n : event.needs) out.needs.push_back(detail::valid_utf8(n));
+  out.addresses = bounded_list(event.addresses, limits.list_items);
+  out.fingerprints = bounded_list(event.fingerprints, limits.list_items);
+  out.detail = bounded_detail(event.detail, limits.detail_bytes);
+  out.needs = bounded_list(event.needs, limits.list_items);
   out.at_ms = event.at_ms != 0 ? event.at_ms : unix_ms_now();
   return out;
 }
-
-}  // namespace
 
 std::string_view to_string(ChainProblem problem) noexcept {
   switch (problem) {
@@ -44,13 +93,14 @@ std::string_view to_string(ChainProblem problem) noexcept {
   return "none";
 }
 
-AuditLog::Impl::Impl(std::shared_ptr<sqlite::Database> database, std::size_t max_batch)
+AuditLog::Impl::Impl(std::shared_ptr<sqlite::Database> database, const AuditLogOptions& options)
     : shared(std::move(database)),
-      writer(sqlite::Connection::open(shared->file()), max_batch),
-      reader(sqlite::Connection::open(shared->file())) {}
+      writer(sqlite::Connection::open(shared->file()), options.max_batch),
+      reader(sqlite::Connection::open(shared->file())),
+      entry_limits(options.entry) {}
 
 AuditLog::AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options)
-    : impl_(std::make_unique<Impl>(std::move(database), options.max_batch)) {}
+    : impl_(std::make_unique<Impl>(std::move(database), options)) {}
 
 AuditLog::AuditLog(const std::filesystem::path& database, AuditLogOptions options)
     : AuditLog(store::open_sqlite_database(database), options) {}
@@ -61,7 +111,7 @@ void AuditLog::record(const AuditEvent& event) {
   if (event.actor.empty() || event.operation.empty()) {
     throw Error(ErrorCode::invalid_input, "An audit entry needs an actor and an operation");
   }
-  impl_->writer.append(normalised(event));
+  impl_->writer.append(normalised_event(event, impl_->entry_limits));
 }
 
 void AuditLog::record_with(AuditEvent& event, const Change& change) {
@@ -72,7 +122,7 @@ void AuditLog::record_with(AuditEvent& event, const Change& change) {
     bool written = false;
     const auto write_entry = [&] {
       if (written) return;
-      const AuditEvent stored = normalised(event);
+      const AuditEvent stored = normalised_event(event, impl_->entry_limits);
       const AuditEvent* entries[] = {&stored};
       detail::append_entries(db, entries);
       written = true;

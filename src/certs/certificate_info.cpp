@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 #include <utility>
 
 #include "smime/common/error.hpp"
@@ -41,19 +42,10 @@ std::string lowercase(std::string text) {
 // rfc822Name entries only: SPEC §6 counts the SAN, never the subject's emailAddress.
 std::vector<std::string> san_emails(const X509* certificate) {
   std::vector<std::string> emails;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
-  if (!names) return emails;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
-    if (name->type != GEN_EMAIL) continue;
-    const ASN1_IA5STRING* value = name->d.rfc822Name;
-    std::string email(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
-                      static_cast<std::size_t>(ASN1_STRING_length(value)));
-    email = lowercase(std::move(email));
-    if (!email.empty() && std::find(emails.begin(), emails.end(), email) == emails.end()) {
-      emails.push_back(std::move(email));
-    }
+  std::unordered_set<std::string> seen;  // linear: a SAN may hold 100,000 entries
+  for (const std::string& raw : rfc822_names(certificate)) {
+    std::string email = lowercase(raw);
+    if (!email.empty() && seen.insert(email).second) emails.push_back(std::move(email));
   }
   return emails;
 }
@@ -176,6 +168,21 @@ bool contains(const std::vector<std::string>& list, const char* value) {
 }
 
 }  // namespace
+
+std::vector<std::string> rfc822_names(const X509* certificate) {
+  std::vector<std::string> out;
+  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type != GEN_EMAIL) continue;
+    const ASN1_IA5STRING* value = name->d.rfc822Name;
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                     static_cast<std::size_t>(ASN1_STRING_length(value)));
+  }
+  return out;
+}
 
 std::string one_line_name(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));

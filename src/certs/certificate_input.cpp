@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include "smime/common/error.hpp"
 
@@ -460,6 +461,57 @@ std::optional<std::string> read_block(const PemBlock& block, BlockKind kind,
   return std::nullopt;
 }
 
+// The labels of PEM blocks that are not certificates, for the message that names them: each
+// once, at most ten, each cut to 64 characters.
+struct OtherLabels {
+  static constexpr std::size_t kNamed = 10;
+  std::vector<std::string> named;
+  std::unordered_map<std::string, bool> seen;
+  bool has_key = false;
+  void add(const std::string& label) {
+    has_key = has_key || label.find("PRIVATE KEY") != std::string::npos;
+    if (!seen.try_emplace(label, true).second) return;
+    if (named.size() < kNamed) named.push_back(label.substr(0, 64));
+  }
+  std::string text() const {
+    std::string found;
+    for (const auto& label : named) found += (found.empty() ? "" : ", ") + label;
+    if (seen.size() > named.size()) {
+      found += " and " + std::to_string(seen.size() - named.size()) + " other types";
+    }
+    return found;
+  }
+};
+
+// Problems with the same message are one entry with a count: 100,000 broken blocks must not
+// make a report (and an audit entry) as large as the input.
+class ProblemList {
+ public:
+  explicit ProblemList(std::vector<InputProblem>& out) : out_(out) {}
+  void add(std::string item, std::string message) {
+    auto [it, inserted] = index_.try_emplace(message, out_.size());
+    if (inserted) {
+      out_.push_back({std::move(item), std::move(message), 1});
+    } else {
+      ++out_[it->second].count;
+    }
+  }
+
+ private:
+  std::vector<InputProblem>& out_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
+std::string describe_problems(const std::vector<InputProblem>& problems) {
+  std::string detail;
+  for (const auto& p : problems) {
+    detail += (detail.empty() ? "" : "; ") + p.item;
+    if (p.count > 1) detail += " and " + std::to_string(p.count - 1) + " more";
+    detail += ": " + p.message;
+  }
+  return detail;
+}
+
 CertificateInput read_pem(std::span<const unsigned char> input) {
   if (const auto at = first_non_text_byte(input)) {
     refuse("The file looks like PEM but contains invalid UTF-8 or binary data (byte " +
@@ -471,41 +523,27 @@ CertificateInput read_pem(std::span<const unsigned char> input) {
   if (blocks.empty()) refuse("The file looks like PEM but contains no complete PEM block");
 
   CertificateInput result;
-  std::vector<std::string> other_labels;
+  ProblemList problems(result.problems);
+  OtherLabels other_labels;
   bool saw_certificate_block = false;
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     const BlockKind kind = kind_of(blocks[i].label);
     if (kind == BlockKind::other) {
-      if (std::find(other_labels.begin(), other_labels.end(), blocks[i].label) ==
-          other_labels.end()) {
-        other_labels.push_back(blocks[i].label);
-      }
+      other_labels.add(blocks[i].label);
       continue;  // keys and other objects are imported elsewhere (SPEC §6)
     }
     saw_certificate_block = true;
     ERR_set_mark();
     auto problem = read_block(blocks[i], kind, result.certificates);
     ERR_pop_to_mark();
-    if (problem) {
-      result.problems.push_back({"PEM block " + std::to_string(i + 1), *problem});
-    }
+    if (problem) problems.add("PEM block " + std::to_string(i + 1), std::move(*problem));
   }
   if (!saw_certificate_block) {
-    std::string found;
-    bool has_key = false;
-    for (const auto& label : other_labels) {
-      found += (found.empty() ? "" : ", ") + label;
-      has_key = has_key || label.find("PRIVATE KEY") != std::string::npos;
-    }
-    refuse("The file contains no certificate, only PEM blocks of type " + found +
-           (has_key ? " (private keys are imported separately)" : ""));
+    refuse("The file contains no certificate, only PEM blocks of type " + other_labels.text() +
+           (other_labels.has_key ? " (private keys are imported separately)" : ""));
   }
   if (result.certificates.empty()) {
-    std::string detail;
-    for (const auto& p : result.problems) {
-      detail += (detail.empty() ? "" : "; ") + p.item + ": " + p.message;
-    }
-    refuse("No certificate could be read (" + detail + ")");
+    refuse("No certificate could be read (" + describe_problems(result.problems) + ")");
   }
   return result;
 }

@@ -25,6 +25,8 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "unsupported";
     case ErrorCode::no_certificate:
       return "no_certificate";
+    case ErrorCode::limit_exceeded:
+      return "limit_exceeded";
     case ErrorCode::module_load:
       return "module_load";
     case ErrorCode::token_not_found:

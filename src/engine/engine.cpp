@@ -14,11 +14,12 @@ EvpPkeyPtr EngineState::private_key(KeyStore& keys, const std::string& key_id) {
 }
 
 Engine::Engine(store::Store& store, service::CertificateService& certificates,
-               service::CertificateService::KeyStoreAccess keys, Policy policy)
+               service::CertificateService::KeyStoreAccess keys, Policy policy, Limits limits)
     : store_(store),
       certificates_(certificates),
       keys_(std::move(keys)),
       policy_(policy),
+      limits_(limits),
       caches_(std::make_unique<EngineState>(store)) {}
 
 Engine::~Engine() = default;

@@ -1,7 +1,6 @@
 #include "group_policy.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "smime/common/error.hpp"
 
@@ -26,15 +25,6 @@ std::optional<store::GroupRecord> resolve_group(store::Store& store, const std::
     if (std::find(from.begin(), from.end(), group.email) != from.end()) return group;
   }
   return std::nullopt;
-}
-
-void add_unique(std::vector<std::string>& list, const std::vector<std::string>& more) {
-  for (const std::string& address : more) {
-    std::string lowered = address;
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (std::find(list.begin(), list.end(), lowered) == list.end()) list.push_back(lowered);
-  }
 }
 
 }  // namespace smime::engine

@@ -18,7 +18,4 @@ std::optional<store::GroupRecord> resolve_group(store::Store& store, const std::
 bool behaviour_signs(store::DefaultBehaviour behaviour);
 bool behaviour_encrypts(store::DefaultBehaviour behaviour);
 
-// Appends lowercased addresses that are not in `list` yet.
-void add_unique(std::vector<std::string>& list, const std::vector<std::string>& more);
-
 }  // namespace smime::engine

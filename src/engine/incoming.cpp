@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <set>
 
 #include "cms/cms_operations.hpp"
 #include "cms/cms_verify.hpp"
@@ -18,11 +19,15 @@
 namespace smime::engine {
 namespace {
 
-// Deeper nesting than this is not produced by any client; stop instead of looping.
-constexpr int kMaxLayers = 8;
-
 void add_error(IncomingResult& result, std::string code, std::string message) {
   result.errors.push_back(ProcessingError{std::move(code), std::move(message)});
+}
+
+// The result's code for an Error thrown while reading content.
+std::string content_error_code(const Error& e, std::string_view otherwise) {
+  if (e.code() == ErrorCode::limit_exceeded) return "limit_exceeded";
+  if (e.code() == ErrorCode::unsupported) return "unsupported";
+  return std::string(otherwise);
 }
 
 MissingItem missing_key(const cms::KeyRecipient& recipient) {
@@ -34,133 +39,188 @@ MissingItem missing_key(const cms::KeyRecipient& recipient) {
   return item;
 }
 
-std::optional<std::string> decrypt(const cms::Envelope& envelope, const TrustSnapshot& trust,
-                                   EngineState& state, KeyStore& keys, IncomingResult& result) {
-  bool matched = false;
-  for (const StoredCertificate& org : trust.certificates()) {
-    if (!org.record.token_key_id) continue;
-    for (const cms::KeyRecipient& recipient : envelope.recipients) {
-      if (recipient.kind == cms::KeyRecipient::Kind::other ||
-          !recipient.id.matches(org.certificate.get())) {
-        continue;
+// One received message taken apart layer by layer.
+class IncomingProcessing {
+ public:
+  IncomingProcessing(store::Store& store, const TrustSnapshot& trust, EngineState& state,
+                     const service::CertificateService::KeyStoreAccess& keys, const Limits& limits,
+                     std::time_t now)
+      : store_(store), trust_(trust), state_(state), keys_(keys), limits_(limits), now_(now) {}
+
+  IncomingResult run(std::string_view message) {
+    result_.message = std::string(message);
+    std::optional<mime::SplitMessage> parts = read_message(message);
+    if (!parts) return std::move(result_);
+    std::string entity = std::move(parts->content_entity);
+    bool unwrapped = false;
+    for (std::size_t layer = 0; unwrap_layer(entity, layer); ++layer) unwrapped = true;
+    if (unwrapped) result_.message = mime::join(parts->outer_headers, entity);
+    return std::move(result_);
+  }
+
+ private:
+  // The split and the header's addresses; nullopt (with the error) when it is not a message.
+  std::optional<mime::SplitMessage> read_message(std::string_view message) {
+    try {
+      mime::SplitMessage parts = mime::split_incoming(message);
+      const mime::MessageAddresses addresses = mime::parse_addresses(message, limits_.addresses);
+      result_.message_id = addresses.message_id;
+      result_.addresses = mime::all_addresses(addresses);
+      if (addresses.from_fields > 1) {
+        // Which From would the signer have to match? None: the signature cannot vouch for it.
+        add_error(result_, "bad_mime",
+                  "The message has " + std::to_string(addresses.from_fields) +
+                      " From header fields; RFC 5322 allows one");
+      } else {
+        from_ = addresses.from;
       }
+      return parts;
+    } catch (const Error& e) {
+      add_error(result_, content_error_code(e, "not_mime"), e.what());
+      return std::nullopt;
+    }
+  }
+
+  // Unwraps one S/MIME layer of `entity`; false when there is nothing (more) to unwrap.
+  bool unwrap_layer(std::string& entity, std::size_t layer) {
+    mime::ClassifiedEntity classified;
+    CmsPtr cms;
+    try {
+      classified = mime::classify(entity, limits_);
+      if (classified.kind == mime::EntityKind::plain) return false;
+      if (classified.kind == mime::EntityKind::signature_only) {
+        add_error(result_, "bad_mime", "A detached signature without the content it signs");
+        return false;
+      }
+      if (layer == limits_.smime_layers) {
+        add_error(result_, "limit_exceeded",
+                  limit_message("The number of nested S/MIME layers", limits_.smime_layers,
+                                "smime_layers") +
+                      "; the message returned is still wrapped");
+        return false;
+      }
+      cms = cms::parse(classified.cms_der);
+    } catch (const Error& e) {
+      const bool cms_error = e.code() == ErrorCode::invalid_input && !classified.cms_der.empty();
+      add_error(result_, content_error_code(e, cms_error ? "bad_cms" : "bad_mime"), e.what());
+      return false;
+    }
+    try {
+      const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
+      if (type == NID_pkcs7_signed) return verify_layer(classified, cms.get(), entity);
+      if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
+        return decrypt_layer(cms.get(), type, entity);
+      }
+      add_error(result_, "unsupported",
+                std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
+    } catch (const Error& e) {
+      add_error(result_, content_error_code(e, "bad_cms"), e.what());
+    }
+    return false;
+  }
+
+  bool verify_layer(mime::ClassifiedEntity& classified, CMS_ContentInfo* cms, std::string& entity) {
+    const bool detached = classified.kind == mime::EntityKind::multipart_signed;
+    result_.layers.emplace_back(detached ? "multipart/signed" : "signed-data");
+    std::optional<std::string_view> content;
+    if (detached) content = classified.signed_content;
+    cms::Verification v = cms::verify(cms, content, trust_, store_, from_, now_);
+    if (!result_.signed_) {  // the outermost signature is the one reported
+      result_.signed_ = true;
+      result_.signature = v.status;
+      result_.signature_reason = v.reason;
+      result_.signer = v.signer;
+      result_.missing.insert(result_.missing.end(), v.missing.begin(), v.missing.end());
+    }
+    std::string inner = detached ? std::move(classified.signed_content) : std::move(v.content);
+    if (inner.empty()) {
+      add_error(result_, "bad_cms", "The signed message has no content");
+      return false;
+    }
+    entity = std::move(inner);
+    return true;
+  }
+
+  bool decrypt_layer(CMS_ContentInfo* cms, int type, std::string& entity) {
+    result_.layers.emplace_back(type == NID_pkcs7_enveloped ? "enveloped-data"
+                                                            : "authEnveloped-data");
+    result_.encrypted = true;
+    cms::Envelope envelope = cms::read_envelope(cms, limits_.recipient_infos);
+    std::optional<std::string> plain = decrypt(envelope);
+    if (!plain) return false;
+    result_.decrypted = true;
+    entity = mime::canonicalize_entity(*plain);
+    return true;
+  }
+
+  // Each org key is tried at most once per message, with the first RecipientInfo that names
+  // one of its certificates: thousands of RecipientInfos for the same key would otherwise be
+  // as many token operations.
+  std::optional<std::string> decrypt(const cms::Envelope& envelope) {
+    bool matched = false;
+    for (const StoredCertificate& org : trust_.certificates()) {
+      if (!org.record.token_key_id) continue;
+      const cms::KeyRecipient* recipient = recipient_for(envelope, org.certificate.get());
+      if (recipient == nullptr) continue;
       matched = true;
+      if (!tried_keys_.insert(*org.record.token_key_id).second) continue;
       try {
-        EvpPkeyPtr key = state.private_key(keys, *org.record.token_key_id);
+        KeyStore& keys = keys_();
+        EvpPkeyPtr key = state_.private_key(keys, *org.record.token_key_id);
         cms::OrgKey org_key{*org.record.token_key_id, key.get(), org.certificate.get()};
-        SecureBytes cek = cms::recover_content_key(envelope, recipient, org_key, keys);
+        SecureBytes cek = cms::recover_content_key(envelope, *recipient, org_key, keys);
         std::string plain = cms::decrypt_content(envelope, cek);
-        result.decryption_key = org.record.sha256;
+        result_.decryption_key = org.record.sha256;
         return plain;
       } catch (const Error& e) {
         if (e.code() == ErrorCode::unsupported) {
-          add_error(result, "unsupported", e.what());
+          add_error(result_, "unsupported", e.what());
           return std::nullopt;
         }
-        // Try the next matching key; report once below. The detail goes to the log only.
+        // Try the next key; report once below. The detail goes to the log only.
         spdlog::debug("decryption with {} failed: {}", org.record.sha256, e.detail());
       }
     }
-  }
-  if (!matched) {
-    add_error(result, "no_key",
+    if (matched) {
+      add_error(result_, "decrypt_failed", "The message could not be decrypted");
+      return std::nullopt;
+    }
+    add_error(result_, "no_key",
               "None of the organisation's keys in the token can decrypt this message");
     for (const cms::KeyRecipient& recipient : envelope.recipients) {
       if (recipient.kind != cms::KeyRecipient::Kind::other) {
-        result.missing.push_back(missing_key(recipient));
+        result_.missing.push_back(missing_key(recipient));
       }
     }
-  } else {
-    add_error(result, "decrypt_failed", "The message could not be decrypted");
+    return std::nullopt;
   }
-  return std::nullopt;
-}
+
+  static const cms::KeyRecipient* recipient_for(const cms::Envelope& envelope, const X509* cert) {
+    for (const cms::KeyRecipient& recipient : envelope.recipients) {
+      if (recipient.kind != cms::KeyRecipient::Kind::other && recipient.id.matches(cert)) {
+        return &recipient;
+      }
+    }
+    return nullptr;
+  }
+
+  store::Store& store_;
+  const TrustSnapshot& trust_;
+  EngineState& state_;
+  const service::CertificateService::KeyStoreAccess& keys_;
+  const Limits& limits_;
+  const std::time_t now_;
+  IncomingResult result_;
+  std::vector<std::string> from_;
+  std::set<std::string> tried_keys_;  // CKA_IDs
+};
 
 }  // namespace
 
 IncomingResult Engine::incoming(std::string_view message) {
-  IncomingResult result;
-  result.message = std::string(message);
-  mime::SplitMessage parts;
-  std::vector<std::string> from;
-  try {
-    parts = mime::split_incoming(message);
-    const mime::MessageAddresses addresses = mime::parse_addresses(message);
-    from = addresses.from;
-    result.message_id = addresses.message_id;
-    result.addresses = mime::all_addresses(addresses);
-  } catch (const Error& e) {
-    add_error(result, "not_mime", e.what());
-    return result;
-  }
-  const std::time_t now = certificates_.now();
   auto trust = caches_->trust.current();
-  std::string entity = parts.content_entity;
-  bool unwrapped = false;
-
-  for (int depth = 0; depth < kMaxLayers; ++depth) {
-    mime::ClassifiedEntity classified;
-    CmsPtr cms;
-    try {
-      classified = mime::classify(entity);
-      if (classified.kind == mime::EntityKind::plain) break;
-      if (classified.kind == mime::EntityKind::signature_only) {
-        add_error(result, "bad_mime", "A detached signature without the content it signs");
-        break;
-      }
-      cms = cms::parse(classified.cms_der);
-    } catch (const Error& e) {
-      add_error(result,
-                e.code() == ErrorCode::invalid_input && !classified.cms_der.empty() ? "bad_cms"
-                                                                                    : "bad_mime",
-                e.what());
-      break;
-    }
-    const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
-    try {
-      if (type == NID_pkcs7_signed) {
-        const bool detached = classified.kind == mime::EntityKind::multipart_signed;
-        result.layers.emplace_back(detached ? "multipart/signed" : "signed-data");
-        std::optional<std::string_view> content;
-        if (detached) content = classified.signed_content;
-        cms::Verification v = cms::verify(cms.get(), content, *trust, store_, from, now);
-        if (!result.signed_) {  // the outermost signature is the one reported
-          result.signed_ = true;
-          result.signature = v.status;
-          result.signature_reason = v.reason;
-          result.signer = v.signer;
-          result.missing.insert(result.missing.end(), v.missing.begin(), v.missing.end());
-        }
-        std::string inner = detached ? classified.signed_content : std::move(v.content);
-        if (inner.empty()) {
-          add_error(result, "bad_cms", "The signed message has no content");
-          break;
-        }
-        entity = std::move(inner);
-        unwrapped = true;
-        continue;
-      }
-      if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
-        result.layers.emplace_back(type == NID_pkcs7_enveloped ? "enveloped-data"
-                                                               : "authEnveloped-data");
-        result.encrypted = true;
-        cms::Envelope envelope = cms::read_envelope(cms.get());
-        std::optional<std::string> plain = decrypt(envelope, *trust, *caches_, keys_(), result);
-        if (!plain) break;
-        result.decrypted = true;
-        entity = mime::canonicalize_line_endings(*plain);
-        unwrapped = true;
-        continue;
-      }
-      add_error(result, "unsupported",
-                std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
-    } catch (const Error& e) {
-      add_error(result, e.code() == ErrorCode::unsupported ? "unsupported" : "bad_cms", e.what());
-    }
-    break;
-  }
-  if (unwrapped) result.message = mime::join(parts.outer_headers, entity);
-  return result;
+  IncomingProcessing processing(store_, *trust, *caches_, keys_, limits_, certificates_.now());
+  return processing.run(message);
 }
 
 }  // namespace smime::engine

@@ -3,6 +3,7 @@
 // content entity and encrypt the signed entity.
 #include <algorithm>
 
+#include "address_list.hpp"
 #include "cms/cms_operations.hpp"
 #include "engine_state.hpp"
 #include "group_policy.hpp"
@@ -48,15 +49,123 @@ X509Ptr certificate_of(const TrustSnapshot& trust, const store::CertificateRecor
   return certs::parse_der_certificate(record.der);
 }
 
+// The message's addresses within Limits::addresses (the request's Bcc counted too), and at
+// most one From and one Sender field: the signing key is chosen by From.
+mime::MessageAddresses outgoing_addresses(const OutgoingRequest& request, const Limits& limits) {
+  if (request.bcc.size() > limits.addresses) {
+    throw_limit_exceeded("The number of addresses in the request", limits.addresses, "addresses");
+  }
+  mime::MessageAddresses addresses =
+      mime::parse_addresses(request.message, limits.addresses - request.bcc.size());
+  for (const auto& [count, name] :
+       {std::pair{addresses.from_fields, "From"}, std::pair{addresses.sender_fields, "Sender"}}) {
+    if (count > 1) {
+      throw Error(ErrorCode::invalid_input, "The message has " + std::to_string(count) + " " +
+                                                name + " header fields; RFC 5322 allows one");
+    }
+  }
+  return addresses;
+}
+
+// Signing names its signer by From (SPEC §7): without exactly one address there, any key
+// chosen would be a guess.
+void require_one_sender(const mime::MessageAddresses& addresses) {
+  if (addresses.from.size() == 1) return;
+  throw Error(ErrorCode::invalid_input,
+              "Cannot sign: the message needs exactly one sender address in From (it has " +
+                  std::to_string(addresses.from.size()) + ")");
+}
+
+std::optional<service::Selection> select_signer(service::CertificateService& certificates,
+                                                const std::string& sender,
+                                                const Decision& decision) {
+  service::Selection selection = certificates.signing_certificate(sender);
+  if (selection.certificate) return selection;
+  if (decision.sign_required)
+    throw Error(ErrorCode::no_certificate, "Cannot sign: " + selection.reason);
+  return std::nullopt;
+}
+
+// One certificate for every recipient, or none at all ("if possible": no partial encryption).
+std::vector<service::Selection> select_recipients(service::CertificateService& certificates,
+                                                  const OutgoingRequest& request,
+                                                  const mime::MessageAddresses& addresses,
+                                                  const std::string& sender,
+                                                  const Decision& decision, bool to_sender) {
+  AddressList to;
+  to.add_all(addresses.to);
+  to.add_all(addresses.cc);
+  to.add_all(addresses.bcc);
+  to.add_all(request.bcc);
+  if (to.empty()) {
+    if (decision.encrypt_required) {
+      throw Error(ErrorCode::no_certificate, "Cannot encrypt: There was no recipient found");
+    }
+    return {};
+  }
+  if (to_sender && !sender.empty()) to.add(sender);
+  std::vector<service::Selection> recipients = certificates.encryption_certificates(to.items());
+  auto missing = std::find_if(recipients.begin(), recipients.end(),
+                              [](const service::Selection& s) { return !s.certificate; });
+  if (missing == recipients.end()) return recipients;
+  if (decision.encrypt_required) {
+    throw Error(ErrorCode::no_certificate,
+                "Cannot encrypt to " + missing->address + ": " + missing->reason);
+  }
+  return {};
+}
+
 }  // namespace
 
+std::string Engine::sign_entity(const std::string& entity, const service::Selection& signer,
+                                const OutgoingRequest& request, const TrustSnapshot& trust,
+                                OutgoingResult& result) {
+  const store::CertificateRecord& record = *signer.certificate;
+  X509Ptr cert = certificate_of(trust, record);
+  EvpPkeyPtr key = caches_->private_key(keys_(), *record.token_key_id);
+  cms::SignatureRequest sign;
+  sign.signer = cert.get();
+  sign.key = key.get();
+  sign.chain = trust.issuers_of(cert.get());
+  sign.scheme = request.signature.value_or(policy_.signature);
+  sign.detached = !request.opaque.value_or(policy_.opaque_signing);
+  cms::Signature signature = cms::sign(entity, sign);
+  result.signed_ = true;
+  result.micalg = signature.micalg;
+  result.signer = UsedCertificate{signer.address, record.sha256, record.subject};
+  result.format = sign.detached ? "multipart/signed" : "signed-data";
+  return sign.detached ? mime::compose_multipart_signed(entity, signature.der, signature.micalg)
+                       : mime::compose_pkcs7_mime(signature.der, "signed-data");
+}
+
+std::string Engine::encrypt_entity(const std::string& entity,
+                                   const std::vector<service::Selection>& recipients,
+                                   const OutgoingRequest& request, const TrustSnapshot& trust,
+                                   OutgoingResult& result) {
+  std::vector<X509Ptr> owned;
+  std::vector<X509*> certificates;
+  for (const service::Selection& s : recipients) {
+    owned.push_back(certificate_of(trust, *s.certificate));
+    certificates.push_back(owned.back().get());
+    result.recipients.push_back(
+        UsedCertificate{s.address, s.certificate->sha256, s.certificate->subject});
+  }
+  const ContentCipher cipher = request.cipher.value_or(policy_.cipher);
+  auto der =
+      cms::encrypt(entity, certificates, cipher, request.transport.value_or(policy_.transport));
+  const bool aead = cipher != ContentCipher::aes256_cbc;
+  result.encrypted = true;
+  result.format = aead ? "authEnveloped-data" : "enveloped-data";
+  return mime::compose_pkcs7_mime(der, result.format);
+}
+
 OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
-  mime::SplitMessage parts = mime::prepare_outgoing(request.message);
-  const mime::MessageAddresses addresses = mime::parse_addresses(request.message);
+  mime::SplitMessage parts = mime::prepare_outgoing(request.message, limits_);
+  const mime::MessageAddresses addresses = outgoing_addresses(request, limits_);
   const auto group = resolve_group(store_, request.group, addresses.from);
   const std::string sender =
       group ? group->email : (addresses.from.empty() ? std::string{} : addresses.from.front());
-  Decision decision = decide(request, group);
+  const Decision decision = decide(request, group);
   auto trust = caches_->trust.current();
 
   OutgoingResult result;
@@ -66,82 +175,18 @@ OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
 
   std::optional<service::Selection> signer;
   if (decision.sign) {
-    service::Selection selection = certificates_.signing_certificate(sender);
-    if (selection.certificate) {
-      signer = std::move(selection);
-    } else if (decision.sign_required) {
-      throw Error(ErrorCode::no_certificate, "Cannot sign: " + selection.reason);
-    }
+    require_one_sender(addresses);
+    signer = select_signer(certificates_, sender, decision);
   }
-
   std::vector<service::Selection> recipients;
   if (decision.encrypt) {
-    std::vector<std::string> to;
-    add_unique(to, addresses.to);
-    add_unique(to, addresses.cc);
-    add_unique(to, addresses.bcc);
-    add_unique(to, request.bcc);
-    if (to.empty()) {
-      if (decision.encrypt_required) {
-        throw Error(ErrorCode::no_certificate, "Cannot encrypt: There was no recipient found");
-      }
-    } else {
-      if (request.encrypt_to_sender.value_or(policy_.encrypt_to_sender) && !sender.empty())
-        add_unique(to, {sender});
-      recipients = certificates_.encryption_certificates(to);
-      auto missing = std::find_if(recipients.begin(), recipients.end(),
-                                  [](const service::Selection& s) { return !s.certificate; });
-      if (missing != recipients.end()) {
-        if (decision.encrypt_required) {
-          throw Error(ErrorCode::no_certificate,
-                      "Cannot encrypt to " + missing->address + ": " + missing->reason);
-        }
-        recipients.clear();  // "if possible": no partial encryption
-      }
-    }
+    const bool to_sender = request.encrypt_to_sender.value_or(policy_.encrypt_to_sender);
+    recipients = select_recipients(certificates_, request, addresses, sender, decision, to_sender);
   }
 
   std::string entity = std::move(parts.content_entity);
-  if (signer) {
-    const store::CertificateRecord& record = *signer->certificate;
-    X509Ptr owned = certificate_of(*trust, record);
-    X509* cert = owned.get();
-    EvpPkeyPtr key = caches_->private_key(keys_(), *record.token_key_id);
-    cms::SignatureRequest sign;
-    sign.signer = cert;
-    sign.key = key.get();
-    sign.chain = trust->issuers_of(cert);
-    sign.scheme = request.signature.value_or(policy_.signature);
-    sign.detached = !request.opaque.value_or(policy_.opaque_signing);
-    cms::Signature signature = cms::sign(entity, sign);
-    if (sign.detached) {
-      entity = mime::compose_multipart_signed(entity, signature.der, signature.micalg);
-      result.format = "multipart/signed";
-    } else {
-      entity = mime::compose_pkcs7_mime(signature.der, "signed-data");
-      result.format = "signed-data";
-    }
-    result.signed_ = true;
-    result.micalg = signature.micalg;
-    result.signer = UsedCertificate{signer->address, record.sha256, record.subject};
-  }
-  if (!recipients.empty()) {
-    std::vector<X509Ptr> owned;
-    std::vector<X509*> certificates;
-    for (const service::Selection& s : recipients) {
-      owned.push_back(certificate_of(*trust, *s.certificate));
-      certificates.push_back(owned.back().get());
-      result.recipients.push_back(
-          UsedCertificate{s.address, s.certificate->sha256, s.certificate->subject});
-    }
-    const ContentCipher cipher = request.cipher.value_or(policy_.cipher);
-    auto der =
-        cms::encrypt(entity, certificates, cipher, request.transport.value_or(policy_.transport));
-    const bool aead = cipher != ContentCipher::aes256_cbc;
-    entity = mime::compose_pkcs7_mime(der, aead ? "authEnveloped-data" : "enveloped-data");
-    result.encrypted = true;
-    result.format = aead ? "authEnveloped-data" : "enveloped-data";
-  }
+  if (signer) entity = sign_entity(entity, *signer, request, *trust, result);
+  if (!recipients.empty()) entity = encrypt_entity(entity, recipients, request, *trust, result);
   if (result.format.empty()) result.format = "unchanged";
   result.message = mime::join(parts.outer_headers, entity);
   return result;

@@ -2,6 +2,7 @@
 // instead of applied, so a composer can enable its Sign and Encrypt buttons and say why not.
 #include <algorithm>
 
+#include "address_list.hpp"
 #include "group_policy.hpp"
 #include "smime/common/error.hpp"
 #include "smime/engine/engine.hpp"
@@ -24,14 +25,20 @@ void require_addresses(const std::vector<std::string>& addresses) {
 }  // namespace
 
 PreflightResult Engine::preflight(const PreflightRequest& request) {
-  std::vector<std::string> from;
-  if (!request.from.empty()) add_unique(from, {request.from});
-  std::vector<std::string> recipients;
-  add_unique(recipients, request.to);
-  add_unique(recipients, request.cc);
-  add_unique(recipients, request.bcc);
+  const std::size_t given =
+      (request.from.empty() ? 0 : 1) + request.to.size() + request.cc.size() + request.bcc.size();
+  if (given > limits_.addresses) {
+    throw_limit_exceeded("The number of addresses in the request", limits_.addresses, "addresses");
+  }
+  AddressList from_list;
+  if (!request.from.empty()) from_list.add(request.from);
+  AddressList recipient_list;
+  recipient_list.add_all(request.to);
+  recipient_list.add_all(request.cc);
+  recipient_list.add_all(request.bcc);
+  const std::vector<std::string>& from = from_list.items();
   require_addresses(from);
-  require_addresses(recipients);
+  require_addresses(recipient_list.items());
 
   const auto group = resolve_group(store_, request.group, from);
   const std::string sender = group ? group->email : (from.empty() ? std::string{} : from.front());
@@ -56,14 +63,15 @@ PreflightResult Engine::preflight(const PreflightRequest& request) {
     }
   }
 
-  if (recipients.empty()) {
+  if (recipient_list.empty()) {
     result.encrypt.reason = "There was no recipient found";
     return result;
   }
   if (request.encrypt_to_sender.value_or(policy_.encrypt_to_sender) && !sender.empty()) {
-    add_unique(recipients, {sender});
+    recipient_list.add(sender);
   }
-  for (const service::Selection& selection : certificates_.encryption_certificates(recipients)) {
+  for (const service::Selection& selection :
+       certificates_.encryption_certificates(recipient_list.items())) {
     if (selection.certificate) {
       result.encrypt.certificates.push_back(UsedCertificate{
           selection.address, selection.certificate->sha256, selection.certificate->subject});

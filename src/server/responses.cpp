@@ -41,6 +41,9 @@ int http_status_for(ErrorCode code) noexcept {
       return 404;
     case ErrorCode::conflict:
       return 409;
+    case ErrorCode::limit_exceeded:
+      // Well-formed content that is larger (in parts, addresses, ...) than we process.
+      return 413;
     case ErrorCode::bad_passphrase:
     case ErrorCode::unsupported:
     case ErrorCode::no_certificate:

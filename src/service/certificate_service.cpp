@@ -3,6 +3,8 @@
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
+
 #include "selection_cache.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/certs/certificate_input.hpp"
@@ -22,7 +24,38 @@ std::string label_for(const store::CertificateRecord& record) {
   return record.emails.empty() ? record.sha256.substr(0, 16) : record.emails.front();
 }
 
+// Collects an import's failures: equal ones (kind, rule, message) become one entry with a
+// count, and entries beyond the limit are only counted, so the answer and the audit entry of
+// a bundle with 100,000 broken items stay small.
+class FailureList {
+ public:
+  FailureList(ImportReport& report, std::size_t max_entries)
+      : report_(report), max_entries_(max_entries) {}
+  void add(ImportFailure failure) {
+    const std::string key = failure.kind + '\n' + failure.rule + '\n' + failure.message;
+    if (auto it = index_.find(key); it != index_.end()) {
+      report_.errors[it->second].count += failure.count;
+    } else if (report_.errors.size() < max_entries_) {
+      index_.emplace(key, report_.errors.size());
+      report_.errors.push_back(std::move(failure));
+    } else {
+      report_.errors_omitted += failure.count;
+    }
+  }
+
+ private:
+  ImportReport& report_;
+  std::size_t max_entries_;
+  std::unordered_map<std::string, std::size_t> index_;
+};
+
 }  // namespace
+
+std::size_t ImportReport::failed() const {
+  std::size_t total = errors_omitted;
+  for (const ImportFailure& failure : errors) total += failure.count;
+  return total;
+}
 
 const char* to_string(CertificateStatus status) {
   switch (status) {
@@ -62,16 +95,17 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
                                                      bool keys_exportable) {
   certs::CertificateInput parsed = certs::read_certificate_input(input, passphrase);
   ImportReport report;
+  FailureList failures(report, import_limits_.reported_failures);
   for (const auto& problem : parsed.problems) {
-    report.errors.push_back({problem.item, "", "", "invalid", "", problem.message});
+    failures.add({problem.item, "", "", "invalid", "", problem.message, problem.count});
   }
   std::size_t index = 0;
   for (const X509Ptr& cert : parsed.certificates) {
     ++index;
     store::CertificateRecord record = certs::describe_certificate(cert.get());
     const std::string item = "certificate " + std::to_string(index);
-    if (auto violation = certs::check_smime_rules(cert.get())) {
-      report.errors.push_back(
+    if (auto violation = certs::check_smime_rules(cert.get(), import_limits_)) {
+      failures.add(
           {item, record.subject, record.sha256, "rule", violation->rule, violation->message});
       continue;
     }
@@ -87,7 +121,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
       report.imported.push_back({std::move(inserted), false, item});
     } catch (const Error& e) {
       if (e.code() != ErrorCode::conflict) throw;
-      report.errors.push_back({item, record.subject, record.sha256, "duplicate", "", e.what()});
+      failures.add({item, record.subject, record.sha256, "duplicate", "", e.what()});
     }
   }
   if (parsed.private_key) {
@@ -105,7 +139,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
         }
       }
     } catch (const Error& e) {
-      report.errors.push_back({"private key", "", "", "key", "", e.what()});
+      failures.add({"private key", "", "", "key", "", e.what()});
     }
   }
   return report;

@@ -34,6 +34,7 @@ nlohmann::json to_json(const ImportFailure& e) {
   if (!e.subject.empty()) j["subject"] = e.subject;
   if (!e.fingerprint.empty()) j["fingerprint"] = e.fingerprint;
   if (!e.rule.empty()) j["rule"] = e.rule;
+  if (e.count > 1) j["count"] = e.count;
   return j;
 }
 
@@ -49,7 +50,9 @@ nlohmann::json to_json(const ImportReport& report) {
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : report.errors) errors.push_back(to_json(e));
-  return {{"imported", imported}, {"errors", errors}};
+  nlohmann::json j = {{"imported", imported}, {"errors", errors}};
+  if (report.errors_omitted > 0) j["errors_omitted"] = report.errors_omitted;
+  return j;
 }
 
 nlohmann::json to_json(const KeyInfo& key) {

@@ -5,12 +5,18 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "smime/app/json_views.hpp"
+#include "smime/common/display_text.hpp"
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/pin_source.hpp"
 #include "smime/service/json_views.hpp"
 
 namespace smimectl {
 namespace {
+
+// Certificate text comes from outside: no control character reaches the terminal.
+std::string shown(std::string_view text) {
+  return smime::escape_for_display(text);
+}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -55,19 +61,25 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
     auto report = import_file(ctx, file, passphrase ? &*passphrase : nullptr, opt.keys_exportable);
     total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
     total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
+    total.errors_omitted += report.errors_omitted;
   }
   emit(ctx, smime::service::to_json(total), [&](std::ostream& out) {
     for (const auto& i : total.imported) {
-      out << "imported " << i.record.sha256.substr(0, 16) << "  " << i.record.subject
+      out << "imported " << i.record.sha256.substr(0, 16) << "  " << shown(i.record.subject)
           << (i.key_imported ? "  [key in token]" : "") << "\n";
     }
     for (const auto& e : total.errors) {
-      out << "FAILED   " << e.item << (e.subject.empty() ? "" : " (" + e.subject + ")") << ": "
-          << e.message << (e.rule.empty() ? "" : " [rule " + e.rule + "]") << "\n";
+      out << "FAILED   " << shown(e.item)
+          << (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "")
+          << (e.subject.empty() ? "" : " (" + shown(e.subject) + ")") << ": " << shown(e.message)
+          << (e.rule.empty() ? "" : " [rule " + e.rule + "]") << "\n";
+    }
+    if (total.errors_omitted > 0) {
+      out << "FAILED   " << total.errors_omitted << " more items (not listed)\n";
     }
   });
   if (!total.errors.empty()) {
-    throw ReportedFailure(std::to_string(total.errors.size()) + " item(s) not imported, " +
+    throw ReportedFailure(std::to_string(total.failed()) + " item(s) not imported, " +
                           std::to_string(total.imported.size()) + " imported");
   }
 }
@@ -90,8 +102,9 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
     for (const auto& [r, status] : listings) {
       out << std::left << std::setw(18) << r.sha256.substr(0, 16) << std::setw(14)
           << smime::service::to_string(status) << std::setw(12) << date(r.not_after) << std::setw(5)
-          << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "") << r.subject
-          << (r.emails.empty() ? "" : " <" + joined(r.emails) + ">") << "\n";
+          << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "")
+          << shown(r.subject) << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">")
+          << "\n";
     }
   });
 }
@@ -100,9 +113,9 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
   const smime::app::CertificateDetails details = ctx.use_cases().certificates.show(fingerprint);
   const auto& record = details.record;
   emit(ctx, smime::app::to_json(details), [&](std::ostream& out) {
-    out << "Fingerprint: " << record.sha256 << "\nSubject:     " << record.subject
-        << "\nIssuer:      " << record.issuer << "\nSerial:      " << record.serial
-        << "\nEmails:      " << joined(record.emails)
+    out << "Fingerprint: " << record.sha256 << "\nSubject:     " << shown(record.subject)
+        << "\nIssuer:      " << shown(record.issuer) << "\nSerial:      " << record.serial
+        << "\nEmails:      " << shown(joined(record.emails))
         << "\nValidity:    " << date(record.not_before) << " to " << date(record.not_after) << " ("
         << smime::service::to_string(details.status) << ")\nKey:         " << record.key_algorithm
         << " " << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
@@ -113,7 +126,8 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
                                       (record.key_exportable ? ", exportable" : "")
                                 : "none")
         << "\nChain:       "
-        << (details.chain_trusted ? "trusted" : "not trusted: " + details.chain_error) << "\n";
+        << (details.chain_trusted ? "trusted" : "not trusted: " + shown(details.chain_error))
+        << "\n";
   });
 }
 

@@ -294,5 +294,63 @@ TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
   EXPECT_NE(r[0].reason.find("revoked"), std::string::npos);
 }
 
+// Issue 11 item 10: a bundle of 50,000 broken blocks is reported as one counted failure, and
+// a refusal does not echo every block.
+TEST_F(CertificateImportTest, RepeatedFailuresAreSummarisedWithACount) {
+  const std::string broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  std::string bundle;
+  for (int i = 0; i < 50'000; ++i) bundle += broken;
+  try {
+    service_->import_certificates(bytes_of(bundle));
+    ADD_FAILURE() << "a bundle without a certificate was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+    EXPECT_LT(std::string(e.what()).size(), 1'000u) << std::string(e.what()).substr(0, 300);
+    EXPECT_NE(std::string(e.what()).find("PEM block 1 and 49999 more"), std::string::npos)
+        << e.what();
+  }
+
+  IssuedCertificate good = issue_certificate(CertificateSpec::smime("good@example.com"));
+  CertificateSpec no_email = CertificateSpec::smime("x@example.com");
+  no_email.emails.clear();
+  std::string mixed = pem(good.cert.get()) + bundle;
+  for (int i = 0; i < 30; ++i) {
+    mixed += pem(issue_certificate(no_email).cert.get());  // 30 distinct certificates, one rule
+  }
+  const auto report = service_->import_certificates(bytes_of(mixed));
+  ASSERT_EQ(report.imported.size(), 1u);
+  ASSERT_EQ(report.errors.size(), 2u);
+  EXPECT_EQ(report.errors[0].kind, "invalid");
+  EXPECT_EQ(report.errors[0].count, 50'000u);
+  EXPECT_EQ(report.errors[1].rule, "subject_alt_name_email");
+  EXPECT_EQ(report.errors[1].count, 30u);
+  EXPECT_EQ(report.failed(), 50'030u);
+}
+
+TEST_F(CertificateImportTest, DistinctFailuresBeyondTheLimitAreOnlyCounted) {
+  // Each certificate fails on its own SAN entry, so every message differs.
+  std::string bundle;
+  for (int i = 0; i < 25; ++i) {
+    CertificateSpec spec = CertificateSpec::smime("x@example.com");
+    spec.emails = {"bad" + std::to_string(i)};
+    bundle += pem(issue_certificate(spec).cert.get());
+  }
+  const auto report = service_->import_certificates(bytes_of(bundle));
+  EXPECT_EQ(report.errors.size(), certs::ImportLimits{}.reported_failures);
+  EXPECT_EQ(report.errors_omitted, 25u - certs::ImportLimits{}.reported_failures);
+  EXPECT_EQ(report.failed(), 25u);
+}
+
+TEST_F(CertificateImportTest, EmailWithAnEscapeSequenceIsRefusedByName) {
+  CertificateSpec spec = CertificateSpec::smime("x@example.com");
+  spec.emails = {"evil\x1b]0;pwned\x07@example.com"};
+  const auto report =
+      service_->import_certificates(bytes_of(pem(issue_certificate(spec).cert.get())));
+  EXPECT_TRUE(report.imported.empty());
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors[0].rule, "subject_alt_name_email_syntax");
+  EXPECT_EQ(stored(), 0u);
+}
+
 }  // namespace
 }  // namespace smime::test

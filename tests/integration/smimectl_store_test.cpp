@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "smime/certs/certificate_info.hpp"
+#include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/test_certs.hpp"
 #include "support/test_keys.hpp"
@@ -179,6 +180,31 @@ TEST_F(SmimectlStoreTest, TwoProcessesImportingAtOnceLoseNothing) {
   ProcessResult integrity =
       run_process({"sqlite3", (home() / "smime.db").string(), "PRAGMA integrity_check;"});
   EXPECT_EQ(integrity.out, "ok\n");
+}
+
+// Issue 11 item 12: a row stored before import refused control characters (or written by
+// another tool) must not reach the terminal raw through cert list / cert show.
+TEST_F(SmimectlStoreTest, CertificateTextIsEscapedForTheTerminal) {
+  const std::filesystem::path dir = scratch_.path() / "escape-home";
+  std::filesystem::create_directories(dir);
+  CertificateSpec spec = CertificateSpec::smime("x@example.com");
+  spec.common_name = "Evil \x1b]0;pwned\x07 CA";
+  IssuedCertificate issued = issue_certificate(spec);
+  store::CertificateRecord record = certs::describe_certificate(issued.cert.get());
+  record.emails = {"evil\x1b[2J\r\n@example.com"};
+  record.subject += "\x1b[31m";
+  {
+    auto store = store::open_sqlite_store(dir / "smime.db");
+    store->insert_certificate(record);
+  }
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"cert", "list"}, {"cert", "show", record.sha256}}) {
+    ProcessResult r = smimectl_in(dir, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("evil\\x1b[2j\\x0d\\x0a@example.com"), std::string::npos) << r.out;
+  }
 }
 
 }  // namespace

@@ -107,9 +107,25 @@ class AuditReader {
   virtual VerifyReport verify(const VerifyOptions& options) = 0;
 };
 
+// What one entry stores at most (issue 11 item 10), applied when an entry is recorded so that
+// it holds for every caller: a request with 100,000 recipients or a 14 MB failure report must
+// not become an append-only row of that size.
+struct EntryLimits {
+  // Addresses, fingerprints and needs kept per entry; the rest are counted in a last item
+  // "(N more)".
+  std::size_t list_items = 100;
+  // Bytes of detail kept (cut at a character boundary, with "... (N more bytes)"), after
+  // repeated "; "-separated parts are written once with their count ("x (5 times)").
+  std::size_t detail_bytes = 4096;
+};
+
 struct AuditLogOptions {
   std::size_t max_batch = 512;  // entries per group commit at most
+  EntryLimits entry = {};
 };
+
+// The event as record() stores it: a time, valid UTF-8 throughout, and within `limits`.
+AuditEvent normalised_event(const AuditEvent& event, const EntryLimits& limits = {});
 
 class AuditLog final : public AuditSink, public AuditReader {
  public:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "smime/certs/import_limits.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/store/records.hpp"
 
@@ -18,6 +19,10 @@ store::CertificateRecord describe_certificate(const X509* certificate);
 
 std::string sha256_fingerprint(const X509* certificate);  // lowercase hex
 
+// The Subject Alternative Name's rfc822Name entries as they are encoded (case, duplicates and
+// any bytes kept), in order.
+std::vector<std::string> rfc822_names(const X509* certificate);
+
 struct RuleViolation {
   std::string rule;  // "subject_alt_name_email", "key_usage", "key_type", "extended_key_usage"
   // e.g. "The certificate has no email address (rfc822Name) in its Subject Alternative Name"
@@ -27,8 +32,13 @@ struct RuleViolation {
 // SPEC §6: a CA (basicConstraints CA:TRUE) passes unchecked; any other certificate needs an
 // rfc822Name SAN, Key Usage with digitalSignature and/or keyEncipherment (keyAgreement counts
 // for EC), an RSA or EC key, and emailProtection in the EKU when an EKU is present.
+// Before those (issue 11 item 12): every rfc822Name must be an address, local@domain with no
+// control character (NUL, CR, LF, ESC, ...), no space and valid UTF-8
+// ("subject_alt_name_email_syntax"), and there may be at most
+// ImportLimits::emails_per_certificate of them ("subject_alt_name_email_count").
 // Returns the first rule broken, in that order.
-std::optional<RuleViolation> check_smime_rules(const X509* certificate);
+std::optional<RuleViolation> check_smime_rules(const X509* certificate,
+                                               const ImportLimits& limits = {});
 
 enum class Validity { valid, expired, not_yet_valid };
 Validity validity_at(const store::CertificateRecord& record, std::time_t now);

@@ -13,14 +13,15 @@
 namespace smime::certs {
 
 struct InputProblem {
-  std::string item;     // "PEM block 3", "PKCS#12", ...
-  std::string message;  // clear text, never a raw library error
+  std::string item;       // "PEM block 3", "PKCS#12", ...; the first of `count`
+  std::string message;    // clear text, never a raw library error
+  std::size_t count = 1;  // items with this same message (a bundle of broken blocks is one entry)
 };
 
 struct CertificateInput {
   std::vector<X509Ptr> certificates;   // in input order
   EvpPkeyPtr private_key;              // from PKCS#12 only; null otherwise
-  std::vector<InputProblem> problems;  // items that were present but could not be read
+  std::vector<InputProblem> problems;  // items present but unreadable, one entry per message
 };
 
 // Throws Error(invalid_input) with a message naming the accepted formats when the input

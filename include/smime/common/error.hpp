@@ -19,6 +19,7 @@ enum class ErrorCode {
   forbidden,              // refused by policy (e.g. exporting a non-exportable key)
   unsupported,            // algorithm or format we do not handle
   no_certificate,         // a certificate or key the operation needs is missing or unusable
+  limit_exceeded,         // input within the size limit but over a count limit (parts, addresses)
   module_load,            // PKCS#11 module cannot be loaded
   token_not_found,        // no token with that label/serial
   token_not_initialized,  // token present but not initialised

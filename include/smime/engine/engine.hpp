@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "smime/engine/limits.hpp"
 #include "smime/service/certificate_service.hpp"
 #include "smime/store/store.hpp"
 #include "smime/token/key_store.hpp"
@@ -167,35 +168,50 @@ struct PreflightResult {
   PreflightDefaults defaults;
 };
 
-class EngineState;  // caches of parsed certificates and key handles (src/engine)
+class EngineState;    // caches of parsed certificates and key handles (src/engine)
+class TrustSnapshot;  // the store's certificates as parsed at one revision (src/engine)
 
 class Engine {
  public:
   // store, certificates and keys must outlive the engine. Parsed certificates, trust anchors
   // and key handles are cached and refreshed when the store changes.
   Engine(store::Store& store, service::CertificateService& certificates,
-         service::CertificateService::KeyStoreAccess keys, Policy policy = {});
+         service::CertificateService::KeyStoreAccess keys, Policy policy = {}, Limits limits = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Throws Error: invalid_input (not a message), no_certificate (no usable certificate: the
-  // message names the address and the reason), not_found (unknown group), unsupported,
-  // token errors.
+  // Throws Error: invalid_input (not a message; signing without exactly one From address, or
+  // with more than one From or Sender field), limit_exceeded (more MIME parts, nesting or
+  // addresses than Limits allow), no_certificate (no usable certificate: the message names
+  // the address and the reason), not_found (unknown group), unsupported, token errors.
   OutgoingResult outgoing(const OutgoingRequest& request);
-  // Never throws for bad message content: the reason is in the result.
+  // Never throws for bad message content: the reason is in the result (a limit reached is an
+  // error with code "limit_exceeded"). Each organisation key is tried at most once.
   IncomingResult incoming(std::string_view message);
   // Reads the store only (no token operation). Throws Error(not_found) for an unknown group,
-  // Error(invalid_input) for an address that is not one.
+  // Error(invalid_input) for an address that is not one, Error(limit_exceeded) for more
+  // addresses than Limits::addresses.
   PreflightResult preflight(const PreflightRequest& request);
 
   const Policy& policy() const noexcept { return policy_; }
+  const Limits& limits() const noexcept { return limits_; }
 
  private:
+  // The signed (detached or opaque) and the encrypted entity; both fill in `result`.
+  std::string sign_entity(const std::string& entity, const service::Selection& signer,
+                          const OutgoingRequest& request, const TrustSnapshot& trust,
+                          OutgoingResult& result);
+  std::string encrypt_entity(const std::string& entity,
+                             const std::vector<service::Selection>& recipients,
+                             const OutgoingRequest& request, const TrustSnapshot& trust,
+                             OutgoingResult& result);
+
   store::Store& store_;
   service::CertificateService& certificates_;
   service::CertificateService::KeyStoreAccess keys_;
   Policy policy_;
+  Limits limits_;
   std::unique_ptr<EngineState> caches_;
 };
 

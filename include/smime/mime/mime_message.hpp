@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "smime/engine/limits.hpp"
+
 namespace smime::engine::mime {
 
 // Addresses of a message's header, addr-spec only, lowercased, groups flattened, in header
@@ -25,6 +27,9 @@ struct MessageAddresses {
   std::vector<std::string> bcc;
   std::string message_id;  // without <>, empty when absent
   std::string subject;     // decoded (RFC 2047) to UTF-8
+  // How many From and Sender fields the header has (RFC 5322 allows each at most once).
+  std::size_t from_fields = 0;
+  std::size_t sender_fields = 0;
 };
 
 struct SplitMessage {
@@ -44,17 +49,22 @@ struct SplitMessage {
 // - a message without Content-Type gets "Content-Type: text/plain; charset=us-ascii" (or
 //   charset=utf-8 when the body has 8-bit bytes, then also made 7-bit safe);
 // - nested multiparts, message/rfc822 attachments and their preamble/epilogue keep their
-//   bytes apart from the line-ending canonicalisation.
+//   bytes apart from the line-ending canonicalisation;
+// - outer header lines longer than 78 characters are folded (header_folding.hpp).
 // Throws Error(invalid_input) when the input is not an RFC 5322 message: empty, no header
-// block, a first line that is not a header field, or no From.
-SplitMessage prepare_outgoing(std::string_view message);
+// block, a first line that is not a header field, or no From; Error(limit_exceeded) when the
+// entity has more MIME parts or deeper nesting than `limits` allow.
+SplitMessage prepare_outgoing(std::string_view message, const Limits& limits = {});
 
 // For incoming mail: the same split without any re-encoding; the entity keeps its bytes
 // exactly (only header lines are not touched). Throws Error(invalid_input) like above
 // (From is not required).
 SplitMessage split_incoming(std::string_view message);
 
-MessageAddresses parse_addresses(std::string_view message);
+// Error(limit_exceeded) when the From, Sender, To, Cc and Bcc fields name more than
+// max_addresses mailboxes (counted before de-duplication, which takes linear time).
+MessageAddresses parse_addresses(std::string_view message,
+                                 std::size_t max_addresses = Limits{}.addresses);
 // From, To, Cc and Bcc in that order (the addresses an audit entry names).
 std::vector<std::string> all_addresses(const MessageAddresses& addresses);
 
@@ -99,10 +109,16 @@ struct ClassifiedEntity {
 // Throws Error(invalid_input) with a precise message for a broken S/MIME entity:
 // multipart/signed without a second part or without a boundary, a signature part that is
 // not application/(x-)pkcs7-signature, an empty pkcs7 body. A non-S/MIME entity is plain.
-ClassifiedEntity classify(std::string_view entity);
+// Error(limit_exceeded) when the entity has more MIME parts or deeper nesting than `limits`.
+ClassifiedEntity classify(std::string_view entity, const Limits& limits = {});
 
 // CRLF canonicalisation of arbitrary text (bare LF and bare CR become CRLF).
 std::string canonicalize_line_endings(std::string_view text);
+
+// CRLF canonicalisation of an entity (a decrypted layer): its header block always, its body
+// unless the entity's Content-Transfer-Encoding is binary (or a nested part declares binary),
+// whose CR and LF bytes are data.
+std::string canonicalize_entity(std::string_view entity);
 
 // Base64 in lines of at most 76 characters, each ending with CRLF.
 std::string base64_lines(std::span<const unsigned char> data);

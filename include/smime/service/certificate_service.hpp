@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "smime/certs/chain.hpp"
+#include "smime/certs/import_limits.hpp"
 #include "smime/common/secure_buffer.hpp"
 #include "smime/store/store.hpp"
 #include "smime/token/key_store.hpp"
@@ -27,17 +28,21 @@ struct ImportedCertificate {
 };
 
 struct ImportFailure {
-  std::string item;     // "certificate 3", "PEM block 2", "private key"
-  std::string subject;  // when the certificate could be read
+  std::string item;     // "certificate 3", "PEM block 2", "private key": the first of `count`
+  std::string subject;  // when the certificate could be read (the first one's)
   std::string fingerprint;
   std::string kind;  // "duplicate", "rule", "invalid", "key"
   std::string rule;  // rule id for kind == "rule"
   std::string message;
+  std::size_t count = 1;  // items that failed with this kind, rule and message
 };
 
 struct ImportReport {
   std::vector<ImportedCertificate> imported;
+  // At most ImportLimits::reported_failures entries, equal failures summarised with a count.
   std::vector<ImportFailure> errors;
+  std::size_t errors_omitted = 0;  // failures beyond those entries, only counted
+  std::size_t failed() const;      // every failure, listed or omitted
 };
 
 struct KeyImportRequest {
@@ -107,6 +112,7 @@ class CertificateService {
   store::CrlRecord import_crl(std::span<const unsigned char> input);
 
   std::time_t now() const { return clock_(); }
+  const certs::ImportLimits& import_limits() const noexcept { return import_limits_; }
 
  private:
   // Records the token key whose public key is the certificate's, if the token has one.
@@ -123,6 +129,7 @@ class CertificateService {
   KeyStore& keys() { return keys_(); }
   KeyStoreAccess keys_;
   Clock clock_;
+  certs::ImportLimits import_limits_;
   std::shared_ptr<SelectionCache> selections_;
 };
 

@@ -86,6 +86,76 @@ bool signer_matches_from(const SignerDetails& signer, const std::vector<std::str
   return false;
 }
 
+// The signature over the content (certificates are checked separately below).
+bool signature_matches(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
+                       const TrustSnapshot& trust) {
+  BioPtr content;
+  if (detached) {
+    content.reset(BIO_new_mem_buf(detached->data(), static_cast<int>(detached->size())));
+  }
+  BioPtr sink(BIO_new(BIO_s_mem()));
+  const int flags = CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY;
+  const bool ok = CMS_verify(cms, trust.all(), nullptr, content.get(), sink.get(), flags) == 1;
+  if (!ok) drain_openssl_errors();
+  return ok;
+}
+
+// The signer's chain to a stored anchor, without time checks: expiry is reported, not fatal.
+// Fills `out` and returns false when there is none.
+bool build_chain(CMS_ContentInfo* cms, X509* signer, const TrustSnapshot& trust,
+                 X509StoreCtxPtr& ctx, Verification& out) {
+  X509StackPtr embedded(CMS_get1_certs(cms));
+  ctx.reset(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.anchors(), signer, embedded.get()) != 1) {
+    throw_openssl(ErrorCode::internal, "Cannot build a certificate chain");
+  }
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SMIME_SIGN);
+  if (X509_verify_cert(ctx.get()) == 1) return true;
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  drain_openssl_errors();
+  out.status = SignatureStatus::unknown_signer;
+  out.reason = std::string("The signer's certificate is not trusted: ") +
+               X509_verify_cert_error_string(error);
+  if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get()); sk_X509_num(chain) > 0) {
+    out.missing.push_back(missing_issuer(chain));
+  }
+  return false;
+}
+
+// Revocation by stored CRLs, the signer against From, then validity times: the final status.
+void judge_chain(STACK_OF(X509) * chain, store::Store& store, const std::vector<std::string>& from,
+                 std::time_t now, Verification& out) {
+  bool expired = false;
+  bool not_yet_valid = false;
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    X509* cert = sk_X509_value(chain, i);
+    const std::string issuer = certs::one_line_name(X509_get_issuer_name(cert));
+    if (auto revoked = store.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)))) {
+      out.status = SignatureStatus::revoked;
+      out.reason = i == 0 ? "The signer's certificate has been revoked"
+                          : "A certificate in the signer's chain has been revoked";
+      if (!revoked->reason.empty()) out.reason += " (" + revoked->reason + ")";
+      return;
+    }
+    if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) expired = true;
+    if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) not_yet_valid = true;
+  }
+  if (!signer_matches_from(*out.signer, from)) {
+    out.status = SignatureStatus::sender_mismatch;
+    out.reason = "This message was not signed by its sender";
+    return;
+  }
+  if (expired || not_yet_valid) {
+    out.status = SignatureStatus::expired;
+    out.reason = expired ? "The signature is intact, but the signer's certificate has expired"
+                         : "The signature is intact, but the signer's certificate is not yet valid";
+    return;
+  }
+  out.status = SignatureStatus::valid;
+  out.reason = "The signature is valid";
+}
+
 }  // namespace
 
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
@@ -114,67 +184,14 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
     return out;
   }
   out.signer = details_of(signer, trust);
-
-  BioPtr content;
-  if (detached)
-    content.reset(BIO_new_mem_buf(detached->data(), static_cast<int>(detached->size())));
-  BioPtr sink(BIO_new(BIO_s_mem()));
-  const int flags = CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY;
-  if (CMS_verify(cms, trust.all(), nullptr, content.get(), sink.get(), flags) != 1) {
-    const auto errors = drain_openssl_errors();
+  if (!signature_matches(cms, detached, trust)) {
     out.status = SignatureStatus::invalid;
     out.reason = "The signature does not match the content (the message was changed)";
     return out;
   }
-
-  // The chain, without time checks: expiry is reported, not fatal.
-  X509StackPtr embedded(CMS_get1_certs(cms));
-  X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.anchors(), signer, embedded.get()) != 1) {
-    throw_openssl(ErrorCode::internal, "Cannot build a certificate chain");
-  }
-  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SMIME_SIGN);
-  if (X509_verify_cert(ctx.get()) != 1) {
-    const int error = X509_STORE_CTX_get_error(ctx.get());
-    drain_openssl_errors();
-    out.status = SignatureStatus::unknown_signer;
-    out.reason = std::string("The signer's certificate is not trusted: ") +
-                 X509_verify_cert_error_string(error);
-    if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get()); sk_X509_num(chain) > 0) {
-      out.missing.push_back(missing_issuer(chain));
-    }
-    return out;
-  }
-  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
-  bool expired = false;
-  bool not_yet_valid = false;
-  for (int i = 0; i < sk_X509_num(chain); ++i) {
-    X509* cert = sk_X509_value(chain, i);
-    const std::string issuer = certs::one_line_name(X509_get_issuer_name(cert));
-    if (auto revoked = store.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)))) {
-      out.status = SignatureStatus::revoked;
-      out.reason = i == 0 ? "The signer's certificate has been revoked"
-                          : "A certificate in the signer's chain has been revoked";
-      if (!revoked->reason.empty()) out.reason += " (" + revoked->reason + ")";
-      return out;
-    }
-    if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) expired = true;
-    if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) not_yet_valid = true;
-  }
-  if (!signer_matches_from(*out.signer, from)) {
-    out.status = SignatureStatus::sender_mismatch;
-    out.reason = "This message was not signed by its sender";
-    return out;
-  }
-  if (expired || not_yet_valid) {
-    out.status = SignatureStatus::expired;
-    out.reason = expired ? "The signature is intact, but the signer's certificate has expired"
-                         : "The signature is intact, but the signer's certificate is not yet valid";
-    return out;
-  }
-  out.status = SignatureStatus::valid;
-  out.reason = "The signature is valid";
+  X509StoreCtxPtr ctx;
+  if (!build_chain(cms, signer, trust, ctx, out)) return out;
+  judge_chain(X509_STORE_CTX_get0_chain(ctx.get()), store, from, now, out);
   return out;
 }
 

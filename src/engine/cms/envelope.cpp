@@ -44,8 +44,15 @@ KeyRecipient key_transport(const der::Element& ktri) {
   return k;
 }
 
+void check_recipient_count(const std::vector<KeyRecipient>& recipients, std::size_t max) {
+  if (recipients.size() > max) {
+    throw_limit_exceeded("The number of RecipientInfos in the message", max, "recipient_infos");
+  }
+}
+
 // One KeyRecipient per RecipientEncryptedKey, each with the shared originator data.
-void key_agreement(const der::Element& kari, std::vector<KeyRecipient>& out) {
+void key_agreement(const der::Element& kari, std::vector<KeyRecipient>& out,
+                   std::size_t max_recipients) {
   der::Reader r(kari.content);
   r.expect(kUniversal, der::kInteger, "a version");
   KeyRecipient shared;
@@ -79,6 +86,7 @@ void key_agreement(const der::Element& kari, std::vector<KeyRecipient>& out) {
     }
     k.encrypted_key = copy(rek.expect(kUniversal, der::kOctetString, "an encrypted key").content);
     out.push_back(std::move(k));
+    check_recipient_count(out, max_recipients);
   }
 }
 
@@ -137,7 +145,7 @@ std::string RecipientId::serial_hex() const {
   return number ? certs::serial_hex(number.get()) : to_hex(serial);
 }
 
-Envelope read_envelope(CMS_ContentInfo* cms) {
+Envelope read_envelope(CMS_ContentInfo* cms, std::size_t max_recipients) {
   const int type = OBJ_obj2nid(CMS_get0_type(cms));
   if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData) {
     throw Error(ErrorCode::invalid_input, "The CMS structure is not enveloped data");
@@ -159,10 +167,11 @@ Envelope read_envelope(CMS_ContentInfo* cms) {
     if (ri.tag_class == kUniversal && ri.tag == der::kSequence) {
       out.recipients.push_back(key_transport(ri));
     } else if (ri.tag_class == kContext && ri.tag == 1) {
-      key_agreement(ri, out.recipients);
+      key_agreement(ri, out.recipients, max_recipients);
     } else {
       out.recipients.push_back(KeyRecipient{});  // KEK, password or other: not ours
     }
+    check_recipient_count(out.recipients, max_recipients);
   }
   der::Reader eci(env.expect(kUniversal, der::kSequence, "encrypted content info").content);
   out.content_type = copy(eci.expect(kUniversal, der::kOid, "a content type").whole);

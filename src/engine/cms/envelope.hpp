@@ -9,6 +9,7 @@
 
 #include "smime/common/handles.hpp"
 #include "smime/common/secure_buffer.hpp"
+#include "smime/engine/limits.hpp"
 
 namespace smime::engine::cms {
 
@@ -44,8 +45,11 @@ struct Envelope {
   std::vector<unsigned char> mac;              // AuthEnvelopedData tag
 };
 
-// Error(invalid_input) for a structure that is not (Auth)EnvelopedData or is malformed.
-Envelope read_envelope(CMS_ContentInfo* cms);
+// Error(invalid_input) for a structure that is not (Auth)EnvelopedData or is malformed;
+// Error(limit_exceeded) for more than max_recipients RecipientInfos (each
+// RecipientEncryptedKey of a key agreement counts), found while reading so that a huge SET
+// stops early.
+Envelope read_envelope(CMS_ContentInfo* cms, std::size_t max_recipients = Limits{}.recipient_infos);
 
 // Key length the content cipher needs (for sizing a random key when key transport fails).
 std::size_t content_key_length(const Envelope& envelope);

@@ -1,6 +1,6 @@
 // parse_addresses: the addresses the engine looks certificates up for, via GMime's RFC 5322
 // address parser (display names, groups, comments, encoded-words).
-#include <algorithm>
+#include <unordered_set>
 
 #include "gmime_support.hpp"
 #include "header_block.hpp"
@@ -11,40 +11,55 @@ namespace smime::engine::mime {
 
 namespace {
 
-void add_unique(std::vector<std::string>& list, std::string address) {
-  if (address.empty()) return;
-  if (std::find(list.begin(), list.end(), address) == list.end())
-    list.push_back(std::move(address));
-}
+// One address list being filled: header order, duplicates dropped in constant time each.
+struct UniqueList {
+  std::vector<std::string>* list;
+  std::unordered_set<std::string> seen;
+  void add(std::string address) {
+    if (address.empty() || !seen.insert(address).second) return;
+    list->push_back(std::move(address));
+  }
+};
 
-void flatten(InternetAddressList* list, std::vector<std::string>& out) {
-  const int count = internet_address_list_length(list);
-  for (int i = 0; i < count; ++i) {
-    InternetAddress* address = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(address)) {
-      InternetAddressList* members =
-          internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address));
-      if (members != nullptr) flatten(members, out);
-    } else if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
-      // The ASCII (IDNA) form is what certificates carry in rfc822Name.
-      const char* addr = internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(address));
-      if (addr != nullptr) add_unique(out, detail::ascii_lower(addr));
+// Counts every mailbox against the limit before de-duplication, so a long list stops early.
+struct Flattener {
+  std::size_t max_addresses;
+  std::size_t counted = 0;
+
+  void flatten(InternetAddressList* list, UniqueList& out) {
+    const int count = internet_address_list_length(list);
+    for (int i = 0; i < count; ++i) {
+      InternetAddress* address = internet_address_list_get_address(list, i);
+      if (INTERNET_ADDRESS_IS_GROUP(address)) {
+        InternetAddressList* members =
+            internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address));
+        if (members != nullptr) flatten(members, out);
+      } else if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+        if (++counted > max_addresses) {
+          throw_limit_exceeded("The number of addresses in the message", max_addresses,
+                               "addresses");
+        }
+        // The ASCII (IDNA) form is what certificates carry in rfc822Name.
+        const char* addr = internet_address_mailbox_get_idn_addr(INTERNET_ADDRESS_MAILBOX(address));
+        if (addr != nullptr) out.add(detail::ascii_lower(addr));
+      }
     }
   }
-}
+};
 
-std::vector<std::string>* list_for(MessageAddresses& result, std::string_view name) {
-  if (detail::iequals(name, "from")) return &result.from;
-  if (detail::iequals(name, "sender")) return &result.sender;
-  if (detail::iequals(name, "to")) return &result.to;
-  if (detail::iequals(name, "cc")) return &result.cc;
-  if (detail::iequals(name, "bcc")) return &result.bcc;
+UniqueList* list_for(std::string_view name, UniqueList& from, UniqueList& sender, UniqueList& to,
+                     UniqueList& cc, UniqueList& bcc) {
+  if (detail::iequals(name, "from")) return &from;
+  if (detail::iequals(name, "sender")) return &sender;
+  if (detail::iequals(name, "to")) return &to;
+  if (detail::iequals(name, "cc")) return &cc;
+  if (detail::iequals(name, "bcc")) return &bcc;
   return nullptr;
 }
 
 }  // namespace
 
-MessageAddresses parse_addresses(std::string_view message) {
+MessageAddresses parse_addresses(std::string_view message, std::size_t max_addresses) {
   detail::HeaderBlock block = detail::scan_message_headers(message);
   // Only the header block is parsed: the body can be large and is not needed here.
   std::string headers = canonicalize_line_endings(message.substr(0, block.body_begin));
@@ -52,17 +67,23 @@ MessageAddresses parse_addresses(std::string_view message) {
   GObjectPtr<GMimeMessage> parsed = detail::parse_message(headers);
 
   MessageAddresses result;
+  UniqueList from{&result.from, {}}, sender{&result.sender, {}}, to{&result.to, {}},
+      cc{&result.cc, {}}, bcc{&result.bcc, {}};
+  Flattener flattener{max_addresses};
   // Every occurrence of each field counts (several To: fields are common in the wild), so
   // the header list is walked rather than GMime's per-message address lists.
   GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(parsed.get()));
   const int count = g_mime_header_list_get_count(list);
   for (int i = 0; i < count; ++i) {
     GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-    std::vector<std::string>* target = list_for(result, g_mime_header_get_name(header));
+    const char* name = g_mime_header_get_name(header);
+    if (detail::iequals(name, "from")) ++result.from_fields;
+    if (detail::iequals(name, "sender")) ++result.sender_fields;
+    UniqueList* target = list_for(name, from, sender, to, cc, bcc);
     const char* value = g_mime_header_get_raw_value(header);
     if (target == nullptr || value == nullptr) continue;
     GObjectPtr<InternetAddressList> addresses(internet_address_list_parse(nullptr, value));
-    if (addresses) flatten(addresses.get(), *target);
+    if (addresses) flattener.flatten(addresses.get(), *target);
   }
   if (const char* id = g_mime_message_get_message_id(parsed.get())) result.message_id = id;
   if (const char* subject = g_mime_message_get_subject(parsed.get())) result.subject = subject;

@@ -4,8 +4,9 @@
 
 #include "gmime_support.hpp"
 #include "header_block.hpp"
-#include "smime/common/error.hpp"
 #include "smime/mime/mime_message.hpp"
+#include "part_budget.hpp"
+#include "smime/common/error.hpp"
 
 namespace smime::engine::mime {
 
@@ -127,9 +128,11 @@ void classify_multipart_signed(std::string_view entity, GMimeObject* object,
 
 }  // namespace
 
-ClassifiedEntity classify(std::string_view entity) {
+ClassifiedEntity classify(std::string_view entity, const Limits& limits) {
+  detail::check_part_budget(entity, limits);
   detail::ParsedPart parsed = detail::parse_part(entity);
   GMimeObject* object = parsed.object.get();
+  detail::check_part_tree(object, limits);
   ClassifiedEntity result;
   result.content_type = detail::mime_type_of(object);
   result.smime_type = detail::ascii_lower(detail::content_type_parameter(object, "smime-type"));

@@ -1,6 +1,9 @@
 // CRLF canonicalisation (RFC 5322 / RFC 8551 §3.1.1): the form that is signed and sent.
+#include <algorithm>
 #include <cstring>
 
+#include "gmime_support.hpp"
+#include "header_block.hpp"
 #include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
@@ -21,6 +24,48 @@ std::string canonicalize_line_endings(std::string_view text) {
     pos = (text[next] == '\r' && next + 1 < text.size() && text[next + 1] == '\n') ? next + 2
                                                                                    : next + 1;
   }
+  return out;
+}
+
+namespace {
+
+// The entity's Content-Transfer-Encoding, read by GMime from its header block alone.
+GMimeContentEncoding transfer_encoding_of(std::string_view header_block) {
+  std::string headers = canonicalize_line_endings(header_block);
+  if (!headers.ends_with("\r\n\r\n")) headers += headers.ends_with("\r\n") ? "\r\n" : "\r\n\r\n";
+  detail::ParsedPart parsed = detail::parse_part(headers);
+  if (!GMIME_IS_PART(parsed.object.get())) return GMIME_CONTENT_ENCODING_DEFAULT;
+  return g_mime_part_get_content_encoding(GMIME_PART(parsed.object.get()));
+}
+
+// Whether a nested part may be binary: a line "Content-Transfer-Encoding: binary" anywhere in
+// the body (a text line that merely looks like one only costs the canonicalisation).
+bool mentions_binary_part(std::string_view body) {
+  constexpr std::string_view kField = "content-transfer-encoding:";
+  for (std::size_t pos = 0; pos < body.size();) {
+    const std::size_t lf = std::min(body.find('\n', pos), body.size());
+    std::string_view line = body.substr(pos, lf - pos);
+    if (detail::istarts_with(line, kField)) {
+      line.remove_prefix(kField.size());
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      if (detail::istarts_with(line, "binary")) return true;
+    }
+    pos = lf + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string canonicalize_entity(std::string_view entity) {
+  const std::size_t body = detail::find_body_begin(entity);
+  const std::string_view header_block = entity.substr(0, body);
+  if (transfer_encoding_of(header_block) != GMIME_CONTENT_ENCODING_BINARY &&
+      !mentions_binary_part(entity.substr(body))) {
+    return canonicalize_line_endings(entity);
+  }
+  std::string out = canonicalize_line_endings(header_block);
+  out.append(entity.substr(body));
   return out;
 }
 

@@ -1,11 +1,12 @@
 #include "message_split.hpp"
 
 #include "header_block.hpp"
+#include "header_folding.hpp"
 #include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime::detail {
 
-RawSplit split_raw(std::string_view message) {
+RawSplit split_raw(std::string_view message, bool fold_outer_headers) {
   HeaderBlock block = scan_message_headers(message);
   RawSplit split;
   for (const HeaderField& field : block.fields) {
@@ -19,8 +20,10 @@ RawSplit split_raw(std::string_view message) {
       continue;
     }
     if (iequals(field.name, "from")) split.has_from = true;
-    split.outer_headers.append(canonicalize_line_endings(raw));
-    if (raw.back() != '\n') split.outer_headers.append("\r\n");
+    std::string text = canonicalize_line_endings(raw);
+    if (raw.back() != '\n') text.append("\r\n");
+    if (fold_outer_headers && has_long_line(text)) text = fold_header_field(text);
+    split.outer_headers.append(text);
   }
   split.body = message.substr(block.body_begin);
   return split;

@@ -15,7 +15,8 @@ struct RawSplit {
   bool has_from = false;
 };
 
-// Throws Error(invalid_input) when the input is not an RFC 5322 message.
-RawSplit split_raw(std::string_view message);
+// Throws Error(invalid_input) when the input is not an RFC 5322 message. With
+// fold_outer_headers, outer fields with lines over 78 characters are folded (outgoing mail).
+RawSplit split_raw(std::string_view message, bool fold_outer_headers = false);
 
 }  // namespace smime::engine::mime::detail

@@ -12,8 +12,9 @@
 #include "gmime_support.hpp"
 #include "header_block.hpp"
 #include "message_split.hpp"
-#include "smime/common/error.hpp"
 #include "smime/mime/mime_message.hpp"
+#include "part_budget.hpp"
+#include "smime/common/error.hpp"
 
 namespace smime::engine::mime {
 
@@ -179,8 +180,8 @@ std::string apply_edits(std::string_view data, std::vector<Edit>& edits) {
 
 }  // namespace
 
-SplitMessage prepare_outgoing(std::string_view message) {
-  detail::RawSplit split = detail::split_raw(message);
+SplitMessage prepare_outgoing(std::string_view message, const Limits& limits) {
+  detail::RawSplit split = detail::split_raw(message, /*fold_outer_headers=*/true);
   if (!split.has_from) {
     throw Error(ErrorCode::invalid_input, "not an RFC 5322 message: it has no From header field");
   }
@@ -193,7 +194,9 @@ SplitMessage prepare_outgoing(std::string_view message) {
   entity += "\r\n";
   entity += split.body;
 
+  detail::check_part_budget(entity, limits);
   detail::ParsedPart parsed = detail::parse_part(entity);
+  detail::check_part_tree(parsed.object.get(), limits);
   std::vector<Edit> edits;
   collect_edits(parsed.object.get(), entity, edits);
   return SplitMessage{std::move(split.outer_headers), apply_edits(entity, edits)};

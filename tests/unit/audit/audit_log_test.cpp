@@ -210,3 +210,45 @@ TEST_F(AuditLogTest, FailedIncomingEntriesBecomeRetryableOnceTheStoreHasWhatThey
 
 }  // namespace
 }  // namespace smime::audit::testing
+
+namespace smime::audit::testing {
+namespace {
+
+// Issue 11 item 10: what one entry stores is bounded in the log itself, whoever records it.
+TEST_F(AuditLogTest, OneEntryStoresBoundedListsAndDetail) {
+  AuditLog log(file_);
+  std::vector<std::string> addresses;
+  for (int i = 0; i < 100'000; ++i) addresses.push_back("r" + std::to_string(i) + "@example.com");
+  AuditEvent event = message_event(Direction::outgoing, "message.sign", Status::failed, addresses);
+  event.needs.assign(5'000, "key issuer=CN=Org CA;serial=01");
+  for (int i = 0; i < 20'000; ++i) event.detail += "PEM block: not a valid certificate; ";
+  event.detail += std::string(10'000, 'x');
+  log.record(event);
+
+  const AuditEntry entry = log.list({}).at(0);
+  const EntryLimits limits;
+  ASSERT_EQ(entry.event.addresses.size(), limits.list_items + 1);
+  EXPECT_EQ(entry.event.addresses[0], "r0@example.com");
+  EXPECT_EQ(entry.event.addresses.back(), "(99900 more)");
+  ASSERT_EQ(entry.event.needs.size(), limits.list_items + 1);
+  EXPECT_EQ(entry.event.needs.back(), "(4900 more)");
+  // Repeated parts once with their count, then cut with the size of what was left out.
+  EXPECT_NE(entry.event.detail.find("PEM block: not a valid certificate (20000 times)"),
+            std::string::npos)
+      << entry.event.detail.substr(0, 200);
+  EXPECT_LE(entry.event.detail.size(), limits.detail_bytes + 40);
+  EXPECT_NE(entry.event.detail.find("more bytes)"), std::string::npos);
+  EXPECT_TRUE(log.verify().intact);
+}
+
+TEST_F(AuditLogTest, DetailIsCutBeforeACharacter) {
+  AuditLog log(file_);
+  AuditEvent event = admin_event("certificate.import");
+  event.detail = std::string(4095, 'a') + "\xc3\xa9" + std::string(100, 'b');
+  log.record(event);
+  const std::string detail = log.list({}).at(0).event.detail;
+  EXPECT_EQ(detail.substr(0, 4096), std::string(4095, 'a') + ".");
+}
+
+}  // namespace
+}  // namespace smime::audit::testing

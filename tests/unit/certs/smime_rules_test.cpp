@@ -155,5 +155,69 @@ TEST(SmimeRulesTest, FirstBrokenRuleInSeedOrderIsReported) {
   EXPECT_EQ(check(spec)->rule, "key_type");
 }
 
+// Issue 11 item 12: an rfc822Name that is not an address is refused and the rule named.
+TEST(SmimeRulesTest, EmailsWithControlCharactersOrInvalidUtf8AreRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("a\0b@example.com", 15), "contains a control character"},
+      {"a@example.com\r\nBcc: x@evil.example", "contains a control character"},
+      {"a\x1b[31m@example.com", "contains a control character"},
+      {"a\x7f@example.com", "contains a control character"},
+      {"a\xc2\x9b@example.com", "contains a control character"},  // C1 CSI
+      {"a\xff@example.com", "is not valid UTF-8"},
+      {"a b@example.com", "contains a space"},
+      {"no-at-sign.example.com", "is not of the form local@domain"},
+      {"@example.com", "is not of the form local@domain"},
+  };
+  for (const auto& [email, problem] : cases) {
+    CertificateSpec spec = valid_rsa();
+    spec.emails = {"good@example.com", email};
+    const auto violation = check(spec);
+    ASSERT_TRUE(violation.has_value()) << email;
+    EXPECT_EQ(violation->rule, "subject_alt_name_email_syntax") << email;
+    EXPECT_NE(violation->message.find("Email address 2"), std::string::npos) << violation->message;
+    EXPECT_NE(violation->message.find(problem), std::string::npos) << violation->message;
+    // The message itself is safe to print.
+    EXPECT_EQ(violation->message.find('\x1b'), std::string::npos);
+    EXPECT_EQ(violation->message.find('\n'), std::string::npos);
+  }
+  CertificateSpec international = valid_rsa();
+  international.emails = {"j\xc3\xbcrgen@example.com"};  // UTF-8 local part (RFC 8398)
+  EXPECT_FALSE(check(international).has_value());
+}
+
+TEST(SmimeRulesTest, ControlCharactersAreRefusedInCaCertificatesToo) {
+  CertificateSpec spec = CertificateSpec::authority("Example CA");
+  spec.emails = {"ca\n@example.com"};
+  const auto violation = check(spec);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->rule, "subject_alt_name_email_syntax");
+}
+
+TEST(SmimeRulesTest, TooManyEmailsAreRefused) {
+  CertificateSpec spec = valid_ec();
+  spec.emails.clear();
+  for (int i = 0; i < 1'001; ++i) spec.emails.push_back("u" + std::to_string(i) + "@example.com");
+  const auto violation = check(spec);
+  ASSERT_TRUE(violation.has_value());
+  EXPECT_EQ(violation->rule, "subject_alt_name_email_count");
+  EXPECT_NE(violation->message.find("1001 email addresses"), std::string::npos)
+      << violation->message;
+  spec.emails.resize(1'000);
+  EXPECT_FALSE(check(spec).has_value());
+}
+
+TEST(SmimeRulesTest, HundredThousandSanEmailsAreDescribedInOnePass) {
+  // The de-duplication was quadratic (50 s for 100,000 entries); now it is one pass.
+  CertificateSpec spec = valid_ec();
+  spec.emails.clear();
+  for (int i = 0; i < 100'000; ++i)
+    spec.emails.push_back("U" + std::to_string(i % 60'000) + "@example.com");
+  const test::IssuedCertificate issued = issue_certificate(spec);
+  const auto record = describe_certificate(issued.cert.get());
+  ASSERT_EQ(record.emails.size(), 60'000u);  // lowercased, each once, in order
+  EXPECT_EQ(record.emails.front(), "u0@example.com");
+  EXPECT_EQ(check_smime_rules(issued.cert.get())->rule, "subject_alt_name_email_count");
+}
+
 }  // namespace
 }  // namespace smime::certs

@@ -70,3 +70,25 @@ TEST(MimeIncoming, RejectsWhatIsNotAMessage) {
 
 }  // namespace
 }  // namespace smime::engine::mime
+
+namespace smime::engine::mime {
+namespace {
+
+// Issue 11 item 9: a decrypted entity with binary parts keeps their CR and LF bytes.
+TEST(CanonicalizeEntityTest, BinaryBodiesKeepTheirBytes) {
+  const std::string binary_body("\x30\x0a\x0d\x01\n\x02", 6);
+  const std::string top =
+      "Content-Type: application/pkcs7-mime\nContent-Transfer-Encoding: binary\n\n" + binary_body;
+  EXPECT_EQ(canonicalize_entity(top),
+            "Content-Type: application/pkcs7-mime\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+                binary_body);
+  const std::string nested =
+      "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Transfer-Encoding: Binary\n\n" +
+      binary_body + "\n--b--\n";
+  EXPECT_NE(canonicalize_entity(nested).find(binary_body), std::string::npos);
+  EXPECT_EQ(canonicalize_entity("Content-Type: text/plain\n\na\nb\n"),
+            "Content-Type: text/plain\r\n\r\na\r\nb\r\n");
+}
+
+}  // namespace
+}  // namespace smime::engine::mime

@@ -387,3 +387,45 @@ TEST(MimeOutgoing, AlreadySignedContentIsNotTouched) {
 
 }  // namespace
 }  // namespace smime::engine::mime
+
+namespace smime::engine::mime {
+namespace {
+
+// Issue 11 item 14: outer header lines are folded; a word too long for any line becomes
+// encoded-words that GMime decodes back to the same text.
+TEST(HeaderFoldingTest, LongUnstructuredWordsBecomeEncodedWords) {
+  const std::string word = std::string(1'500, 'a') + "\xc3\xa9" + std::string(1'500, 'b');
+  const std::string message =
+      "From: a@example.com\r\nX-Note: before " + word + " after\r\nSubject: short\r\n\r\nbody\r\n";
+  const SplitMessage split = prepare_outgoing(message);
+  std::size_t longest = 0;
+  for (std::size_t pos = 0; pos < split.outer_headers.size();) {
+    const std::size_t end = split.outer_headers.find("\r\n", pos);
+    longest = std::max(longest, end - pos);
+    pos = end + 2;
+  }
+  EXPECT_LE(longest, 78u) << split.outer_headers.substr(0, 300);
+  const std::size_t at = split.outer_headers.find("X-Note:");
+  ASSERT_NE(at, std::string::npos);
+  const std::string value =
+      split.outer_headers.substr(at + 7, split.outer_headers.find("\r\nSubject:") - (at + 7));
+  g_mime_init();
+  char* unfolded = g_mime_utils_header_unfold(value.c_str());
+  char* decoded = g_mime_utils_header_decode_text(nullptr, unfolded);
+  EXPECT_TRUE(std::string(decoded) == "before " + word + " after");
+  g_free(decoded);
+  g_free(unfolded);
+  EXPECT_NE(split.outer_headers.find("Subject: short\r\n"), std::string::npos);
+}
+
+TEST(HeaderFoldingTest, ShortHeadersAreUntouchedAndLongStructuredWordsRefused) {
+  const std::string message = "From: a@example.com\r\nTo: b@example.com\r\n\r\nx\r\n";
+  EXPECT_EQ(prepare_outgoing(message).outer_headers,
+            "From: a@example.com\r\nTo: b@example.com\r\n");
+  EXPECT_THROW(prepare_outgoing("From: a@example.com\r\nMessage-ID: <" + std::string(1'200, 'i') +
+                                "@x>\r\n\r\nx\r\n"),
+               Error);
+}
+
+}  // namespace
+}  // namespace smime::engine::mime
