@@ -12,9 +12,8 @@ std::string import_summary(const service::ImportReport& report) {
                        std::to_string(report.failed()) + " not imported";
   // Each distinct failure once with its count: the entry stays small however large the input.
   for (const auto& e : report.errors) {
-    detail += "; " + e.item +
-              (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "") + ": " +
-              e.message;
+    detail += "; " + e.item + (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "") +
+              ": " + e.message;
   }
   if (report.errors_omitted > 0) {
     detail += "; " + std::to_string(report.errors_omitted) + " more failures";

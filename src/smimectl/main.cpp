@@ -2,6 +2,7 @@
 // file) directly, so it works before any API token exists.
 // Exit codes: 0 done, 1 operation failed (message on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -77,6 +78,9 @@ static int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  // A write over the file size limit must fail (EFBIG: the database reports a full disk) rather
+  // than end the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (...) {  // nothing may escape main, not even a failure to set up the parser

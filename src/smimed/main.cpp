@@ -2,6 +2,7 @@
 //   smimed [--home DIR] [--config FILE]     serves https://127.0.0.1:8443 by default
 // Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 1 when it cannot start, 2 usage error.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <optional>
 
@@ -47,6 +48,9 @@ static int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  // A write over the file size limit must fail (EFBIG: the database reports a full disk) rather
+  // than end the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (...) {

@@ -1,7 +1,6 @@
 #include "smime/sqlite/connection.hpp"
 
 #include <cerrno>
-
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -56,6 +55,9 @@ ErrorCode code_for(int rc, int extended, int system_errno) {
         extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
       return ErrorCode::conflict;
     }
+    // A trigger refused the write (the audit log's append-only guard, or an operator's own):
+    // the database cannot take it, whatever the request.
+    if (extended == SQLITE_CONSTRAINT_TRIGGER) return ErrorCode::storage_failure;
     return ErrorCode::invalid_input;  // CHECK, NOT NULL: a value the schema does not allow
   }
   return storage_code(rc & 0xff, system_errno);
