@@ -215,8 +215,8 @@ std::string sha256_fingerprint(const X509* certificate) {
   return digest_hex(certificate, EVP_sha256());
 }
 
-store::CertificateRecord describe_certificate(const X509* certificate) {
-  store::CertificateRecord record;
+CertificateDescription describe_certificate(const X509* certificate) {
+  CertificateDescription record;
   unsigned char* der = nullptr;
   const int der_length = i2d_X509(certificate, &der);
   if (der_length <= 0) throw_openssl(ErrorCode::crypto, "Cannot encode the certificate");
@@ -257,10 +257,10 @@ store::CertificateRecord describe_certificate(const X509* certificate) {
   return record;
 }
 
-Validity validity_at(const store::CertificateRecord& record, std::time_t now) {
+Validity validity_at(std::int64_t not_before, std::int64_t not_after, std::time_t now) {
   const auto at = static_cast<std::int64_t>(now);
-  if (at < record.not_before) return Validity::not_yet_valid;
-  if (at > record.not_after) return Validity::expired;
+  if (at < not_before) return Validity::not_yet_valid;
+  if (at > not_after) return Validity::expired;
   return Validity::valid;
 }
 

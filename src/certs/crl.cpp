@@ -95,7 +95,7 @@ ParsedCrl parse_crl(std::span<const unsigned char> input) {
   if (der_length <= 0) throw_openssl(ErrorCode::crypto, "Cannot encode the CRL");
   OpensslBytesPtr der_owner(der);
 
-  store::CrlRecord& record = parsed.record;
+  CrlDescription& record = parsed.description;
   record.der.assign(der, der + der_length);
   record.issuer = one_line_name(X509_CRL_get_issuer(crl));
   record.this_update = unix_time(X509_CRL_get0_lastUpdate(crl));

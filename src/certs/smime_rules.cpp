@@ -59,7 +59,7 @@ std::optional<RuleViolation> check_san_emails(const X509* certificate, bool is_c
 
 std::optional<RuleViolation> check_smime_rules(const X509* certificate,
                                                const ImportLimits& limits) {
-  const store::CertificateRecord record = describe_certificate(certificate);
+  const CertificateDescription record = describe_certificate(certificate);
   if (auto violation = check_san_emails(certificate, record.is_ca, limits)) return violation;
   // A CA (trust anchor or intermediate) is accepted without the end-entity checks.
   if (record.is_ca) return std::nullopt;

@@ -47,7 +47,7 @@ constexpr std::time_t kForever = std::numeric_limits<std::time_t>::max();
 
 CertificateStatus CertificateService::status(const store::CertificateRecord& record) {
   if (store_.revocation(record.issuer, record.serial)) return CertificateStatus::revoked;
-  switch (certs::validity_at(record, now())) {
+  switch (certs::validity_at(record.not_before, record.not_after, now())) {
     case certs::Validity::expired:
       return CertificateStatus::expired;
     case certs::Validity::not_yet_valid:

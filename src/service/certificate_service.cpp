@@ -1,5 +1,7 @@
 #include "smime/service/certificate_service.hpp"
 
+#include "smime/service/records.hpp"
+
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
@@ -102,7 +104,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
   std::size_t index = 0;
   for (const X509Ptr& cert : parsed.certificates) {
     ++index;
-    store::CertificateRecord record = certs::describe_certificate(cert.get());
+    store::CertificateRecord record = to_record(certs::describe_certificate(cert.get()));
     const std::string item = "certificate " + std::to_string(index);
     if (auto violation = certs::check_smime_rules(cert.get(), import_limits_)) {
       failures.add(
@@ -265,27 +267,34 @@ store::CertificateRecord CertificateService::delete_certificate(
   return record;
 }
 
+namespace {
+
+store::CrlRecord store_crl(store::Store& store, const certs::ParsedCrl& parsed,
+                           const std::string& issuer_sha256) {
+  return store.insert_crl(to_record(parsed.description, issuer_sha256),
+                          to_records(parsed.revoked));
+}
+
+}  // namespace
+
 store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> input) {
   certs::ParsedCrl parsed = certs::parse_crl(input);
   store::CertificateQuery cas;
   cas.is_ca = true;
   bool issuer_known = false;
   for (const auto& ca : store_.find_certificates(cas)) {
-    if (ca.subject != parsed.record.issuer) continue;
+    if (ca.subject != parsed.description.issuer) continue;
     issuer_known = true;
     X509Ptr cert = certs::parse_der_certificate(ca.der);
-    if (certs::crl_signed_by(parsed.crl.get(), cert.get())) {
-      parsed.record.issuer_sha256 = ca.sha256;
-      return store_.insert_crl(parsed.record, parsed.revoked);
-    }
+    if (certs::crl_signed_by(parsed.crl.get(), cert.get())) return store_crl(store_, parsed, ca.sha256);
   }
   if (issuer_known) {
     throw Error(ErrorCode::invalid_input,
                 "The CRL's signature does not verify with the stored "
                 "certificate of its issuer " +
-                    parsed.record.issuer);
+                    parsed.description.issuer);
   }
-  throw Error(ErrorCode::not_found, "The issuer of this CRL (" + parsed.record.issuer +
+  throw Error(ErrorCode::not_found, "The issuer of this CRL (" + parsed.description.issuer +
                                         ") is not a stored CA certificate; import it first");
 }
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "smime/certs/certificate_info.hpp"
+#include "smime/service/records.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/test_certs.hpp"
@@ -190,7 +191,7 @@ TEST_F(SmimectlStoreTest, CertificateTextIsEscapedForTheTerminal) {
   CertificateSpec spec = CertificateSpec::smime("x@example.com");
   spec.common_name = "Evil \x1b]0;pwned\x07 CA";
   IssuedCertificate issued = issue_certificate(spec);
-  store::CertificateRecord record = certs::describe_certificate(issued.cert.get());
+  store::CertificateRecord record = service::to_record(certs::describe_certificate(issued.cert.get()));
   record.emails = {"evil\x1b[2J\r\n@example.com"};
   record.subject += "\x1b[31m";
   {

@@ -9,13 +9,12 @@
 
 #include "smime/certs/import_limits.hpp"
 #include "smime/common/handles.hpp"
-#include "smime/store/records.hpp"
+#include "smime/certs/descriptions.hpp"
 
 namespace smime::certs {
 
-// Every metadata field of CertificateRecord except id, token_key_id, key_exportable and the
-// timestamps.
-store::CertificateRecord describe_certificate(const X509* certificate);
+// What the certificate says about itself (fingerprints, names, validity, key, usages).
+CertificateDescription describe_certificate(const X509* certificate);
 
 std::string sha256_fingerprint(const X509* certificate);  // lowercase hex
 
@@ -41,7 +40,10 @@ std::optional<RuleViolation> check_smime_rules(const X509* certificate,
                                                const ImportLimits& limits = {});
 
 enum class Validity { valid, expired, not_yet_valid };
-Validity validity_at(const store::CertificateRecord& record, std::time_t now);
+Validity validity_at(std::int64_t not_before, std::int64_t not_after, std::time_t now);
+inline Validity validity_at(const CertificateDescription& certificate, std::time_t now) {
+  return validity_at(certificate.not_before, certificate.not_after, now);
+}
 const char* to_string(Validity validity);
 
 X509Ptr parse_der_certificate(const std::vector<unsigned char>& der);  // throws invalid_input

@@ -5,14 +5,14 @@
 #include <vector>
 
 #include "smime/common/handles.hpp"
-#include "smime/store/records.hpp"
+#include "smime/certs/descriptions.hpp"
 
 namespace smime::certs {
 
 struct ParsedCrl {
   X509CrlPtr crl;
-  store::CrlRecord record;  // issuer, der, this/next update, number
-  std::vector<store::RevokedEntry> revoked;
+  CrlDescription description;
+  std::vector<RevokedSerial> revoked;
 };
 
 inline constexpr const char* kAcceptedCrlFormats = "PEM (an \"X509 CRL\" block) or DER";

@@ -17,9 +17,17 @@
 
 namespace smime::store {
 
-class Store {
+// The one question certificate verification asks the store: was this certificate revoked?
+class RevocationIndex {
  public:
-  virtual ~Store() = default;
+  virtual ~RevocationIndex() = default;
+  // The revocation of (issuer, serial) by any stored CRL of that issuer.
+  virtual std::optional<RevokedEntry> revocation(std::string_view issuer,
+                                                 std::string_view serial) = 0;
+};
+
+class Store : public RevocationIndex {
+ public:
 
   // Runs body in one transaction: committed when body returns, rolled back when it throws
   // (the exception propagates). Calls made by body on this Store join that transaction.
@@ -50,9 +58,6 @@ class Store {
   // (by this_update); an older or equal one is refused with Error(conflict).
   virtual CrlRecord insert_crl(const CrlRecord& crl, const std::vector<RevokedEntry>& revoked) = 0;
   virtual std::vector<CrlRecord> list_crls() = 0;
-  // The revocation of (issuer, serial) by any stored CRL of that issuer.
-  virtual std::optional<RevokedEntry> revocation(std::string_view issuer,
-                                                 std::string_view serial) = 0;
 
   // ---- change detection ----
   // Grows with every committed change of certificates or CRLs, by any process.

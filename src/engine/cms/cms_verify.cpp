@@ -25,7 +25,7 @@ std::string hex_of(const ASN1_OCTET_STRING* s) {
 }
 
 SignerDetails details_of(X509* cert, const TrustSnapshot& trust) {
-  store::CertificateRecord r = certs::describe_certificate(cert);
+  const certs::CertificateDescription r = certs::describe_certificate(cert);
   SignerDetails d;
   d.fingerprint = r.sha256;
   d.subject = r.subject;
@@ -124,14 +124,16 @@ bool build_chain(CMS_ContentInfo* cms, X509* signer, const TrustSnapshot& trust,
 }
 
 // Revocation by stored CRLs, the signer against From, then validity times: the final status.
-void judge_chain(STACK_OF(X509) * chain, store::Store& store, const std::vector<std::string>& from,
+void judge_chain(STACK_OF(X509) * chain, store::RevocationIndex& revocations,
+                 const std::vector<std::string>& from,
                  std::time_t now, Verification& out) {
   bool expired = false;
   bool not_yet_valid = false;
   for (int i = 0; i < sk_X509_num(chain); ++i) {
     X509* cert = sk_X509_value(chain, i);
     const std::string issuer = certs::one_line_name(X509_get_issuer_name(cert));
-    if (auto revoked = store.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)))) {
+    if (auto revoked =
+            revocations.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)))) {
       out.status = SignatureStatus::revoked;
       out.reason = i == 0 ? "The signer's certificate has been revoked"
                           : "A certificate in the signer's chain has been revoked";
@@ -159,7 +161,7 @@ void judge_chain(STACK_OF(X509) * chain, store::Store& store, const std::vector<
 }  // namespace
 
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
-                    const TrustSnapshot& trust, store::Store& store,
+                    const TrustSnapshot& trust, store::RevocationIndex& revocations,
                     const std::vector<std::string>& from, std::time_t now) {
   Verification out;
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
@@ -191,7 +193,7 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
   }
   X509StoreCtxPtr ctx;
   if (!build_chain(cms, signer, trust, ctx, out)) return out;
-  judge_chain(X509_STORE_CTX_get0_chain(ctx.get()), store, from, now, out);
+  judge_chain(X509_STORE_CTX_get0_chain(ctx.get()), revocations, from, now, out);
   return out;
 }
 

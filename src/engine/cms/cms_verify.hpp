@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "smime/engine/engine.hpp"
+#include "smime/store/store.hpp"
 #include "trust_cache.hpp"
 
 namespace smime::engine::cms {
@@ -24,7 +25,7 @@ struct Verification {
 
 // detached: the signed bytes of a multipart/signed (nullopt for opaque signed-data).
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
-                    const TrustSnapshot& trust, store::Store& store,
+                    const TrustSnapshot& trust, store::RevocationIndex& revocations,
                     const std::vector<std::string>& from, std::time_t now);
 
 }  // namespace smime::engine::cms

@@ -55,7 +55,7 @@ TEST(CertificateInfoTest, EveryFieldOfAnIssuedEcCertificate) {
   spec.issued_by(root);
   const auto leaf = issue_certificate(spec);
 
-  const store::CertificateRecord r = describe_certificate(leaf.cert.get());
+  const CertificateDescription r = describe_certificate(leaf.cert.get());
   const std::vector<unsigned char> der = test::der(leaf.cert.get());
   EXPECT_EQ(r.der, der);
   EXPECT_EQ(r.sha256, digest_hex(der, EVP_sha256()));
@@ -81,11 +81,9 @@ TEST(CertificateInfoTest, EveryFieldOfAnIssuedEcCertificate) {
   EXPECT_TRUE(r.can_sign);
   EXPECT_TRUE(r.can_encrypt);
   EXPECT_FALSE(r.is_ca);
-  // Not filled by describe_certificate.
-  EXPECT_EQ(r.id, 0);
-  EXPECT_FALSE(r.token_key_id.has_value());
+  // The store's id and token key are not part of what a certificate says (no such fields).
 
-  const store::CertificateRecord ca = describe_certificate(root.cert.get());
+  const CertificateDescription ca = describe_certificate(root.cert.get());
   EXPECT_TRUE(ca.is_ca);
   EXPECT_EQ(ca.subject, "CN=Info Root");
   EXPECT_EQ(ca.issuer, "CN=Info Root");
@@ -101,7 +99,7 @@ TEST(CertificateInfoTest, RsaKeyAndUsages) {
   spec.key_usages = {"keyEncipherment"};
   spec.extended_key_usages = {};
   spec.serial = 1;
-  const store::CertificateRecord r = describe_certificate(issue_certificate(spec).cert.get());
+  const CertificateDescription r = describe_certificate(issue_certificate(spec).cert.get());
   EXPECT_EQ(r.key_algorithm, "RSA");
   EXPECT_EQ(r.key_bits, 2048);
   EXPECT_EQ(r.curve, "");
@@ -119,7 +117,7 @@ TEST(CertificateInfoTest, EncryptionUsageDependsOnKeyType) {
 
   CertificateSpec ec = CertificateSpec::smime("b@example.com", "ec-p384");
   ec.key_usages = {"nonRepudiation", "keyEncipherment"};  // meaningless for EC
-  const store::CertificateRecord r = describe_certificate(issue_certificate(ec).cert.get());
+  const CertificateDescription r = describe_certificate(issue_certificate(ec).cert.get());
   EXPECT_FALSE(r.can_encrypt);
   EXPECT_TRUE(r.can_sign);  // nonRepudiation
   EXPECT_EQ(r.curve, "P-384");
@@ -128,7 +126,7 @@ TEST(CertificateInfoTest, EncryptionUsageDependsOnKeyType) {
 
 TEST(CertificateInfoTest, OtherKeyTypesKeepOpensslName) {
   CertificateSpec spec = CertificateSpec::smime("ed@example.com", "ed25519");
-  const store::CertificateRecord r = describe_certificate(issue_certificate(spec).cert.get());
+  const CertificateDescription r = describe_certificate(issue_certificate(spec).cert.get());
   EXPECT_EQ(r.key_algorithm, "ED25519");
   EXPECT_EQ(r.curve, "");
 }
@@ -136,7 +134,7 @@ TEST(CertificateInfoTest, OtherKeyTypesKeepOpensslName) {
 TEST(CertificateInfoTest, CaWithoutKeyUsageCanSign) {
   CertificateSpec spec = CertificateSpec::authority("Old Style CA");
   spec.key_usages = {};
-  const store::CertificateRecord r = describe_certificate(issue_certificate(spec).cert.get());
+  const CertificateDescription r = describe_certificate(issue_certificate(spec).cert.get());
   EXPECT_TRUE(r.is_ca);
   EXPECT_TRUE(r.key_usages.empty());
   EXPECT_TRUE(r.can_sign);
@@ -149,7 +147,7 @@ TEST(CertificateInfoTest, LargeSerialAndMissingKeyIdentifiers) {
 
   EvpPkeyPtr key = test::generate_software_key("ec-p256");
   X509Ptr plain = test::self_signed_certificate(key.get());  // SKI only, no AKI, no SAN
-  const store::CertificateRecord r = describe_certificate(plain.get());
+  const CertificateDescription r = describe_certificate(plain.get());
   EXPECT_EQ(r.subject_key_id, key_hash_hex(plain.get()));
   EXPECT_EQ(r.authority_key_id, "");
   EXPECT_TRUE(r.emails.empty());
@@ -159,7 +157,7 @@ TEST(CertificateInfoTest, LargeSerialAndMissingKeyIdentifiers) {
 }
 
 TEST(CertificateInfoTest, ValidityAt) {
-  store::CertificateRecord r;
+  CertificateDescription r;
   r.not_before = 1000;
   r.not_after = 2000;
   EXPECT_EQ(validity_at(r, 999), Validity::not_yet_valid);

@@ -46,20 +46,20 @@ TEST_F(CrlTest, ParsesPemAndDerAlike) {
     SCOPED_TRACE(pem ? "PEM" : "DER");
     const ParsedCrl parsed = parse_crl(make_crl(pem));
     ASSERT_TRUE(parsed.crl);
-    EXPECT_EQ(parsed.record.issuer, describe_certificate(ca_.cert.get()).subject);
-    EXPECT_EQ(parsed.record.issuer, "CN=CRL CA");
-    EXPECT_EQ(parsed.record.crl_number, "4096");
-    EXPECT_NEAR(static_cast<double>(parsed.record.this_update), static_cast<double>(now - 3600),
+    EXPECT_EQ(parsed.description.issuer, describe_certificate(ca_.cert.get()).subject);
+    EXPECT_EQ(parsed.description.issuer, "CN=CRL CA");
+    EXPECT_EQ(parsed.description.crl_number, "4096");
+    EXPECT_NEAR(static_cast<double>(parsed.description.this_update), static_cast<double>(now - 3600),
                 5.0);
-    EXPECT_NEAR(static_cast<double>(parsed.record.next_update),
+    EXPECT_NEAR(static_cast<double>(parsed.description.next_update),
                 static_cast<double>(now + 7 * 24 * 3600), 5.0);
-    EXPECT_FALSE(parsed.record.der.empty());
-    EXPECT_EQ(parsed.record.der, parse_crl(parsed.record.der).record.der);  // DER round trip
-    EXPECT_EQ(parsed.record.id, 0);
-    EXPECT_EQ(parsed.record.issuer_sha256, "");  // set by whoever matched the CA
+    EXPECT_FALSE(parsed.description.der.empty());
+    EXPECT_EQ(parsed.description.der, parse_crl(parsed.description.der).description.der);  // DER round trip
+    // The store's id and the issuer's fingerprint are not the certificate code's to know: the
+    // description has no such fields.
 
     ASSERT_EQ(parsed.revoked.size(), 2u);
-    std::map<std::string, store::RevokedEntry> by_serial;
+    std::map<std::string, RevokedSerial> by_serial;
     for (const auto& entry : parsed.revoked) by_serial[entry.serial] = entry;
     const std::string revoked_serial = describe_certificate(revoked_.cert.get()).serial;
     const std::string held_serial = describe_certificate(held_.cert.get()).serial;
@@ -67,15 +67,15 @@ TEST_F(CrlTest, ParsesPemAndDerAlike) {
     ASSERT_TRUE(by_serial.count(held_serial));
     EXPECT_EQ(by_serial[revoked_serial].reason, "keyCompromise");
     EXPECT_EQ(by_serial[held_serial].reason, "");
-    EXPECT_EQ(by_serial[revoked_serial].revoked_at, parsed.record.this_update);
+    EXPECT_EQ(by_serial[revoked_serial].revoked_at, parsed.description.this_update);
   }
 }
 
 TEST_F(CrlTest, OptionalFieldsAbsent) {
   const ParsedCrl parsed =
       parse_crl(test::issue_crl(ca_, {}, test::kNoNextUpdate, /*pem=*/true, /*crl_number=*/-1));
-  EXPECT_EQ(parsed.record.next_update, 0);
-  EXPECT_EQ(parsed.record.crl_number, "");
+  EXPECT_EQ(parsed.description.next_update, 0);
+  EXPECT_EQ(parsed.description.crl_number, "");
   EXPECT_TRUE(parsed.revoked.empty());
 }
 
