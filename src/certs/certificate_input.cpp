@@ -14,12 +14,12 @@
 #include <unordered_map>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 
 namespace smime::certs {
 namespace {
 
 constexpr std::string_view kBeginMarker = "-----BEGIN ";
-constexpr std::string_view kDashes = "-----";
 
 [[noreturn]] void refuse(const std::string& reason) {
   // The queue may hold traces of tentative decodes: keep them for logs, not for the message.
@@ -299,102 +299,6 @@ std::string der_failure(std::span<const unsigned char> input) {
 
 // ---- PEM ---------------------------------------------------------------------------------
 
-struct PemBlock {
-  std::string label;
-  std::string body;  // base64 lines (and optional headers), each ending in '\n'
-  bool complete = false;
-};
-
-std::string_view trim(std::string_view line) {
-  const auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-  };
-  while (!line.empty() && space(line.front())) line.remove_prefix(1);
-  while (!line.empty() && space(line.back())) line.remove_suffix(1);
-  return line;
-}
-
-// "-----BEGIN X-----" -> "X" (same for END); nullopt for any other line.
-std::optional<std::string_view> marker_label(std::string_view line, std::string_view kind) {
-  if (line.size() < 5 + kind.size() + 1 + 5 || !line.starts_with(kDashes) ||
-      !line.ends_with(kDashes)) {
-    return std::nullopt;
-  }
-  line = line.substr(kDashes.size(), line.size() - 2 * kDashes.size());
-  if (!line.starts_with(kind) || line.size() <= kind.size() || line[kind.size()] != ' ') {
-    return std::nullopt;
-  }
-  return line.substr(kind.size() + 1);
-}
-
-// Puts every BEGIN/END marker on a line of its own: PEM pasted through a form or an
-// environment variable often arrives on one line, separated by spaces.
-std::string markers_on_own_lines(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t begin = text.find(kDashes, pos);
-    const bool marker = begin != std::string_view::npos &&
-                        (text.substr(begin + kDashes.size()).starts_with("BEGIN ") ||
-                         text.substr(begin + kDashes.size()).starts_with("END "));
-    const std::size_t close =
-        marker ? text.find(kDashes, begin + kDashes.size()) : std::string_view::npos;
-    if (close == std::string_view::npos ||
-        text.substr(begin, close - begin).find('\n') != std::string_view::npos) {
-      const std::size_t next = begin == std::string_view::npos ? text.size() : begin + 1;
-      out.append(text.substr(pos, next - pos));
-      pos = next;
-      continue;
-    }
-    const std::size_t end = close + kDashes.size();
-    out.append(text.substr(pos, begin - pos));
-    if (!out.empty() && out.back() != '\n') out.push_back('\n');
-    out.append(text.substr(begin, end - begin));
-    if (end < text.size() && text[end] != '\n' && text[end] != '\r') out.push_back('\n');
-    pos = end;
-  }
-  return out;
-}
-
-// Base64 lines lose any inner blanks; header lines ("Proc-Type: ...") stay as they are.
-void append_body_line(std::string& body, std::string_view line) {
-  if (line.find(':') != std::string_view::npos) {
-    body.append(line);
-  } else {
-    for (char c : line) {
-      if (c != ' ' && c != '\t') body.push_back(c);
-    }
-  }
-  body.push_back('\n');
-}
-
-// Splits text into PEM blocks itself, so one damaged block cannot hide the ones after it.
-std::vector<PemBlock> scan_pem(std::string_view input) {
-  const std::string normalized = markers_on_own_lines(input);
-  std::string_view text = normalized;
-  std::vector<PemBlock> blocks;
-  std::optional<PemBlock> open;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    const std::string_view line = trim(text.substr(0, end));
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    if (auto begin = marker_label(line, "BEGIN")) {
-      if (open) blocks.push_back(std::move(*open));  // a BEGIN inside a block: it was cut off
-      open = PemBlock{std::string(*begin), {}, false};
-    } else if (auto finish = marker_label(line, "END")) {
-      if (!open) continue;
-      open->complete = *finish == open->label;
-      blocks.push_back(std::move(*open));
-      open.reset();
-    } else if (open && !line.empty()) {
-      append_body_line(open->body, line);
-    }
-  }
-  if (open) blocks.push_back(std::move(*open));
-  return blocks;
-}
-
 enum class BlockKind { certificate, trusted_certificate, pkcs7, other };
 
 BlockKind kind_of(std::string_view label) {
@@ -408,23 +312,6 @@ BlockKind kind_of(std::string_view label) {
   return BlockKind::other;
 }
 
-// The DER inside a well-formed block; nullopt when the base64 is damaged.
-std::optional<std::vector<unsigned char>> block_der(const PemBlock& block) {
-  const std::string text =
-      "-----BEGIN " + block.label + "-----\n" + block.body + "-----END " + block.label + "-----\n";
-  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-  char* name = nullptr;
-  char* header = nullptr;
-  unsigned char* data = nullptr;
-  long length = 0;
-  const int ok = bio ? PEM_read_bio(bio.get(), &name, &header, &data, &length) : 0;
-  OpensslCharsPtr name_owner(name);
-  OpensslCharsPtr header_owner(header);
-  OpensslBytesPtr data_owner(data);
-  if (ok != 1 || length <= 0) return std::nullopt;
-  return std::vector<unsigned char>(data, data + length);
-}
-
 // Reads one certificate-kind block into `out`; returns the problem text on failure.
 std::optional<std::string> read_block(const PemBlock& block, BlockKind kind,
                                       std::vector<X509Ptr>& out) {
@@ -432,7 +319,7 @@ std::optional<std::string> read_block(const PemBlock& block, BlockKind kind,
                             ? "not a valid PKCS#7 certificate bundle (truncated or corrupt)"
                             : "not a valid certificate (truncated or corrupt)";
   if (!block.complete) return std::string(corrupt) + ": its END line is missing";
-  const auto der = block_der(block);
+  const auto der = block.der();
   if (!der) return std::string(corrupt);
   const std::span<const unsigned char> bytes(*der);
   X509Ptr cert;

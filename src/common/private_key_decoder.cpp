@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 
 namespace smime {
 namespace {
@@ -38,54 +39,18 @@ std::string_view as_text(std::span<const unsigned char> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-std::span<const unsigned char> as_span(std::string_view text) {
-  return {reinterpret_cast<const unsigned char*>(text.data()), text.size()};
-}
-
 // Where the key is inside the input and whether it is encrypted.
 struct KeySource {
-  std::span<const unsigned char> bytes;
+  std::span<const unsigned char> der;  // DER input as it was given
   bool encrypted = false;
-};
+  SecureText pem;  // or the key's PEM block, put back together by the scanner
 
-struct PemBlock {
-  std::string_view label;
-  std::string_view text;  // from "-----BEGIN" to the end of the "-----END ...-----" line
-};
-
-// Complete PEM blocks in order. Text around them (openssl's "-text" output, comments) is
-// skipped; a block without its END line (a truncated file) is not returned.
-std::vector<PemBlock> pem_blocks(std::string_view input) {
-  static constexpr std::string_view kBegin = "-----BEGIN ";
-  static constexpr std::string_view kDashes = "-----";
-  std::vector<PemBlock> blocks;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t begin = input.find(kBegin, pos);
-    if (begin == std::string_view::npos) {
-      break;
-    }
-    const std::size_t label_start = begin + kBegin.size();
-    const std::size_t label_end = input.find(kDashes, label_start);
-    if (label_end == std::string_view::npos) {
-      break;
-    }
-    const std::string_view label = input.substr(label_start, label_end - label_start);
-    if (label.find('\n') != std::string_view::npos) {
-      pos = label_start;
-      continue;
-    }
-    const std::string end_line = "-----END " + std::string(label) + "-----";
-    const std::size_t end = input.find(end_line, label_end + kDashes.size());
-    if (end == std::string_view::npos) {
-      break;
-    }
-    const std::size_t stop = end + end_line.size();
-    blocks.push_back({label, input.substr(begin, stop - begin)});
-    pos = stop;
+  std::span<const unsigned char> bytes() const {
+    return pem.empty() ? der
+                       : std::span<const unsigned char>(
+                             reinterpret_cast<const unsigned char*>(pem.data()), pem.size());
   }
-  return blocks;
-}
+};
 
 bool ends_with_private_key(std::string_view label) {
   return label.ends_with("PRIVATE KEY");
@@ -147,14 +112,14 @@ bool encrypted_pem_block_is_intact(std::string_view block, bool traditional) {
 KeySource locate_key(std::span<const unsigned char> input) {
   const std::string_view text = as_text(input);
   if (text.find("-----BEGIN ") == std::string_view::npos) {
-    return {input, is_encrypted_pkcs8_der(input)};
+    return {input, is_encrypted_pkcs8_der(input), {}};
   }
   // A PEM file may carry certificates or "EC PARAMETERS" next to the key; the decoder only
-  // looks at the first block, so hand it just the key block.
+  // looks at the first block, so hand it just the key block (a complete one).
   const PemBlock* key_block = nullptr;
-  const std::vector<PemBlock> blocks = pem_blocks(text);
+  const std::vector<PemBlock> blocks = scan_pem(text);
   for (const PemBlock& block : blocks) {
-    if (!ends_with_private_key(block.label)) {
+    if (!block.complete || !ends_with_private_key(block.label)) {
       continue;
     }
     if (key_block != nullptr) {
@@ -167,14 +132,16 @@ KeySource locate_key(std::span<const unsigned char> input) {
   if (key_block == nullptr) {
     throw Error(ErrorCode::invalid_input, kNotAKey);
   }
-
+  KeySource source;
+  source.pem = key_block->text();
+  const std::string_view pem(source.pem.data(), source.pem.size());
   // Traditional OpenSSL encryption ("openssl genrsa -aes256") exists in PEM only.
-  const bool traditional = key_block->text.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
-  const bool encrypted = traditional || key_block->label == "ENCRYPTED PRIVATE KEY";
-  if (encrypted && !encrypted_pem_block_is_intact(key_block->text, traditional)) {
+  const bool traditional = pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos;
+  source.encrypted = traditional || key_block->label == "ENCRYPTED PRIVATE KEY";
+  if (source.encrypted && !encrypted_pem_block_is_intact(pem, traditional)) {
     throw Error(ErrorCode::invalid_input, kNotAKey);
   }
-  return {as_span(key_block->text), encrypted};
+  return source;
 }
 
 // Refuses any request for a passphrase, so that OpenSSL never falls back to prompting.
@@ -281,7 +248,7 @@ EvpPkeyPtr decode_private_key(std::span<const unsigned char> input,
 
   // Decoding tries many decoders and leaves their failures queued even on success.
   ERR_set_mark();
-  EvpPkeyPtr key = run_decoder(source.bytes, have_passphrase ? passphrase : nullptr);
+  EvpPkeyPtr key = run_decoder(source.bytes(), have_passphrase ? passphrase : nullptr);
   if (!key) {
     ERR_clear_last_mark();
     // A well-formed encrypted key that does not decrypt: neither PBES2 nor the traditional
