@@ -148,6 +148,23 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+TEST(PrivateKeyDecoder, AcceptsAKeyPastedOnOneLine) {
+  // PEM through a web form or an environment variable: the line breaks became spaces, as the
+  // certificate import already accepts.
+  EvpPkeyPtr key = test::generate_software_key("ec-p256");
+  std::string pem = test::pem_pkcs8(key.get());
+  std::replace(pem.begin(), pem.end(), '\n', ' ');
+  EvpPkeyPtr decoded = decode_private_key(test::as_bytes(pem), nullptr);
+  EXPECT_TRUE(test::same_public_key(decoded.get(), key.get()));
+}
+
+TEST(PrivateKeyDecoder, ACutOffKeyBlockIsNotAKey) {
+  EvpPkeyPtr key = test::generate_software_key("ec-p256");
+  std::string pem = test::pem_pkcs8(key.get());
+  pem.resize(pem.find("-----END"));
+  EXPECT_THROW(decode_private_key(test::as_bytes(pem), nullptr), Error);
+}
+
 TEST(PrivateKeyDecoder, AcceptsRsa3072And4096) {
   for (const char* kind : {"rsa-3072", "rsa-4096"}) {
     EVP_PKEY* original = key_of(kind);
