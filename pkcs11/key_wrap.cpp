@@ -60,7 +60,7 @@ SecureBytes aes_unwrap_pad(std::span<const unsigned char> key,
       EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &tail) != 1) {
     throw_openssl(ErrorCode::token_failure, "The token's wrapped key does not unwrap");
   }
-  out.resize(static_cast<std::size_t>(len + tail));
+  out.resize(static_cast<std::size_t>(len) + static_cast<std::size_t>(tail));
   return out;
 }
 

@@ -16,6 +16,7 @@
 
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/text.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
 namespace smime::provisioning {
@@ -59,17 +60,7 @@ constexpr int kNameAttributes[] = {
 }
 
 bool iequals(const std::string& a, const char* b) {
-  if (b == nullptr) {
-    return false;
-  }
-  std::size_t i = 0;
-  for (; i < a.size() && b[i] != '\0'; ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return i == a.size() && b[i] == '\0';
+  return b != nullptr && ascii_iequals(a, b);
 }
 
 bool is_dotted_oid(const std::string& type) {

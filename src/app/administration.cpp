@@ -52,8 +52,8 @@ std::vector<store::CrlRecord> CrlUseCases::list() {
   return deps_.store.list_crls();
 }
 
-store::CrlRecord CrlUseCases::import(const Caller& caller, std::span<const unsigned char> input,
-                                     std::string_view source) {
+store::CrlRecord CrlUseCases::import_crl(const Caller& caller, std::span<const unsigned char> input,
+                                         std::string_view source) {
   audit::AuditEvent event = detail::admin_event(caller, audit::operation::crl_import);
   event.detail = source.empty() ? "CRL" : "CRL file " + std::string(source);
   store::CrlRecord record;

@@ -23,8 +23,8 @@ std::string import_summary(const service::ImportReport& report) {
 
 }  // namespace
 
-service::ImportReport CertificateUseCases::import(const Caller& caller,
-                                                  const CertificateImport& request) {
+service::ImportReport CertificateUseCases::import_certificates(const Caller& caller,
+                                                               const CertificateImport& request) {
   audit::AuditEvent event = detail::admin_event(caller, audit::operation::certificate_import);
   if (!request.source.empty()) event.detail = request.source;
   service::ImportReport report;

@@ -123,8 +123,9 @@ std::string KeyUseCases::remove(const Caller& caller, std::string_view id) {
     event.detail = "key " + full;
     for (const auto& [reserved, purpose] : deps_.store.reserved_keys()) {
       if (reserved == full) {
-        throw Error(ErrorCode::conflict, "The key " + full + " is " + purpose +
-                                             "; replace it (and its certificate) first");
+        std::string message = "The key " + full;
+        message += " is " + purpose + "; replace it (and its certificate) first";
+        throw Error(ErrorCode::conflict, message);
       }
     }
     store::CertificateQuery with_keys;
@@ -142,7 +143,7 @@ std::string KeyUseCases::remove(const Caller& caller, std::string_view id) {
   return full;
 }
 
-ImportedKey KeyUseCases::import(const Caller& caller, const KeyImport& request) {
+ImportedKey KeyUseCases::import_key(const Caller& caller, const KeyImport& request) {
   audit::AuditEvent event = detail::admin_event(caller, audit::operation::key_import);
   event.detail = request.source.empty() ? "private key" : "key file " + request.source;
   if (!request.fingerprint.empty()) event.fingerprints = {request.fingerprint};

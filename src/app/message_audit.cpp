@@ -40,9 +40,9 @@ audit::Need need_from(const engine::MissingItem& item) {
 }  // namespace
 
 audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingResult& result) {
-  audit::AuditEvent event = message_entry(caller, audit::Direction::outgoing,
-                                          outgoing_operation(result), result.message_id,
-                                          result.addresses);
+  audit::AuditEvent event =
+      message_entry(caller, audit::Direction::outgoing, outgoing_operation(result),
+                    result.message_id, result.addresses);
   if (result.signer) event.fingerprints.push_back(result.signer->fingerprint);
   for (const auto& r : result.recipients) event.fingerprints.push_back(r.fingerprint);
   event.detail =
@@ -51,9 +51,9 @@ audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingRes
 }
 
 audit::AuditEvent incoming_event(const Caller& caller, const engine::IncomingResult& result) {
-  audit::AuditEvent event = message_entry(caller, audit::Direction::incoming,
-                                          incoming_operation(result), result.message_id,
-                                          result.addresses);
+  audit::AuditEvent event =
+      message_entry(caller, audit::Direction::incoming, incoming_operation(result),
+                    result.message_id, result.addresses);
   event.status = result.ok() ? audit::Status::ok : audit::Status::failed;
   if (result.signer) event.fingerprints.push_back(result.signer->fingerprint);
   if (!result.decryption_key.empty()) event.fingerprints.push_back(result.decryption_key);

@@ -6,15 +6,10 @@
 #include "audit_internal.hpp"
 #include "entry_codec.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/text.hpp"
 
 namespace smime::audit {
 namespace {
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 // WHERE clause with fixed parameter numbers (?1..?7); unused ones are not referenced.
 std::string where_clause(const AuditQuery& query) {
@@ -36,7 +31,7 @@ void bind_filters(sqlite::Statement& statement, const AuditQuery& query) {
   if (query.direction) statement.bind(1, to_string(*query.direction));
   if (!query.operation.empty()) statement.bind(2, query.operation);
   if (query.status) statement.bind(3, to_string(*query.status));
-  if (!query.address.empty()) statement.bind(4, lowercase(query.address));
+  if (!query.address.empty()) statement.bind(4, ascii_lower(query.address));
   if (!query.actor.empty()) statement.bind(5, query.actor);
   if (!query.message_id.empty()) statement.bind(6, query.message_id);
   if (query.since_ms > 0) statement.bind(7, query.since_ms);

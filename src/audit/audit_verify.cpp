@@ -120,28 +120,30 @@ Head read_head(sqlite::Connection& db) {
 }
 
 VerifyReport check_head(VerifyReport report, const Head& head) {
-  if (head.last_id > report.last_id) {
-    return broken(std::move(report), ChainProblem::deleted, report.last_id + 1,
-                  range(report.last_id + 1, head.last_id) +
-                      " deleted: the log's head records row " + std::to_string(head.last_id) +
-                      " as the newest");
+  // Read what the messages need before the report is moved into the answer.
+  const std::int64_t last = report.last_id;
+  const std::int64_t entries = report.entries;
+  if (head.last_id > last) {
+    return broken(std::move(report), ChainProblem::deleted, last + 1,
+                  range(last + 1, head.last_id) + " deleted: the log's head records row " +
+                      std::to_string(head.last_id) + " as the newest");
   }
-  if (head.last_id < report.last_id) {
+  if (head.last_id < last) {
     return broken(std::move(report), ChainProblem::inserted, head.last_id + 1,
-                  range(head.last_id + 1, report.last_id) +
+                  range(head.last_id + 1, last) +
                       " added outside the audit log: the head records row " +
                       std::to_string(head.last_id) + " as the newest");
   }
   if (head.hash != report.head_hash) {
-    return broken(std::move(report), ChainProblem::edited, report.last_id,
-                  "the log's head does not match row " + std::to_string(report.last_id) +
+    return broken(std::move(report), ChainProblem::edited, last,
+                  "the log's head does not match row " + std::to_string(last) +
                       " (the row or the head was changed)");
   }
-  if (head.entries != report.entries) {
-    const bool fewer = report.entries < head.entries;
+  if (head.entries != entries) {
+    const bool fewer = entries < head.entries;
     return broken(std::move(report), fewer ? ChainProblem::deleted : ChainProblem::inserted, 0,
                   "the log's head records " + std::to_string(head.entries) +
-                      " entries, the table has " + std::to_string(report.entries));
+                      " entries, the table has " + std::to_string(entries));
   }
   return report;
 }

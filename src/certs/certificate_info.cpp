@@ -14,6 +14,7 @@
 
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/text.hpp"
 
 namespace smime::certs {
 namespace {
@@ -33,18 +34,12 @@ std::string octets_hex(const ASN1_OCTET_STRING* octets) {
       {ASN1_STRING_get0_data(octets), static_cast<std::size_t>(ASN1_STRING_length(octets))});
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // rfc822Name entries only: SPEC §6 counts the SAN, never the subject's emailAddress.
 std::vector<std::string> san_emails(const X509* certificate) {
   std::vector<std::string> emails;
   std::unordered_set<std::string> seen;  // linear: a SAN may hold 100,000 entries
   for (const std::string& raw : rfc822_names(certificate)) {
-    std::string email = lowercase(raw);
+    std::string email = ascii_lower(raw);
     if (!email.empty() && seen.insert(email).second) emails.push_back(std::move(email));
   }
   return emails;
@@ -200,7 +195,7 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
   if (!number) throw_openssl(ErrorCode::invalid_input, "The serial number cannot be read");
   OpensslCharsPtr hex(BN_bn2hex(number.get()));
   if (!hex) throw_openssl(ErrorCode::crypto, "Cannot print a serial number");
-  return lowercase(hex.get());
+  return ascii_lower(hex.get());
 }
 
 std::int64_t unix_time(const ASN1_TIME* time) {

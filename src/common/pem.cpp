@@ -60,11 +60,21 @@ SecureText markers_on_own_lines(std::string_view text) {
   return out;
 }
 
-// Base64 lines lose any inner blanks; header lines ("Proc-Type: ...") stay as they are.
+bool last_line_is_header(const SecureText& body) {
+  if (body.empty()) return false;
+  const std::size_t start = body.rfind('\n', body.size() - 2);
+  const std::string_view last(body.data() + (start == SecureText::npos ? 0 : start + 1),
+                              body.size() - (start == SecureText::npos ? 0 : start + 1));
+  return last.find(':') != std::string_view::npos;
+}
+
+// Base64 lines lose any inner blanks; header lines ("Proc-Type: ...") stay as they are, and
+// keep the empty line RFC 1421 puts between them and the base64 (OpenSSL needs it).
 void append_body_line(SecureText& body, std::string_view line) {
   if (line.find(':') != std::string_view::npos) {
     body.append(line);
   } else {
+    if (last_line_is_header(body)) body.push_back('\n');
     for (char c : line) {
       if (c != ' ' && c != '\t') body.push_back(c);
     }

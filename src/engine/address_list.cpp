@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "smime/common/text.hpp"
+
 namespace smime::engine {
 
 void AddressList::add(std::string_view address) {
-  std::string lowered(address);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string lowered = ascii_lower(address);
   if (seen_.insert(lowered).second) items_.push_back(std::move(lowered));
 }
 

@@ -36,8 +36,8 @@ Response delete_group(const ApiContext& c, const Call& call) {
 }
 
 Response import_crl(const ApiContext& c, const Call& call) {
-  return json_response(201,
-                       app::to_json(c.use_cases.crls.import(caller_of(call), body_bytes(call))));
+  return json_response(
+      201, app::to_json(c.use_cases.crls.import_crl(caller_of(call), body_bytes(call))));
 }
 
 Response list_crls(const ApiContext& c, const Call& /*call*/) {

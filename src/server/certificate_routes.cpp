@@ -40,7 +40,8 @@ Response import_certificates(const ApiContext& c, const Call& call) {
   request.input = body_bytes(call);
   request.passphrase = passphrase ? &*passphrase : nullptr;
   request.keys_exportable = call.query_flag("exportable").value_or(false);
-  const service::ImportReport report = c.use_cases.certificates.import(caller_of(call), request);
+  const service::ImportReport report =
+      c.use_cases.certificates.import_certificates(caller_of(call), request);
   if (report.imported.empty()) return failed_import(report);
   return json_response(201, service::to_json(report));
 }
@@ -99,7 +100,7 @@ Response import_private_key(const ApiContext& c, const Call& call) {
   request.key_file = key_file;
   request.passphrase = passphrase ? &*passphrase : nullptr;
   request.fingerprint = call.param("fingerprint");
-  return json_response(201, app::to_json(c.use_cases.keys.import(caller_of(call), request)));
+  return json_response(201, app::to_json(c.use_cases.keys.import_key(caller_of(call), request)));
 }
 
 Response export_private_key(const ApiContext& c, const Call& call) {

@@ -12,7 +12,7 @@ namespace smime::server {
 namespace {
 
 constexpr std::string_view kPrefix = "/admin";
-constexpr std::uintmax_t kMaxFileSize = 16 * 1024 * 1024;
+constexpr std::uintmax_t kMaxFileSize = 16UL * 1024 * 1024;
 
 std::string content_type_for(const std::filesystem::path& file) {
   static const std::map<std::string, std::string, std::less<>> kTypes = {

@@ -6,17 +6,11 @@
 #include "selection_cache.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/text.hpp"
 #include "smime/service/certificate_service.hpp"
 
 namespace smime::service {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // The reason, for the best candidate that could not be used.
 std::string unusable_reason(CertificateStatus status, const std::string& address) {
@@ -60,7 +54,7 @@ CertificateStatus CertificateService::status(const store::CertificateRecord& rec
 
 Selection CertificateService::remembered(std::string_view kind, std::string_view address,
                                          SelectFunction select) {
-  const std::string normalized = lowercase(address);
+  const std::string normalized = ascii_lower(address);
   const std::string key = std::string(kind) + ":" + normalized;
   const std::int64_t revision = store_.revision();  // read first: a later change misses
   if (auto cached = selections_->find(key, revision, now())) return std::move(*cached);

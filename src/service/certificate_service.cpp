@@ -1,7 +1,5 @@
 #include "smime/service/certificate_service.hpp"
 
-#include "smime/service/records.hpp"
-
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +11,7 @@
 #include "smime/certs/crl.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/private_key_decoder.hpp"
+#include "smime/service/records.hpp"
 
 namespace smime::service {
 namespace {
@@ -271,8 +270,7 @@ namespace {
 
 store::CrlRecord store_crl(store::Store& store, const certs::ParsedCrl& parsed,
                            const std::string& issuer_sha256) {
-  return store.insert_crl(to_record(parsed.description, issuer_sha256),
-                          to_records(parsed.revoked));
+  return store.insert_crl(to_record(parsed.description, issuer_sha256), to_records(parsed.revoked));
 }
 
 }  // namespace
@@ -286,7 +284,8 @@ store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> i
     if (ca.subject != parsed.description.issuer) continue;
     issuer_known = true;
     X509Ptr cert = certs::parse_der_certificate(ca.der);
-    if (certs::crl_signed_by(parsed.crl.get(), cert.get())) return store_crl(store_, parsed, ca.sha256);
+    if (certs::crl_signed_by(parsed.crl.get(), cert.get()))
+      return store_crl(store_, parsed, ca.sha256);
   }
   if (issuer_known) {
     throw Error(ErrorCode::invalid_input,

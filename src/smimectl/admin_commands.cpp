@@ -50,7 +50,7 @@ void group_delete(AppContext& ctx, const std::string& name) {
 }
 
 void crl_import(AppContext& ctx, const std::string& file) {
-  const auto record = ctx.use_cases().crls.import(ctx.caller(), read_input_file(file), file);
+  const auto record = ctx.use_cases().crls.import_crl(ctx.caller(), read_input_file(file), file);
   emit(ctx, smime::app::to_json(record),
        [&](std::ostream& out) { out << "Imported the CRL of " << record.issuer << "\n"; });
 }

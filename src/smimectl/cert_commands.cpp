@@ -37,7 +37,7 @@ smime::service::ImportReport import_file(AppContext& ctx, const std::string& fil
   const auto bytes = read_input_file(file);
   smime::app::CertificateImport request{bytes, passphrase, exportable, file};
   try {
-    auto report = ctx.use_cases().certificates.import(ctx.caller(), request);
+    auto report = ctx.use_cases().certificates.import_certificates(ctx.caller(), request);
     for (auto& e : report.errors) e.item = file + ": " + e.item;
     return report;
   } catch (const smime::Error& e) {

@@ -111,7 +111,7 @@ void key_import(AppContext& ctx, const KeyImportOptions& opt) {
   request.fingerprint = opt.fingerprint;
   request.exportable = opt.exportable;
   request.source = opt.file;
-  const smime::app::ImportedKey imported = ctx.use_cases().keys.import(ctx.caller(), request);
+  const smime::app::ImportedKey imported = ctx.use_cases().keys.import_key(ctx.caller(), request);
   emit(ctx, smime::app::to_json(imported), [&](std::ostream& out) {
     out << "Private key imported into the token for";
     for (const auto& o : imported.certificates) {

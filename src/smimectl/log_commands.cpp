@@ -74,7 +74,9 @@ void print_table(std::ostream& out, const std::vector<smime::audit::AuditEntry>&
     const auto& e = entry.event;
     std::string details = e.detail;
     const auto add = [&details](const std::string& label, const std::string& value) {
-      if (!value.empty()) details += (details.empty() ? "" : "; ") + label + value;
+      if (value.empty()) return;
+      if (!details.empty()) details += "; ";
+      details.append(label).append(value);
     };
     add("addresses ", joined(e.addresses));
     add("message-id ", e.message_id);

@@ -11,7 +11,6 @@
 namespace smime::store {
 
 using sqlite::Statement;
-using sqlite::throw_sqlite;
 using sqlite::Transaction;
 
 namespace {

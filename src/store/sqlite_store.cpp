@@ -20,6 +20,7 @@
 #include "smime/common/files.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/text.hpp"
 #include "smime/sqlite/connection.hpp"
 #include "smime/sqlite/database.hpp"
 #include "smime/store/names.hpp"
@@ -34,15 +35,6 @@ namespace {
 
 constexpr std::size_t kFingerprintDigits = 64;
 constexpr std::size_t kMinPrefixDigits = 8;
-
-// ASCII only: emails (IA5String) and hex never contain anything else, and SQLite's lower()
-// folds the same characters.
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -93,7 +85,7 @@ std::string full_fingerprint(std::string_view sha256) {
 std::vector<std::string> normalise_emails(const std::vector<std::string>& emails) {
   std::vector<std::string> out;
   for (const auto& email : emails) {
-    std::string lower = lowercase(email);
+    std::string lower = ascii_lower(email);
     if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) {
       out.push_back(std::move(lower));
     }
@@ -160,10 +152,10 @@ class SqliteStore final : public Store {
   CertificateRecord insert_certificate(const CertificateRecord& record) override {
     CertificateRecord stored = record;
     stored.sha256 = full_fingerprint(record.sha256);
-    stored.sha1 = lowercase(record.sha1);
-    stored.serial = lowercase(record.serial);
-    stored.subject_key_id = lowercase(record.subject_key_id);
-    stored.authority_key_id = lowercase(record.authority_key_id);
+    stored.sha1 = ascii_lower(record.sha1);
+    stored.serial = ascii_lower(record.serial);
+    stored.subject_key_id = ascii_lower(record.subject_key_id);
+    stored.authority_key_id = ascii_lower(record.authority_key_id);
     stored.emails = normalise_emails(record.emails);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
@@ -284,13 +276,13 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     Statement statement = db_.prepare(sql);
     if (!query.email.empty()) {
-      statement.bind(1, lowercase(query.email));
+      statement.bind(1, ascii_lower(query.email));
     }
     if (prefix) {
       statement.bind(2, *prefix).bind(3, *prefix + "g");
     }
     if (!query.subject_contains.empty()) {
-      statement.bind(4, lowercase(query.subject_contains));
+      statement.bind(4, ascii_lower(query.subject_contains));
     }
     if (query.is_ca) {
       statement.bind(5, *query.is_ca);
@@ -302,10 +294,10 @@ class SqliteStore final : public Store {
       statement.bind(7, query.issuer);
     }
     if (!query.serial.empty()) {
-      statement.bind(8, lowercase(query.serial));
+      statement.bind(8, ascii_lower(query.serial));
     }
     if (!query.subject_key_id.empty()) {
-      statement.bind(9, lowercase(query.subject_key_id));
+      statement.bind(9, ascii_lower(query.subject_key_id));
     }
     if (!query.subject.empty()) {
       statement.bind(10, query.subject);
@@ -359,7 +351,7 @@ class SqliteStore final : public Store {
            "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET email = excluded.email, "
            "behaviour = excluded.behaviour, updated_at = excluded.updated_at")
         .bind(1, group.name)
-        .bind(2, lowercase(group.email))
+        .bind(2, ascii_lower(group.email))
         .bind(3, to_string(group.behaviour))
         .bind(4, now)
         .run();
@@ -402,7 +394,7 @@ class SqliteStore final : public Store {
       throw Error(ErrorCode::invalid_input, "A CRL needs an issuer");
     }
     CrlRecord stored = crl;
-    stored.issuer_sha256 = lowercase(crl.issuer_sha256);
+    stored.issuer_sha256 = ascii_lower(crl.issuer_sha256);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     stored.imported_at = unix_seconds_now();
@@ -432,7 +424,7 @@ class SqliteStore final : public Store {
         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
     for (const auto& item : revoked) {
       entry.bind(1, stored.id)
-          .bind(2, lowercase(item.serial))
+          .bind(2, ascii_lower(item.serial))
           .bind(3, item.revoked_at)
           .bind(4, item.reason)
           .run();
@@ -459,7 +451,7 @@ class SqliteStore final : public Store {
     Statement query = db_.prepare(
         "SELECT r.serial, r.revoked_at, r.reason FROM revoked_certificates r "
         "JOIN crls c ON c.id = r.crl_id WHERE c.issuer = ?1 AND r.serial = ?2");
-    query.bind(1, issuer).bind(2, lowercase(serial));
+    query.bind(1, issuer).bind(2, ascii_lower(serial));
     if (!query.step()) {
       return std::nullopt;
     }
@@ -477,7 +469,7 @@ class SqliteStore final : public Store {
     db_.prepare(
            "INSERT INTO reserved_keys (key_id, purpose, reserved_at) VALUES (?1, ?2, ?3) "
            "ON CONFLICT (key_id) DO NOTHING")
-        .bind(1, lowercase(key_id))
+        .bind(1, ascii_lower(key_id))
         .bind(2, purpose)
         .bind(3, unix_seconds_now())
         .run();

@@ -7,13 +7,13 @@
 #include <string_view>
 #include <vector>
 
-#include "smime/mime/mime_message.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view message(reinterpret_cast<const char*>(data), size);
   // Small limits so that the fuzzer reaches them without huge inputs.
-  smime::engine::Limits limits;
+  smime::engine::mime::Limits limits;
   limits.mime_parts = 64;
   limits.mime_depth = 8;
   limits.addresses = 32;

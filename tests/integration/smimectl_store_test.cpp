@@ -191,7 +191,8 @@ TEST_F(SmimectlStoreTest, CertificateTextIsEscapedForTheTerminal) {
   CertificateSpec spec = CertificateSpec::smime("x@example.com");
   spec.common_name = "Evil \x1b]0;pwned\x07 CA";
   IssuedCertificate issued = issue_certificate(spec);
-  store::CertificateRecord record = service::to_record(certs::describe_certificate(issued.cert.get()));
+  store::CertificateRecord record =
+      service::to_record(certs::describe_certificate(issued.cert.get()));
   record.emails = {"evil\x1b[2J\r\n@example.com"};
   record.subject += "\x1b[31m";
   {

@@ -40,8 +40,8 @@ class CrlUseCases {
   explicit CrlUseCases(const Dependencies& deps) : deps_(deps) {}
   std::vector<store::CrlRecord> list();
   // A CRL (PEM or DER) signed by a stored CA certificate; source names it in the audit entry.
-  store::CrlRecord import(const Caller& caller, std::span<const unsigned char> input,
-                          std::string_view source = {});
+  store::CrlRecord import_crl(const Caller& caller, std::span<const unsigned char> input,
+                              std::string_view source = {});
 
  private:
   const Dependencies& deps_;

@@ -49,7 +49,7 @@ class CertificateUseCases {
   // Every certificate is judged on its own; the report says which were stored and why the
   // others were not. Recorded as ok when anything was stored, failed otherwise. Throws for an
   // input that holds no certificate at all (invalid_input) or a wrong PKCS#12 passphrase.
-  service::ImportReport import(const Caller& caller, const CertificateImport& request);
+  service::ImportReport import_certificates(const Caller& caller, const CertificateImport& request);
   std::vector<CertificateListing> list(const store::CertificateQuery& query);
   // By fingerprint or a unique prefix of at least 8 hex digits; Error(not_found).
   CertificateDetails show(std::string_view fingerprint);

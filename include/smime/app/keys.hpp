@@ -26,7 +26,7 @@ struct KeyGeneration {
 
 struct GeneratedKey {
   KeyInfo key;
-  std::string csr_pem;                               // when asked for a CSR
+  std::string csr_pem;                                  // when asked for a CSR
   std::optional<store::CertificateRecord> certificate;  // the self-signed one, stored
   std::string certificate_pem;
 };
@@ -36,7 +36,7 @@ struct KeyImport {
   const SecretString* passphrase = nullptr;
   std::string fingerprint;  // when given, the key must belong to this certificate
   bool exportable = false;
-  std::string label;  // token label; default derived from the certificate
+  std::string label;   // token label; default derived from the certificate
   std::string source;  // where the key came from ("key.pem"), if known
 };
 
@@ -63,7 +63,7 @@ class KeyUseCases {
   // a stored certificate uses or that the appliance reserved (smimed's TLS key). Returns
   // the full id.
   std::string remove(const Caller& caller, std::string_view id);
-  ImportedKey import(const Caller& caller, const KeyImport& request);
+  ImportedKey import_key(const Caller& caller, const KeyImport& request);
   // Only keys imported as exportable (Error(forbidden) otherwise); the passphrase must not
   // be empty.
   ExportedKey export_key(const Caller& caller, std::string_view fingerprint,

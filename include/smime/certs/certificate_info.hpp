@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "smime/certs/descriptions.hpp"
 #include "smime/certs/import_limits.hpp"
 #include "smime/common/handles.hpp"
-#include "smime/certs/descriptions.hpp"
 
 namespace smime::certs {
 

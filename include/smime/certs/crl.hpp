@@ -4,8 +4,8 @@
 #include <span>
 #include <vector>
 
-#include "smime/common/handles.hpp"
 #include "smime/certs/descriptions.hpp"
+#include "smime/common/handles.hpp"
 
 namespace smime::certs {
 

@@ -22,11 +22,11 @@ struct TokenSettings {
 // smimed ([server] in smime.toml). Paths default to files in the home directory.
 struct ServerSettings {
   std::string listen_address = "127.0.0.1";
-  int port = 8443;                            // 0: an ephemeral port (tests)
-  std::size_t body_limit = 25 * 1024 * 1024;  // bytes of one request body
-  std::size_t header_limit = 16 * 1024;       // bytes of the request line and headers
-  int read_timeout_s = 30;                    // TLS handshake, headers and body of one request
-  int idle_timeout_s = 60;                    // keep-alive wait for the next request
+  int port = 8443;                              // 0: an ephemeral port (tests)
+  std::size_t body_limit = 25UL * 1024 * 1024;  // bytes of one request body
+  std::size_t header_limit = 16UL * 1024;       // bytes of the request line and headers
+  int read_timeout_s = 30;                      // TLS handshake, headers and body of one request
+  int idle_timeout_s = 60;                      // keep-alive wait for the next request
   int max_connections = 256;
   int io_threads = 1;             // TLS and HTTP parsing
   int worker_threads = 0;         // token and database work; 0: the number of cores

@@ -17,8 +17,8 @@ namespace smime {
 using SecureText = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
 
 struct PemBlock {
-  std::string label;  // "CERTIFICATE", "PRIVATE KEY", ...
-  SecureText body;    // base64 lines (and header lines such as "Proc-Type: ..."), each + '\n'
+  std::string label;      // "CERTIFICATE", "PRIVATE KEY", ...
+  SecureText body;        // base64 lines (and header lines such as "Proc-Type: ..."), each + '\n'
   bool complete = false;  // its END line (with the same label) was there
 
   // The block as PEM text again, BEGIN and END lines included.

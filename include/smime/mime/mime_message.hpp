@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "smime/engine/limits.hpp"
+#include "smime/mime/limits.hpp"
 
 namespace smime::engine::mime {
 

@@ -19,8 +19,8 @@ namespace smime::server {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8443;  // 0: ephemeral
-  std::size_t body_limit = 25 * 1024 * 1024;
-  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 25UL * 1024 * 1024;
+  std::size_t header_limit = 16UL * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 256;

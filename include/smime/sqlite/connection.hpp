@@ -3,6 +3,8 @@
 // own message; the code says what a caller can do about it (see throw_sqlite).
 #pragma once
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,8 +14,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <sqlite3.h>
 
 #include "smime/common/handles.hpp"
 

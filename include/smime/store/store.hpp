@@ -28,7 +28,6 @@ class RevocationIndex {
 
 class Store : public RevocationIndex {
  public:
-
   // Runs body in one transaction: committed when body returns, rolled back when it throws
   // (the exception propagates). Calls made by body on this Store join that transaction.
   virtual void in_transaction(const std::function<void()>& body) = 0;

@@ -7,6 +7,7 @@
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/text.hpp"
 
 namespace smime::engine::cms {
 namespace {
@@ -37,10 +38,9 @@ SignerDetails details_of(X509* cert, const TrustSnapshot& trust) {
   for (int i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, -1); i >= 0;
        i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, i)) {
     const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
-    std::string email(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
-                      static_cast<std::size_t>(ASN1_STRING_length(value)));
-    std::transform(email.begin(), email.end(), email.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string email =
+        ascii_lower(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                                     static_cast<std::size_t>(ASN1_STRING_length(value))));
     if (std::find(d.emails.begin(), d.emails.end(), email) == d.emails.end()) {
       d.emails.push_back(email);
     }
@@ -125,8 +125,7 @@ bool build_chain(CMS_ContentInfo* cms, X509* signer, const TrustSnapshot& trust,
 
 // Revocation by stored CRLs, the signer against From, then validity times: the final status.
 void judge_chain(STACK_OF(X509) * chain, store::RevocationIndex& revocations,
-                 const std::vector<std::string>& from,
-                 std::time_t now, Verification& out) {
+                 const std::vector<std::string>& from, std::time_t now, Verification& out) {
   bool expired = false;
   bool not_yet_valid = false;
   for (int i = 0; i < sk_X509_num(chain); ++i) {

@@ -269,7 +269,7 @@ SecureBytes key_agreement(const KeyRecipient& recipient, const OrgKey& key, KeyS
       EVP_DecryptFinal_ex(ctx.get(), cek.data() + n, &final_n) != 1) {
     undecryptable();
   }
-  cek.resize(static_cast<std::size_t>(n + final_n));
+  cek.resize(static_cast<std::size_t>(n) + static_cast<std::size_t>(final_n));
   return cek;
 }
 

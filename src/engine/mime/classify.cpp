@@ -4,9 +4,9 @@
 
 #include "gmime_support.hpp"
 #include "header_block.hpp"
-#include "smime/mime/mime_message.hpp"
 #include "part_budget.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 
 namespace smime::engine::mime {
 

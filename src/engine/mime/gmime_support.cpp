@@ -55,13 +55,6 @@ GObjectPtr<GMimeMessage> parse_message(std::string_view bytes) {
   return message;
 }
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  return out;
-}
-
 std::string mime_type_of(GMimeObject* object) {
   GMimeContentType* type = g_mime_object_get_content_type(object);
   if (type == nullptr) return "text/plain";

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "smime/common/text.hpp"
+
 namespace smime {
 
 // Owners of reference-counted GObjects (GMime objects) and GLib-allocated strings.
@@ -39,7 +41,7 @@ struct ParsedPart {
 ParsedPart parse_part(std::string_view bytes);
 GObjectPtr<GMimeMessage> parse_message(std::string_view bytes);
 
-std::string ascii_lower(std::string_view text);
+using smime::ascii_lower;
 
 // "type/subtype" lowercased; text/plain when the object has no Content-Type.
 std::string mime_type_of(GMimeObject* object);

@@ -102,10 +102,6 @@ std::size_t field_end(std::string_view data, std::size_t begin) {
   return end;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && istarts_with(a, b);
-}
-
 bool istarts_with(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "smime/common/text.hpp"
+
 namespace smime::engine::mime::detail {
 
 struct HeaderField {
@@ -31,7 +33,9 @@ std::size_t find_body_begin(std::string_view entity);
 // The end of the header field that starts at `begin` (its line and continuation lines).
 std::size_t field_end(std::string_view data, std::size_t begin);
 
-bool iequals(std::string_view a, std::string_view b);
+inline bool iequals(std::string_view a, std::string_view b) {
+  return ascii_iequals(a, b);
+}
 bool istarts_with(std::string_view text, std::string_view prefix);
 
 // Content-* fields belong to the entity; MIME-Version is dropped; the rest stays outside.

@@ -47,7 +47,8 @@ std::string encoded_words(std::string_view word) {
     EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
                     reinterpret_cast<const unsigned char*>(word.data() + pos),
                     static_cast<int>(end - pos));
-    out += (out.empty() ? "" : "\r\n ") + prefix + base64 + "?=";
+    if (!out.empty()) out += "\r\n ";
+    out.append(prefix).append(base64).append("?=");
     pos = end;
   }
   return out;

@@ -1,9 +1,9 @@
-// The sentences of the engine's limits (include/smime/engine/limits.hpp).
-#include "smime/engine/limits.hpp"
+// The sentences of the limits (include/smime/mime/limits.hpp).
+#include "smime/mime/limits.hpp"
 
 #include "smime/common/error.hpp"
 
-namespace smime::engine {
+namespace smime::engine::mime {
 
 std::string limit_message(std::string_view what, std::size_t limit, std::string_view name) {
   return std::string(what) + " exceeds the limit of " + std::to_string(limit) + " (" +
@@ -14,4 +14,4 @@ void throw_limit_exceeded(std::string_view what, std::size_t limit, std::string_
   throw Error(ErrorCode::limit_exceeded, limit_message(what, limit, name));
 }
 
-}  // namespace smime::engine
+}  // namespace smime::engine::mime

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "smime/engine/limits.hpp"
+#include "smime/mime/limits.hpp"
 
 namespace smime::engine::mime::detail {
 

@@ -3,9 +3,9 @@
 // nesting limit reported, and binary inner entities decrypted intact.
 #include <gtest/gtest.h>
 
-#include "smime/mime/mime_message.hpp"
 #include "engine_fixture.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 #include "support/hostile_mail.hpp"
 
 namespace smime::test {

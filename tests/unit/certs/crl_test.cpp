@@ -49,12 +49,13 @@ TEST_F(CrlTest, ParsesPemAndDerAlike) {
     EXPECT_EQ(parsed.description.issuer, describe_certificate(ca_.cert.get()).subject);
     EXPECT_EQ(parsed.description.issuer, "CN=CRL CA");
     EXPECT_EQ(parsed.description.crl_number, "4096");
-    EXPECT_NEAR(static_cast<double>(parsed.description.this_update), static_cast<double>(now - 3600),
-                5.0);
+    EXPECT_NEAR(static_cast<double>(parsed.description.this_update),
+                static_cast<double>(now - 3600), 5.0);
     EXPECT_NEAR(static_cast<double>(parsed.description.next_update),
                 static_cast<double>(now + 7 * 24 * 3600), 5.0);
     EXPECT_FALSE(parsed.description.der.empty());
-    EXPECT_EQ(parsed.description.der, parse_crl(parsed.description.der).description.der);  // DER round trip
+    EXPECT_EQ(parsed.description.der,
+              parse_crl(parsed.description.der).description.der);  // DER round trip
     // The store's id and the issuer's fingerprint are not the certificate code's to know: the
     // description has no such fields.
 
