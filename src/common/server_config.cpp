@@ -57,13 +57,31 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
   const toml::table* table = root["server"].as_table();
   if (table == nullptr) return;
   constexpr long long kMaxBytes = 1LL << 32;
+  constexpr long long kMaxHeaderLimit = 65535;
   read_text(*table, "listen", server.listen_address, file);
   read_int(*table, "port", server.port, 0, 65535, file);
   read_int(*table, "body_limit", server.body_limit, 1024, kMaxBytes, file);
-  read_int(*table, "header_limit", server.header_limit, 1024, 1 << 20, file);
+  // One header field of Beast's parser holds at most 65,535 bytes; a larger limit would let a
+  // client send a field the parser cannot store.
+  read_int(*table, "header_limit", server.header_limit, 1024, kMaxHeaderLimit, file);
   read_int(*table, "read_timeout_s", server.read_timeout_s, 1, 3600, file);
+  read_int(*table, "handshake_timeout_s", server.handshake_timeout_s, 1, 3600, file);
   read_int(*table, "idle_timeout_s", server.idle_timeout_s, 1, 3600, file);
   read_int(*table, "max_connections", server.max_connections, 1, 100000, file);
+  read_int(*table, "max_connections_per_address", server.max_connections_per_address, 1, 100000,
+           file);
+  if (server.handshake_timeout_s > server.read_timeout_s) {
+    if (table->get("handshake_timeout_s") != nullptr) {
+      bad(file, "handshake_timeout_s", "must not be longer than read_timeout_s");
+    }
+    server.handshake_timeout_s = server.read_timeout_s;  // the default, under a short read timeout
+  }
+  if (server.max_connections_per_address > server.max_connections) {
+    if (table->get("max_connections_per_address") != nullptr) {
+      bad(file, "max_connections_per_address", "must not be larger than max_connections");
+    }
+    server.max_connections_per_address = server.max_connections;
+  }
   read_int(*table, "io_threads", server.io_threads, 1, 64, file);
   read_int(*table, "worker_threads", server.worker_threads, 0, 256, file);
   read_int(*table, "shutdown_grace_s", server.shutdown_grace_s, 0, 3600, file);

@@ -2,10 +2,43 @@
 
 #include <spdlog/spdlog.h>
 
+#include "smime/common/display_text.hpp"
 #include "smime/common/error.hpp"
 #include "smime/server/tls_identity.hpp"
 
 namespace smime::server {
+
+RequestHandler appliance_handler(const Router& router, const StaticSite& site,
+                                 app::AccessUseCases& access) {
+  RequestHandler handler;
+  handler.admit = [&router, &access](Request& head) {
+    RequestHandler::Decision decision;
+    if (StaticSite::owns(head.target)) return decision;  // public files, answered whole
+    authenticate(head, access);
+    Admission admission = router.admit(head);
+    decision.priority = admission.route != nullptr && admission.route->priority;
+    if (!admission.refusal) return decision;
+    add_api_security_headers(*admission.refusal);
+    if (admission.refusal->status == 401 && head.credentials_given &&
+        access.failure_to_record(head.peer)) {
+      decision.after = [&access, peer = head.peer] {
+        access.record_failure(peer, "Invalid or revoked API token");
+      };
+    }
+    decision.refusal = std::move(admission.refusal);
+    return decision;
+  };
+  handler.handle = [&router, &site](Request& request) {
+    if (auto page = site.serve(request)) return std::move(*page);
+    Response response = router.handle(request);  // the principal is the one admit() found
+    add_api_security_headers(response);
+    spdlog::debug("{} {} -> {} (actor {})", escape_for_display(request.method),
+                  escape_for_display(request.target.substr(0, request.target.find('?'))),
+                  response.status, request.principal ? request.principal->actor : std::string("-"));
+    return response;
+  };
+  return handler;
+}
 
 Appliance::Appliance(AppConfig config)
     : application_(std::move(config)), context_{application_.use_cases(), [this] {
@@ -44,20 +77,8 @@ void Appliance::start(bool handle_signals) {
   }
   ServerOptions options = server_options(settings);
   options.handle_signals = handle_signals;
-  const Router* router = router_.get();
-  const StaticSite* site = site_.get();
-  store::ApiTokenStore* tokens = &application_.api_tokens();
-  server_ =
-      std::make_unique<HttpsServer>(options, identity, [router, site, tokens](Request& request) {
-        if (auto page = site->serve(request)) return std::move(*page);
-        authenticate(request, *tokens);
-        Response response = router->handle(request);
-        add_api_security_headers(response);
-        spdlog::debug("{} {} -> {} (actor {})", request.method,
-                      request.target.substr(0, request.target.find('?')), response.status,
-                      request.principal ? request.principal->actor : std::string("-"));
-        return response;
-      });
+  server_ = std::make_unique<HttpsServer>(
+      options, identity, appliance_handler(*router_, *site_, application_.use_cases().access));
 }
 
 unsigned short Appliance::port() const {

@@ -118,12 +118,14 @@ Response export_private_key(const ApiContext& c, const Call& call) {
 void add_certificate_routes(std::vector<Route>& routes, const ApiContext& c) {
   routes.push_back({"POST", "/api/v1/certificates", Access::admin, certificate_media_types(),
                     "importCertificates", bind(c, import_certificates)});
+  routes.back().parameters = {"exportable"};
   routes.push_back({"GET",
                     "/api/v1/certificates",
                     Access::read_certificates,
                     {},
                     "listCertificates",
                     bind(c, list_certificates)});
+  routes.back().parameters = {"email", "search", "fingerprint", "has_key", "ca", "limit"};
   routes.push_back({"GET",
                     "/api/v1/certificates/{fingerprint}",
                     Access::read_certificates,
@@ -136,14 +138,17 @@ void add_certificate_routes(std::vector<Route>& routes, const ApiContext& c) {
                     {},
                     "downloadCertificate",
                     bind(c, download_certificate)});
+  routes.back().parameters = {"format"};
   routes.push_back({"DELETE",
                     "/api/v1/certificates/{fingerprint}",
                     Access::admin,
                     {},
                     "deleteCertificate",
                     bind(c, delete_certificate)});
+  routes.back().parameters = {"with_key"};
   routes.push_back({"POST", "/api/v1/certificates/{fingerprint}/private-key", Access::admin,
                     key_media_types(), "importPrivateKey", bind(c, import_private_key)});
+  routes.back().parameters = {"exportable"};
   routes.push_back({"POST",
                     "/api/v1/certificates/{fingerprint}/private-key/export",
                     Access::admin,

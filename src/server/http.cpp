@@ -4,15 +4,20 @@
 #include <cctype>
 
 #include "smime/common/hex.hpp"
+#include "smime/common/text.hpp"
 
 namespace smime::server {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+// An encoded '/' would be decoded into a segment boundary after the router split the path:
+// "/certificates/<fp>%2fdownload" must not reach the download route.
+bool has_encoded_slash(std::string_view path) {
+  for (std::size_t i = 0; i + 2 < path.size(); ++i) {
+    if (path[i] == '%' && path[i + 1] == '2' && (path[i + 2] == 'f' || path[i + 2] == 'F')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string_view trim(std::string_view s) {
@@ -51,7 +56,7 @@ void Headers::add(std::string name, std::string value) {
 
 std::optional<std::string_view> Headers::get(std::string_view name) const {
   for (const auto& [key, value] : items_) {
-    if (iequals(key, name)) return std::string_view(value);
+    if (ascii_iequals(key, name)) return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -60,7 +65,9 @@ std::optional<Target> parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return std::nullopt;
   Target result;
   const auto question = target.find('?');
-  auto path = decode(target.substr(0, question), false);
+  const std::string_view raw_path = target.substr(0, question);
+  if (has_encoded_slash(raw_path)) return std::nullopt;
+  auto path = decode(raw_path, false);
   if (!path || path->find('\0') != std::string::npos) return std::nullopt;
   result.path = std::move(*path);
   if (question == std::string_view::npos) return result;
@@ -85,7 +92,7 @@ std::optional<std::string_view> bearer_token(const Headers& headers) {
   if (!value) return std::nullopt;
   std::string_view v = trim(*value);
   constexpr std::string_view kScheme = "bearer ";
-  if (v.size() <= kScheme.size() || !iequals(v.substr(0, kScheme.size()), kScheme)) {
+  if (v.size() <= kScheme.size() || !ascii_iequals(v.substr(0, kScheme.size()), kScheme)) {
     return std::nullopt;
   }
   std::string_view token = trim(v.substr(kScheme.size()));

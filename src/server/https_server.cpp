@@ -26,16 +26,26 @@ ServerState::ServerState(ServerOptions opts, RequestHandler request_handler,
       ioc(static_cast<int>(std::max(1u, options.io_threads))),
       workers(std::max(1u, options.worker_threads)) {}
 
-void ServerState::add(const std::shared_ptr<Session>& session) {
+ServerState::Admit ServerState::add(const std::shared_ptr<Session>& session,
+                                    const std::string& address) {
   std::lock_guard lock(mutex);
-  sessions.emplace(session.get(), session);
+  if (sessions.size() >= options.max_connections) return Admit::server_full;
+  std::size_t& from_address = per_address[address];
+  if (from_address >= options.max_connections_per_address) return Admit::address_full;
+  ++from_address;
+  sessions.emplace(session.get(), Entry{session, address});
+  return Admit::admitted;
 }
 
 void ServerState::remove(const Session* session) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mutex);
-    sessions.erase(session);
+    auto it = sessions.find(session);
+    if (it == sessions.end()) return;  // never admitted
+    auto count = per_address.find(it->second.address);
+    if (count != per_address.end() && --count->second == 0) per_address.erase(count);
+    sessions.erase(it);
     if (sessions.empty() && stopping) drained = on_drained;
   }
   if (drained) drained();
@@ -49,8 +59,8 @@ std::size_t ServerState::active() {
 std::vector<std::shared_ptr<Session>> ServerState::snapshot() {
   std::lock_guard lock(mutex);
   std::vector<std::shared_ptr<Session>> live;
-  for (auto& [key, weak] : sessions) {
-    if (auto s = weak.lock()) live.push_back(std::move(s));
+  for (auto& [key, entry] : sessions) {
+    if (auto s = entry.session.lock()) live.push_back(std::move(s));
   }
   return live;
 }
@@ -62,6 +72,8 @@ ServerOptions server_options(const ServerSettings& s) {
   o.body_limit = s.body_limit;
   o.header_limit = s.header_limit;
   o.read_timeout = std::chrono::seconds(s.read_timeout_s);
+  o.handshake_timeout = std::chrono::seconds(s.handshake_timeout_s);
+  o.max_connections_per_address = static_cast<std::size_t>(s.max_connections_per_address);
   o.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
   o.max_connections = static_cast<std::size_t>(s.max_connections);
   o.io_threads = static_cast<unsigned>(s.io_threads);
@@ -117,16 +129,22 @@ struct HttpsServer::Impl {
 
   void admit(tcp::socket socket) {
     if (state.stopping) return;
-    if (state.active() >= state.options.max_connections) {
-      spdlog::warn("connection limit ({}) reached: refusing a connection",
-                   state.options.max_connections);
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      return;
+    boost::system::error_code ec;
+    const std::string address = socket.remote_endpoint(ec).address().to_string();
+    if (ec) return;  // already gone
+    auto session = std::make_shared<Session>(std::move(socket), state, address);
+    const ServerState::Admit admitted = state.add(session, address);
+    if (admitted == ServerState::Admit::admitted) return session->start();
+    session->refuse();
+    if (const auto left_out = state.refused_connections.permit()) {
+      if (admitted == ServerState::Admit::server_full) {
+        spdlog::warn("connection limit ({}) reached: refusing connections ({} more not logged)",
+                     state.options.max_connections, *left_out);
+      } else {
+        spdlog::warn("{} has {} connections open: refusing more ({} more not logged)", address,
+                     state.options.max_connections_per_address, *left_out);
+      }
     }
-    auto session = std::make_shared<Session>(std::move(socket), state);
-    state.add(session);
-    session->start();
   }
 
   // On the strand.
@@ -140,7 +158,7 @@ struct HttpsServer::Impl {
       state.on_drained = [this] { net::post(strand, [this] { grace.cancel(); }); };
     }
     const auto live = state.snapshot();
-    for (const auto& session : live) session->stop_if_idle();
+    for (const auto& session : live) session->stop();
     if (live.empty()) return;
     grace.expires_after(state.options.shutdown_grace);
     grace.async_wait([this](const boost::system::error_code& e) {
@@ -170,6 +188,7 @@ HttpsServer::~HttpsServer() {
   }
   impl_->state.ioc.stop();
   impl_->state.workers.join();
+  impl_->state.priority_lane.join();
 }
 
 unsigned short HttpsServer::port() const {
@@ -177,14 +196,34 @@ unsigned short HttpsServer::port() const {
   return impl_->acceptor.local_endpoint(ec).port();
 }
 
+namespace {
+
+// A completion handler that throws would end run() and, uncaught, the process: it is logged
+// and the loop goes on (the connection it belonged to is closed as its handler is dropped).
+void run_guarded(net::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      spdlog::error("an I/O handler failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("an I/O handler failed");
+    }
+  }
+}
+
+}  // namespace
+
 void HttpsServer::run() {
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < std::max(1u, impl_->state.options.io_threads); ++i) {
-    threads.emplace_back([this] { impl_->state.ioc.run(); });
+    threads.emplace_back([this] { run_guarded(impl_->state.ioc); });
   }
-  impl_->state.ioc.run();
+  run_guarded(impl_->state.ioc);
   for (auto& t : threads) t.join();
   impl_->state.workers.join();
+  impl_->state.priority_lane.join();
 }
 
 void HttpsServer::stop() {

@@ -83,6 +83,7 @@ void add_message_routes(std::vector<Route>& routes, const ApiContext& c) {
                     {"message/rfc822"},
                     "processOutgoing",
                     bind(c, outgoing)});
+  routes.back().parameters = {"group", "sign", "encrypt"};
   routes.push_back({"POST",
                     "/api/v1/messages/incoming",
                     Access::messages,
@@ -96,6 +97,8 @@ void add_message_routes(std::vector<Route>& routes, const ApiContext& c) {
                     "preflight",
                     bind(c, preflight)});
   routes.push_back({"GET", "/api/v1/logs", Access::logs, {}, "listLogs", bind(c, logs)});
+  routes.back().parameters = {"direction", "status", "operation", "address",
+                              "retryable", "limit",  "offset"};
 }
 
 }  // namespace smime::server::routes

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace smime::server {
 namespace {
@@ -24,6 +25,16 @@ std::string label(std::string_view value) {
   return out;
 }
 
+// Labels come from a fixed set: a client's method token must not create a time series.
+std::string_view method_label(std::string_view method) {
+  static constexpr std::array<std::string_view, 7> kMethods = {"GET",    "HEAD",    "POST", "PUT",
+                                                               "DELETE", "OPTIONS", "PATCH"};
+  for (std::string_view known : kMethods) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 std::string number(double value) {
   return fmt::format("{}", value);
 }
@@ -43,7 +54,7 @@ void Metrics::observe(const RequestRecord& record) {
   const auto bucket = static_cast<std::size_t>(
       std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin());
   std::lock_guard lock(mutex_);
-  ++requests_[{operation, std::string(record.method), record.status}];
+  ++requests_[{operation, std::string(method_label(record.method)), record.status}];
   Histogram& h = latency_[operation];
   if (bucket < kBuckets.size()) ++h.buckets[bucket];
   ++h.count;

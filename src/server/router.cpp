@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "smime/common/display_text.hpp"
+
 namespace smime::server {
 namespace {
 
@@ -45,6 +47,40 @@ int match(std::string_view pattern, std::string_view path, PathParams& params) {
 }
 
 const nlohmann::json kNull = nullptr;
+
+std::optional<Response> check_parameters(const Route& route, const Target& target) {
+  for (const auto& [name, value] : target.query) {
+    if (std::find(route.parameters.begin(), route.parameters.end(), name) ==
+        route.parameters.end()) {
+      std::string known;
+      for (const auto& p : route.parameters) known += (known.empty() ? "" : ", ") + p;
+      return error_response(400, "unknown_parameter",
+                            "Unknown query parameter '" + escape_for_display(name) + "'" +
+                                (known.empty() ? "; this route takes none" : "; known: " + known));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Response> check_media_type(const Route& route, const Request& request) {
+  // A body sent to a route that takes none is ignored, as before.
+  if (route.accepts.empty()) return std::nullopt;
+  if (std::find(route.accepts.begin(), route.accepts.end(), "*/*") != route.accepts.end()) {
+    return std::nullopt;
+  }
+  const auto content_type = request.headers.get("Content-Type");
+  const std::string type = content_type ? media_type(*content_type) : std::string();
+  if (std::find(route.accepts.begin(), route.accepts.end(), type) != route.accepts.end()) {
+    return std::nullopt;
+  }
+  std::string accepted;
+  for (const auto& a : route.accepts) accepted += (accepted.empty() ? "" : ", ") + a;
+  return error_response(
+      415, "unsupported_media_type",
+      (type.empty() ? std::string("A Content-Type is required")
+                    : "Content-Type " + escape_for_display(type) + " is not accepted") +
+          "; use " + accepted);
+}
 
 }  // namespace
 
@@ -92,12 +128,21 @@ const std::string& Call::param(std::string_view name) const {
   return it->second;
 }
 
+void Call::require_declared(std::string_view name) const {
+  if (declared != nullptr &&
+      std::find(declared->begin(), declared->end(), name) == declared->end()) {
+    throw Error(ErrorCode::internal, "Route reads the undeclared parameter " + std::string(name));
+  }
+}
+
 std::string Call::query(std::string_view name, std::string_view fallback) const {
+  require_declared(name);
   auto it = target.query.find(std::string(name));
   return it == target.query.end() ? std::string(fallback) : it->second;
 }
 
 std::optional<bool> Call::query_flag(std::string_view name) const {
+  require_declared(name);
   auto it = target.query.find(std::string(name));
   if (it == target.query.end()) return std::nullopt;
   const std::string& v = it->second;
@@ -109,6 +154,37 @@ std::optional<bool> Call::query_flag(std::string_view name) const {
 
 Router::Router(std::vector<Route> routes, std::size_t body_limit, RequestObserver observer)
     : routes_(std::move(routes)), body_limit_(body_limit), observer_(std::move(observer)) {}
+
+void Router::observe(const Request& request, std::string_view operation, const Response& response,
+                     std::chrono::steady_clock::time_point started) const noexcept {
+  if (!observer_) return;
+  try {
+    observer_({operation, request.method, response.status,
+               std::chrono::steady_clock::now() - started, response.error_code});
+  } catch (...) {
+    // Metrics never change an answer.
+  }
+}
+
+Admission Router::admit(const Request& head) const noexcept {
+  const auto started = std::chrono::steady_clock::now();
+  Admission admission;
+  const Route* route = nullptr;
+  try {
+    Resolution resolution = resolve(head);
+    route = resolution.route;
+    if (!resolution.refusal) {
+      admission.route = route;
+      return admission;
+    }
+    admission.refusal = std::move(resolution.refusal);
+  } catch (...) {
+    admission.refusal = error_response(500, "internal", "Internal error");
+  }
+  observe(head, route ? std::string_view(route->operation) : std::string_view(), *admission.refusal,
+          started);
+  return admission;
+}
 
 Response Router::handle(const Request& request) const noexcept {
   const auto started = std::chrono::steady_clock::now();
@@ -125,32 +201,26 @@ Response Router::handle(const Request& request) const noexcept {
   } catch (...) {
     response = error_response(500, "internal", "Internal error");
   }
-  if (observer_) {
-    try {
-      observer_({operation, request.method, response.status,
-                 std::chrono::steady_clock::now() - started, response.error_code});
-    } catch (...) {
-      // Metrics never change an answer.
-    }
-  }
+  observe(request, operation, response, started);
   return response;
 }
 
-Response Router::dispatch(const Request& request, std::string_view& operation) const {
-  auto target = parse_target(request.target);
-  if (!target) return error_response(400, "bad_request", "Malformed request target");
-
+const Route* Router::match_route(const Request& request, const Target& target, PathParams& params,
+                                 std::optional<Response>& refusal) const {
+  // HEAD is GET without the body (RFC 9110 9.3.2); the session leaves the body out.
+  const std::string_view method =
+      request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
   const Route* chosen = nullptr;
   int best = -1;
-  PathParams params;
   std::vector<std::string> allowed;
   for (const Route& route : routes_) {
     PathParams candidate;
-    const int score = match(route.pattern, target->path, candidate);
+    const int score = match(route.pattern, target.path, candidate);
     if (score < 0) continue;
-    if (route.method != request.method) {
+    if (route.method != method) {
       if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
         allowed.push_back(route.method);
+        if (route.method == "GET") allowed.emplace_back("HEAD");
       }
       continue;
     }
@@ -160,65 +230,82 @@ Response Router::dispatch(const Request& request, std::string_view& operation) c
       params = std::move(candidate);
     }
   }
-  if (chosen == nullptr) {
-    if (allowed.empty()) {
-      return error_response(404, "not_found", "No such resource: " + target->path);
-    }
-    std::string allow;
-    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-    Response r = error_response(405, "method_not_allowed",
-                                request.method + " is not allowed here; allowed: " + allow);
-    r.headers.add("Allow", allow);
+  if (chosen != nullptr) return chosen;
+  if (allowed.empty()) {
+    refusal =
+        error_response(404, "not_found", "No such resource: " + escape_for_display(target.path));
+    return nullptr;
+  }
+  std::string allow;
+  for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+  refusal = error_response(
+      405, "method_not_allowed",
+      escape_for_display(request.method) + " is not allowed here; allowed: " + allow);
+  refusal->headers.add("Allow", allow);
+  return nullptr;
+}
+
+Router::Resolution Router::resolve(const Request& request) const {
+  Resolution r;
+  auto target = parse_target(request.target);
+  if (!target) {
+    r.refusal = error_response(400, "bad_request", "Malformed request target");
     return r;
   }
-  const Route& route = *chosen;
-  operation = route.operation;
-
+  r.target = std::move(*target);
+  r.route = match_route(request, r.target, r.params, r.refusal);
+  if (r.refusal) return r;
+  const Route& route = *r.route;
   if (route.access != Access::public_) {
     if (!request.principal) {
-      Response r = error_response(401, "unauthorized",
-                                  request.credentials_given
-                                      ? "The API token is invalid or revoked"
-                                      : "An API token is required (Authorization: Bearer ...)");
-      r.headers.add("WWW-Authenticate", "Bearer realm=\"smimed\"");
+      r.refusal = error_response(401, "unauthorized",
+                                 request.credentials_given
+                                     ? "The API token is invalid or revoked"
+                                     : "An API token is required (Authorization: Bearer ...)");
+      r.refusal->headers.add("WWW-Authenticate", "Bearer realm=\"smimed\"");
       return r;
     }
     if (!allows(route.access, request.principal->role)) {
-      return error_response(403, "insufficient_role",
-                            "The role " + std::string(store::to_string(request.principal->role)) +
-                                " may not call " + route.method + " " + route.pattern);
+      r.refusal =
+          error_response(403, "insufficient_role",
+                         "The role " + std::string(store::to_string(request.principal->role)) +
+                             " may not call " + route.method + " " + route.pattern);
+      return r;
     }
   }
+  r.refusal = check_parameters(route, r.target);
+  if (!r.refusal && (request.body_announced || !request.body.empty())) {
+    r.refusal = check_media_type(route, request);
+  }
+  return r;
+}
+
+Response Router::dispatch(const Request& request, std::string_view& operation) const {
+  Resolution resolution = resolve(request);
+  if (resolution.route) operation = resolution.route->operation;
+  if (resolution.refusal) return std::move(*resolution.refusal);
+  const Route& route = *resolution.route;
   if (body_limit_ != 0 && request.body.size() > body_limit_) {
     return error_response(413, "payload_too_large",
                           "The request body exceeds " + std::to_string(body_limit_) + " bytes");
   }
-
   nlohmann::json json;
-  if (!route.accepts.empty() && !request.body.empty()) {
+  if (!request.body.empty() && !route.accepts.empty()) {
     const auto content_type = request.headers.get("Content-Type");
-    const std::string type = content_type ? media_type(*content_type) : std::string();
-    const bool any =
-        std::find(route.accepts.begin(), route.accepts.end(), "*/*") != route.accepts.end();
-    if (!any &&
-        std::find(route.accepts.begin(), route.accepts.end(), type) == route.accepts.end()) {
-      std::string accepted;
-      for (const auto& a : route.accepts) accepted += (accepted.empty() ? "" : ", ") + a;
-      return error_response(415, "unsupported_media_type",
-                            (type.empty() ? std::string("A Content-Type is required")
-                                          : "Content-Type " + type + " is not accepted") +
-                                "; use " + accepted);
-    }
-    if (type == "application/json") {
+    if (content_type && media_type(*content_type) == "application/json") {
       json = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
       if (json.is_discarded()) {
         return error_response(400, "malformed_json", "The request body is not valid JSON");
       }
     }
   }
-
   const Principal* principal = request.principal ? &*request.principal : nullptr;
-  Call call{request, *target, params, principal, json.is_null() ? kNull : json};
+  Call call{request,
+            resolution.target,
+            resolution.params,
+            principal,
+            json.is_null() ? kNull : json,
+            &route.parameters};
   try {
     return route.handler(call);
   } catch (const Error& e) {

@@ -1,5 +1,5 @@
 // Internal to smime_server: what the listener and every connection share. Member order
-// matters for destruction: the worker pool is joined before the io_context goes away, and
+// matters for destruction: the worker pools are joined before the io_context goes away, and
 // the TLS context and the connection registry outlive both.
 #pragma once
 
@@ -10,9 +10,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "log_throttle.hpp"
 #include "smime/server/https_server.hpp"
 
 namespace smime::server {
@@ -23,24 +25,32 @@ struct ServerState {
   ServerState(ServerOptions opts, RequestHandler request_handler,
               boost::asio::ssl::context tls_context);
 
-  // Registry of live connections (for a graceful stop).
-  void add(const std::shared_ptr<Session>& session);
+  // Registry of live connections (for a graceful stop and the connection caps).
+  enum class Admit { admitted, server_full, address_full };
+  Admit add(const std::shared_ptr<Session>& session, const std::string& address);
   void remove(const Session* session);
   std::size_t active();
   std::vector<std::shared_ptr<Session>> snapshot();
 
   const ServerOptions options;
   const RequestHandler handler;
+  LogThrottle refused_connections{std::chrono::seconds(10)};
   std::atomic<bool> stopping{false};
   // Called (once per stop) when the last connection ended during a stop.
   std::function<void()> on_drained;
 
+  struct Entry {
+    std::weak_ptr<Session> session;
+    std::string address;
+  };
   std::mutex mutex;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<const Session*, Entry> sessions;
+  std::unordered_map<std::string, std::size_t> per_address;
 
   boost::asio::ssl::context tls;
   boost::asio::io_context ioc;
   boost::asio::thread_pool workers;
+  boost::asio::thread_pool priority_lane{1};
 };
 
 // The TLS server context: TLS 1.2 and 1.3 only, forward-secret AEAD suites, no compression

@@ -1,11 +1,15 @@
 #include "session.hpp"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <utility>
 
+#include "smime/server/response_writer.hpp"
 #include "smime/server/router.hpp"
 
 namespace smime::server {
@@ -16,29 +20,25 @@ namespace net = boost::asio;
 namespace {
 
 constexpr auto kShutdownTimeout = std::chrono::seconds(2);
-// An oversized body is read and dropped up to this many times the body limit.
+// An unread body is read and dropped after the answer up to this many times the body limit.
 constexpr std::uint64_t kDrainLimitFactor = 4;
+// What the read buffer holds beyond the header limit: one socket read.
+constexpr std::size_t kReadSlack = 64 * 1024;
+// After a request this large, freed memory is handed back to the system.
+constexpr std::size_t kTrimAfterBytes = 1024 * 1024;
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
-Request to_request(http::request<http::string_body>&& message) {
-  Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
-    request.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
-  return request;
-}
-
 }  // namespace
 
-Session::Session(net::ip::tcp::socket socket, ServerState& state)
-    : state_(state), stream_(std::move(socket), state.tls) {}
+Session::Session(net::ip::tcp::socket socket, ServerState& state, std::string peer)
+    : state_(state),
+      peer_(std::move(peer)),
+      stream_(std::move(socket), state.tls),
+      buffer_(state.options.header_limit + kReadSlack) {}
 
 Session::~Session() {
   state_.remove(this);
@@ -46,18 +46,31 @@ Session::~Session() {
 
 void Session::start() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    beast::get_lowest_layer(self->stream_).expires_after(self->state_.options.read_timeout);
+    beast::get_lowest_layer(self->stream_).expires_after(self->state_.options.handshake_timeout);
     self->stream_.async_handshake(net::ssl::stream_base::server,
                                   [self](beast::error_code ec) { self->on_handshake(ec); });
   });
 }
 
-void Session::stop_if_idle() {
+void Session::refuse() {
+  close_now();
+}
+
+void Session::stop() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    const bool waiting = self->phase_ == Phase::handshake ||
-                         (self->phase_ == Phase::idle && self->buffer_.size() == 0 &&
-                          !(self->parser_ && self->parser_->got_some()));
-    if (waiting) self->close_now();
+    switch (self->phase_) {
+      case Phase::handshake:
+      case Phase::idle:
+      case Phase::reading:  // a request not yet received whole is not answered
+        return self->close_now();
+      case Phase::writing:  // a slow reader does not hold the stop for the grace period
+        beast::get_lowest_layer(self->stream_).expires_after(kShutdownTimeout);
+        return;
+      case Phase::processing:  // answered, then closed (write() sees stopping)
+      case Phase::closing:
+      case Phase::closed:
+        return;
+    }
   });
 }
 
@@ -74,132 +87,161 @@ void Session::on_handshake(beast::error_code ec) {
 void Session::read_header() {
   if (state_.stopping) return shutdown();
   phase_ = Phase::idle;
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
-  // The body limit is applied once the header is read, so that a declared oversized body
-  // is answered with 413 (on_header) rather than failing the header read.
-  parser_->body_limit(boost::none);
+  reader_.emplace(state_.options.header_limit);
   beast::get_lowest_layer(stream_).expires_after(first_request_ ? state_.options.read_timeout
                                                                 : state_.options.idle_timeout);
   http::async_read_header(
-      stream_, buffer_, *parser_,
+      stream_, buffer_, *reader_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void Session::on_header(beast::error_code ec) {
   if (phase_ == Phase::closed) return;
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
     return reject(
         431, "header_too_large",
         "The request headers exceed " + std::to_string(state_.options.header_limit) + " bytes");
   }
-  if (is_parse_error(ec)) return reject(400, "bad_request", "Malformed HTTP request");
+  if (is_parse_error(ec)) {
+    const std::string& why = reader_->problem();
+    return reject(400, "bad_request", why.empty() ? "Malformed HTTP request" : why);
+  }
   if (ec) return close_now();  // end of stream, timeout, reset, stop
   phase_ = Phase::reading;
-  const auto length = parser_->content_length();
-  const auto& message = parser_->get();
-  const bool expects_continue = beast::iequals(message[http::field::expect], "100-continue");
+  Request& head = reader_->request();
+  head.peer = peer_;
+  head_request_ = head.method == "HEAD";
+  bool priority = false;
+  if (!admit(head, priority)) return;
+  const auto length = reader_->content_length();
   if (length && *length > state_.options.body_limit) {
-    // A client that waits for 100-continue never sends the body. Otherwise the body is read
-    // and dropped (up to a bound) so that closing does not reset the connection before the
-    // client has read the answer.
-    const std::uint64_t pending = *length > buffer_.size() ? *length - buffer_.size() : 0;
-    if (expects_continue || pending > kDrainLimitFactor * state_.options.body_limit) {
-      return reject(413, "payload_too_large", too_large_message());
-    }
-    buffer_.consume(buffer_.size());
-    return drain(pending);
+    return reject(413, "payload_too_large", too_large_message());
   }
-  parser_->body_limit(state_.options.body_limit);  // chunked bodies are cut off here
-  if (expects_continue) {
+  reader_->limit_body(state_.options.body_limit);  // chunked bodies are cut off here
+  if (beast::iequals(head.headers.get("Expect").value_or(""), "100-continue") &&
+      head.body_announced) {
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                      message.version());
-    beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
+                                                                      reader_->version());
     return http::async_write(
-        stream_, *interim, [self = shared_from_this(), interim](beast::error_code e, std::size_t) {
+        stream_, *interim,
+        [self = shared_from_this(), interim, priority](beast::error_code e, std::size_t) {
           if (e) return self->close_now();
-          self->read_body();
+          self->read_body(priority);
         });
   }
-  read_body();
+  read_body(priority);
+}
+
+// The application's decision on the head; false when the request was answered here.
+bool Session::admit(Request& head, bool& priority) {
+  if (!state_.handler.admit) return true;
+  RequestHandler::Decision decision;
+  try {
+    decision = state_.handler.admit(head);
+  } catch (...) {
+    decision.refusal = error_response(500, "internal", "Internal error");
+  }
+  priority = decision.priority;
+  if (decision.after) net::post(state_.workers, std::move(decision.after));
+  if (!decision.refusal) return true;
+  const auto length = reader_->content_length();
+  const bool expects_continue =
+      beast::iequals(head.headers.get("Expect").value_or(""), "100-continue");
+  const bool keep_alive = reader_->keep_alive();
+  if (decision.refusal->status == 400 ||
+      (head.body_announced &&
+       (!keep_alive || expects_continue || (length && *length > state_.options.body_limit)))) {
+    // Malformed, or a body that will not come or is not worth reading: close after it.
+    reject(std::move(*decision.refusal));
+    return false;
+  }
+  if (head.body_announced) {
+    // Answered now; the body is then read and dropped (never kept) to keep the connection.
+    reader_->discard_body();
+    reader_->limit_body(state_.options.body_limit);
+    skip_body_ = true;
+  } else {
+    reader_.reset();
+  }
+  write(std::move(*decision.refusal), keep_alive);
+  return false;
+}
+
+void Session::skip_body() {
+  beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
+  http::async_read(stream_, buffer_, *reader_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     if (self->phase_ == Phase::closed) return;
+                     self->reader_.reset();
+                     if (ec) return self->close_now();
+                     self->read_header();
+                   });
 }
 
 std::string Session::too_large_message() const {
   return "The request body exceeds " + std::to_string(state_.options.body_limit) + " bytes";
 }
 
-void Session::drain(std::uint64_t remaining) {
-  if (remaining == 0) return reject(413, "payload_too_large", too_large_message());
-  if (!scratch_) scratch_ = std::make_unique<std::array<char, 16384>>();
-  const std::size_t chunk = std::min<std::uint64_t>(remaining, scratch_->size());
+void Session::read_body(bool priority) {
   beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
-  stream_.async_read_some(
-      net::buffer(scratch_->data(), chunk),
-      [self = shared_from_this(), remaining](beast::error_code ec, std::size_t n) {
-        if (self->phase_ == Phase::closed) return;
-        if (ec) return self->close_now();
-        self->drain(remaining - n);
-      });
+  http::async_read(stream_, buffer_, *reader_,
+                   [self = shared_from_this(), priority](beast::error_code ec, std::size_t) {
+                     self->on_body(ec, priority);
+                   });
 }
 
-void Session::read_body() {
-  beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
-}
-
-void Session::on_body(beast::error_code ec) {
+void Session::on_body(beast::error_code ec, bool priority) {
   if (phase_ == Phase::closed) return;
   if (ec == http::error::body_limit) return reject(413, "payload_too_large", too_large_message());
-  if (is_parse_error(ec)) return reject(400, "bad_request", "Malformed HTTP request");
+  if (ec == http::error::buffer_overflow) {
+    return reject(400, "bad_request", "A chunk header or the trailer section is too large");
+  }
+  if (is_parse_error(ec)) {
+    const std::string& why = reader_->problem();
+    return reject(400, "bad_request", why.empty() ? "Malformed HTTP request" : why);
+  }
   if (ec) return close_now();
-  process();
+  process(priority);
 }
 
-void Session::process() {
+void Session::process(bool priority) {
   phase_ = Phase::processing;
   beast::get_lowest_layer(stream_).expires_never();
-  const bool keep_alive = parser_->keep_alive();
-  auto request = std::make_shared<Request>(to_request(parser_->release()));
-  parser_.reset();
-  // The handler (token and database work) runs on the worker pool, never on this I/O thread.
-  net::post(state_.workers, [self = shared_from_this(), request, keep_alive] {
+  const bool keep_alive = reader_->keep_alive();
+  auto request = std::make_shared<Request>(std::move(reader_->request()));
+  reader_.reset();
+  auto job = [self = shared_from_this(), request, keep_alive]() mutable {
     Response response;
     try {
-      response = self->state_.handler(*request);
+      response = self->state_.handler.handle(*request);
     } catch (...) {
       response = error_response(500, "internal", "Internal error");
     }
     // Bodies may hold keys and passphrases.
     OPENSSL_cleanse(request->body.data(), request->body.size());
+    const bool large = request->body.size() >= kTrimAfterBytes;
+    request.reset();
+    if (large) malloc_trim(0);  // hand the pages of a large request back to the system
     net::post(self->stream_.get_executor(),
               [self, response = std::move(response), keep_alive]() mutable {
                 self->write(std::move(response), keep_alive);
               });
-  });
+  };
+  // The handler (token and database work) runs on a pool, never on this I/O thread.
+  if (priority) {
+    net::post(state_.priority_lane, std::move(job));
+  } else {
+    net::post(state_.workers, std::move(job));
+  }
 }
 
 void Session::write(Response response, bool keep_alive) {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::writing;
-  auto message = std::make_shared<http::response<http::string_body>>();
-  message->version(11);
-  message->result(static_cast<unsigned>(response.status));
-  message->set(http::field::server, "smimed");
-  if (!response.content_type.empty())
-    message->set(http::field::content_type, response.content_type);
-  bool cache_control = false;
-  for (const auto& [name, value] : response.headers.all()) {
-    message->set(name, value);
-    cache_control = cache_control || beast::iequals(name, "Cache-Control");
-  }
-  if (!cache_control) message->set(http::field::cache_control, "no-store");
-  message->set("X-Content-Type-Options", "nosniff");
-  message->body() = std::move(response.body);
-  message->keep_alive(keep_alive && !state_.stopping);
-  message->prepare_payload();
-  beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
+  auto message = std::make_shared<http::response<http::string_body>>(
+      to_message(std::move(response), keep_alive && !state_.stopping, head_request_));
+  beast::get_lowest_layer(stream_).expires_after(state_.stopping ? kShutdownTimeout
+                                                                 : state_.options.read_timeout);
   http::async_write(stream_, *message,
                     [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
                       self->on_write(ec, !message->keep_alive());
@@ -212,14 +254,22 @@ void Session::on_write(beast::error_code ec, bool close) {
   if (close && lingering_) return linger(kDrainLimitFactor * state_.options.body_limit);
   if (close) return shutdown();
   first_request_ = false;
+  if (std::exchange(skip_body_, false)) return skip_body();
   read_header();
 }
 
 void Session::linger(std::uint64_t budget) {
-  // After refusing a request whose body is still arriving: keep reading (and dropping) it
-  // for a while, so that closing does not reset the connection before the client has read
-  // the answer. Ends at end of stream, on the read timeout or when the budget is used up.
-  if (budget == 0) return close_now();
+  // After refusing a request whose body is still arriving: tell the client we are done (a
+  // TCP half-close), then keep reading and dropping for a while, so that closing does not
+  // reset the connection before the client has read the answer. Ends at end of stream,
+  // after a quiet spell or when the budget is used up.
+  if (budget == 0 || state_.stopping) return close_now();
+  if (phase_ != Phase::closing) {
+    phase_ = Phase::closing;
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send,
+                                                       ignored);
+  }
   if (!scratch_) scratch_ = std::make_unique<std::array<char, 16384>>();
   beast::get_lowest_layer(stream_).expires_after(kShutdownTimeout);
   stream_.async_read_some(net::buffer(scratch_->data(), scratch_->size()),
@@ -231,9 +281,15 @@ void Session::linger(std::uint64_t budget) {
 }
 
 void Session::reject(int status, std::string_view code, std::string_view message) {
+  reject(error_response(status, code, message));
+}
+
+void Session::reject(Response response) {
   lingering_ = true;
-  parser_.reset();
-  write(error_response(status, code, message), /*keep_alive=*/false);
+  skip_body_ = false;
+  reader_.reset();
+  buffer_.consume(buffer_.size());
+  write(std::move(response), /*keep_alive=*/false);
 }
 
 void Session::shutdown() {

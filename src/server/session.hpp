@@ -1,6 +1,8 @@
 // Internal to smime_server: one HTTPS connection. TLS handshake, then a keep-alive loop of
-// read request -> run the handler on the worker pool -> write the response. All socket work
-// happens on the connection's strand; the handler never runs on an I/O thread.
+// read the head -> admit it (authentication, route, announced size; a refusal is answered
+// before any body byte is read) -> read the body -> run the handler on the worker pool (or the
+// priority lane) -> write the response. All socket work happens on the connection's strand;
+// the handler never runs on an I/O thread.
 #pragma once
 
 #include <array>
@@ -14,47 +16,55 @@
 #include <string>
 
 #include "server_state.hpp"
+#include "smime/server/request_reader.hpp"
 
 namespace smime::server {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, ServerState& state);
+  Session(boost::asio::ip::tcp::socket socket, ServerState& state, std::string peer);
   ~Session();
 
   void start();
-  // Graceful stop: closes the connection now if it waits for a request; otherwise the
-  // request in progress is answered and the connection closed after it.
-  void stop_if_idle();
+  // Closes a connection the server does not admit (a connection cap).
+  void refuse();
+  // Graceful stop: closes the connection now unless a whole request has been received, in
+  // which case it is answered (with a short write deadline) and the connection closed after.
+  void stop();
 
  private:
   enum class Phase { handshake, idle, reading, processing, writing, closing, closed };
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
   void on_handshake(boost::beast::error_code ec);
   void read_header();
   void on_header(boost::beast::error_code ec);
-  void drain(std::uint64_t remaining);
+  bool admit(Request& head, bool& priority);
+  void skip_body();
   std::string too_large_message() const;
   void linger(std::uint64_t budget);
-  void read_body();
-  void on_body(boost::beast::error_code ec);
-  void process();
+  void read_body(bool priority);
+  void on_body(boost::beast::error_code ec, bool priority);
+  void process(bool priority);
   void write(Response response, bool keep_alive);
   void on_write(boost::beast::error_code ec, bool close);
   // An error answer for a request we cannot read on (the connection closes after it).
   void reject(int status, std::string_view code, std::string_view message);
+  void reject(Response response);
   void shutdown();
   void close_now();
 
   ServerState& state_;
+  const std::string peer_;
   boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  // Bounded: a chunk header or trailer section the parser must hold whole cannot grow it.
   boost::beast::flat_buffer buffer_;
-  std::optional<Parser> parser_;
+  std::optional<RequestReader> reader_;
   Phase phase_ = Phase::handshake;
   bool first_request_ = true;
-  bool lingering_ = false;  // the answer refused a request; drop what still arrives
-  std::unique_ptr<std::array<char, 16384>> scratch_;  // for dropping an oversized body
+  bool head_request_ = false;  // the answer is written without its body
+  bool lingering_ = false;     // the answer refused a request; drop what still arrives
+  bool skip_body_ = false;     // after the answer, read and drop the refused request's body
+  std::unique_ptr<std::array<char, 16384>> scratch_;  // for dropping an unread body
 };
 
 }  // namespace smime::server

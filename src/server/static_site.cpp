@@ -73,13 +73,16 @@ StaticSite::StaticSite(const std::filesystem::path& root) {
   if (ec) root_.clear();
 }
 
+bool StaticSite::owns(std::string_view target) noexcept {
+  if (target.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view after = target.substr(kPrefix.size());
+  // "/administration" is not ours
+  return after.empty() || after.front() == '/' || after.front() == '?' || after.front() == '%';
+}
+
 std::optional<Response> StaticSite::serve(const Request& request) const {
   const std::string_view raw = request.target;
-  if (raw.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  const std::string_view after = raw.substr(kPrefix.size());
-  if (!after.empty() && after.front() != '/' && after.front() != '?' && after.front() != '%') {
-    return std::nullopt;  // "/administration" is not ours
-  }
+  if (!owns(raw)) return std::nullopt;
   auto target = parse_target(raw);
   if (!target) return plain_error(400, "bad_request", "Malformed request target");
   if (target->path.substr(0, kPrefix.size()) != kPrefix) {
@@ -104,9 +107,7 @@ std::optional<Response> StaticSite::serve(const Request& request) const {
   if (rest.empty()) rest = "index.html";
   auto relative = safe_relative(rest);
   if (!relative) return plain_error(400, "bad_request", "The path leaves /admin/");
-  Response r = file(*relative);
-  if (request.method == "HEAD") r.body.clear();
-  return r;
+  return file(*relative);  // for HEAD the connection leaves the body out
 }
 
 Response StaticSite::file(const std::filesystem::path& relative) const {

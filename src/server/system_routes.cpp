@@ -41,6 +41,7 @@ Response metrics(const ApiContext& c, const Call& /*call*/) {
 
 void add_system_routes(std::vector<Route>& routes, const ApiContext& c) {
   routes.push_back({"GET", "/healthz", Access::public_, {}, "health", bind(c, healthz)});
+  routes.back().priority = true;
   routes.push_back(
       {"GET", "/api/v1/openapi.json", Access::any_role, {}, "openapi", bind(c, openapi)});
   routes.push_back({"GET", "/metrics", Access::logs, {}, "metrics", bind(c, metrics)});

@@ -1,6 +1,8 @@
 // smimed: the appliance's HTTPS server (SPEC §8, §13).
 //   smimed [--home DIR] [--config FILE]     serves https://127.0.0.1:8443 by default
 // Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 1 when it cannot start, 2 usage error.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -51,6 +53,9 @@ int main(int argc, char** argv) {
   // A write over the file size limit must fail (EFBIG: the database reports a full disk) rather
   // than end the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Request bodies up to body_limit come and go: with a fixed threshold (glibc raises it
+  // after each large free otherwise) they are mapped and unmapped, never left in the heap.
+  mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
   try {
     return run(argc, argv);
   } catch (...) {

@@ -4,6 +4,7 @@
 // (smime/app/json_views.hpp has the one JSON view of each result).
 #pragma once
 
+#include "smime/app/access.hpp"
 #include "smime/app/administration.hpp"
 #include "smime/app/certificates.hpp"
 #include "smime/app/dependencies.hpp"
@@ -18,6 +19,7 @@ class UseCases {
   // What deps refers to must outlive the use cases.
   explicit UseCases(Dependencies deps)
       : deps_(std::move(deps)),
+        access(deps_),
         certificates(deps_),
         keys(deps_),
         groups(deps_),
@@ -34,6 +36,7 @@ class UseCases {
   Dependencies deps_;  // first: the groups below refer to it
 
  public:
+  AccessUseCases access;
   CertificateUseCases certificates;
   KeyUseCases keys;
   GroupUseCases groups;

@@ -50,6 +50,11 @@ class Appliance {
 
 // Resolves the bearer token of the request into its principal (or marks the credentials as
 // given but invalid). A database failure leaves the request unauthenticated.
-void authenticate(Request& request, store::ApiTokenStore& tokens);
+void authenticate(Request& request, app::AccessUseCases& access);
+
+// The two steps smimed's connections call (see RequestHandler): the head is authenticated
+// and admitted by the router (the web UI's files need no token), the whole request routed.
+RequestHandler appliance_handler(const Router& router, const StaticSite& site,
+                                 app::AccessUseCases& access);
 
 }  // namespace smime::server

@@ -36,6 +36,10 @@ struct Request {
   std::string target;  // path and query as received ("/api/v1/certificates?email=a%40b")
   Headers headers;
   std::string body;
+  // The header announced a body (Content-Length above zero, or chunked): known before the
+  // body is read, when the request is admitted.
+  bool body_announced = false;
+  std::string peer;                    // the client's IP address ("" when not from a socket)
   std::optional<Principal> principal;  // nullopt: no valid bearer token
   bool credentials_given = false;      // an Authorization header was present
 };

@@ -1,6 +1,8 @@
 // smimed's HTTPS front end (Boost.Beast/Asio, OpenSSL): TLS 1.2+ only, keep-alive, request
-// limits and timeouts, a connection cap, and a worker pool that runs every request handler
-// (token and database work) so the I/O threads only do TLS and HTTP parsing. stop() (or
+// limits and timeouts, connection caps (in all and per client address), requests admitted on
+// their head before the body is read, and a worker pool that runs every request handler
+// (token and database work) so the I/O threads only do TLS and HTTP parsing; a one-thread
+// priority lane keeps health answerable while the pool is saturated. stop() (or
 // SIGTERM/SIGINT) is graceful: no new connections, idle ones are closed, requests already
 // received are answered, then run() returns.
 #pragma once
@@ -9,6 +11,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "smime/server/http.hpp"
@@ -22,8 +25,10 @@ struct ServerOptions {
   std::size_t body_limit = 25UL * 1024 * 1024;
   std::size_t header_limit = 16UL * 1024;
   std::chrono::seconds read_timeout{30};
+  std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_address = 32;
   unsigned io_threads = 1;
   unsigned worker_threads = 2;
   std::chrono::seconds shutdown_grace{30};
@@ -32,9 +37,20 @@ struct ServerOptions {
 
 ServerOptions server_options(const ServerSettings& settings);
 
-// Runs on a worker thread; must not throw (Router::handle does not). The request is the
-// handler's to change (e.g. to fill in the principal).
-using RequestHandler = std::function<Response(Request&)>;
+// What the server asks of the application, in two steps. Neither may throw (an exception is
+// answered 500 and logged, never passed on). The request is the handler's to change.
+struct RequestHandler {
+  struct Decision {
+    std::optional<Response> refusal;  // answer this now; the body is never read
+    bool priority = false;            // run on the priority lane (health), not the worker pool
+    std::function<void()> after;      // worker-pool work once the refusal is answered
+  };
+  // On the connection's I/O thread once the head is complete, before any body byte is read:
+  // authentication and everything the head decides. Unset: every request is admitted.
+  std::function<Decision(Request&)> admit;
+  // On a worker thread (or the priority lane) with the whole request.
+  std::function<Response(Request&)> handle;
+};
 
 class HttpsServer {
  public:

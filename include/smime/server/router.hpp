@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,14 +45,19 @@ struct Call {
   const Target& target;
   const PathParams& params;
   const Principal* principal;
-  const nlohmann::json& json;  // null unless the body was application/json
+  const nlohmann::json& json;                          // null unless the body was application/json
+  const std::vector<std::string>* declared = nullptr;  // the route's query parameters
 
   const std::string& param(std::string_view name) const;
-  // A query parameter; `fallback` when absent.
+  // A query parameter; `fallback` when absent. Reading one the route does not declare is a
+  // programming error (Error(internal)): the router refuses undeclared ones.
   std::string query(std::string_view name, std::string_view fallback = {}) const;
   // "true"/"false"/"1"/"0"/"yes"/"no"; nullopt when absent; Error(invalid_input) otherwise.
   std::optional<bool> query_flag(std::string_view name) const;
   std::string actor() const { return principal ? principal->actor : std::string("anonymous"); }
+
+ private:
+  void require_declared(std::string_view name) const;
 };
 
 using Handler = std::function<Response(const Call&)>;
@@ -64,6 +70,10 @@ struct Route {
   std::vector<std::string> accepts;
   std::string operation;  // OpenAPI operationId, also the metrics/audit operation name
   Handler handler;
+  // The query parameters it reads; any other one is refused with 400 (never silently ignored).
+  std::vector<std::string> parameters = {};
+  // Answered on the server's priority lane, never queued behind message work (health).
+  bool priority = false;
 };
 
 // Called once per routed request (metrics); operation is empty when no route matched.
@@ -76,16 +86,37 @@ struct RequestRecord {
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 
+// What the router decides from a request's head alone (before its body is read).
+struct Admission {
+  std::optional<Response> refusal;  // the answer, when the request goes no further
+  const Route* route = nullptr;     // the route it is for, when admitted
+};
+
 class Router {
  public:
   explicit Router(std::vector<Route> routes, std::size_t body_limit = 0,
                   RequestObserver observer = nullptr);
 
+  // Everything the head decides: 400 bad target or query parameter, 404, 405, 401, 403, 415
+  // for the announced body. A refusal is reported to the observer like an answer of handle().
+  Admission admit(const Request& head) const noexcept;
+  // The whole request: the checks of admit() again, then the body and the handler.
   Response handle(const Request& request) const noexcept;
   const std::vector<Route>& routes() const noexcept { return routes_; }
 
  private:
+  struct Resolution {
+    const Route* route = nullptr;
+    Target target;
+    PathParams params;
+    std::optional<Response> refusal;
+  };
+  Resolution resolve(const Request& request) const;
+  const Route* match_route(const Request& request, const Target& target, PathParams& params,
+                           std::optional<Response>& refusal) const;
   Response dispatch(const Request& request, std::string_view& operation) const;
+  void observe(const Request& request, std::string_view operation, const Response& response,
+               std::chrono::steady_clock::time_point started) const noexcept;
 
   std::vector<Route> routes_;
   std::size_t body_limit_;

@@ -18,6 +18,8 @@ class StaticSite {
 
   // nullopt when the request is not for /admin or below (the API router answers it).
   std::optional<Response> serve(const Request& request) const;
+  // True when serve() answers this target (under /admin/), whatever its outcome.
+  static bool owns(std::string_view target) noexcept;
 
  private:
   Response file(const std::filesystem::path& relative) const;
