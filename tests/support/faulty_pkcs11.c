@@ -104,11 +104,21 @@ static int find_function(const char* name) {
   return -1;
 }
 
-/* Counts a call to function f; returns 1 and stores the injected rv if it must fail. */
+static pthread_cond_t released = PTHREAD_COND_INITIALIZER;
+static int held = -1;         /* the function whose calls wait, or -1; guarded by lock */
+static unsigned long waiting; /* calls waiting in held, guarded by lock */
+
+/* Counts a call to function f; returns 1 and stores the injected rv if it must fail. A call
+ * to the held function waits (before its fault is taken) until faulty_release(). */
 static int take_fault(int f, CK_RV* rv) {
   int hit = 0;
   pthread_mutex_lock(&lock);
   ++calls[f];
+  if (held == f) {
+    ++waiting;
+    while (held == f) pthread_cond_wait(&released, &lock);
+    --waiting;
+  }
   struct fault* source = NULL;
   if (faults[f].left > 0) {
     source = &faults[f];
@@ -200,7 +210,34 @@ EXPORT unsigned long faulty_call_count(const char* function_name) {
   return count;
 }
 
+EXPORT void faulty_hold(const char* function_name) {
+  const int f = find_function(function_name);
+  if (f < 0) {
+    fprintf(stderr, "faulty_pkcs11: faulty_hold: %s is not a wrapped function\n",
+            function_name ? function_name : "(null)");
+    return;
+  }
+  pthread_mutex_lock(&lock);
+  held = f;
+  pthread_mutex_unlock(&lock);
+}
+
+EXPORT unsigned long faulty_waiting(void) {
+  pthread_mutex_lock(&lock);
+  const unsigned long count = waiting;
+  pthread_mutex_unlock(&lock);
+  return count;
+}
+
+EXPORT void faulty_release(void) {
+  pthread_mutex_lock(&lock);
+  held = -1;
+  pthread_cond_broadcast(&released);
+  pthread_mutex_unlock(&lock);
+}
+
 EXPORT void faulty_clear(void) {
+  faulty_release();
   pthread_mutex_lock(&lock);
   memset(calls, 0, sizeof calls);
   memset(faults, 0, sizeof faults);

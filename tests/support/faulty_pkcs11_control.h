@@ -36,7 +36,15 @@ void faulty_reset_device(void);
  * not a fault was injected). 0 for an unknown name. */
 unsigned long faulty_call_count(const char* function_name);
 
-/* Clears all pending faults and all call counters. */
+/* Calls to the named wrapped function wait (inside the module) until faulty_release(): a
+ * test can hold a request in the token for as long as it needs, without timing. */
+void faulty_hold(const char* function_name);
+/* How many calls are waiting in the held function now. */
+unsigned long faulty_waiting(void);
+/* Lets every held call go on (and holds no more). */
+void faulty_release(void);
+
+/* Releases held calls; clears all pending faults and all call counters. */
 void faulty_clear(void);
 
 #ifdef __cplusplus

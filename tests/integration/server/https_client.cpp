@@ -6,6 +6,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <sstream>
 #include <stdexcept>
 
 namespace smime::test {
@@ -19,11 +21,28 @@ struct HttpsClient::Impl {
   ssl::context ctx{ssl::context::tls_client};
   std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream;
   beast::flat_buffer buffer;
+  std::chrono::seconds timeout{30};
 
-  HttpResult read() {
+  beast::error_code write(const std::string& bytes) {
+    beast::error_code ec;
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    net::async_write(*stream, net::buffer(bytes),
+                     [&ec](beast::error_code e, std::size_t) { ec = e; });
+    ioc.restart();
+    ioc.run();
+    return ec;
+  }
+
+  HttpResult read(bool head_request = false) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(boost::none);
-    http::read(*stream, buffer, parser);
+    parser.skip(head_request);
+    beast::error_code ec;
+    beast::get_lowest_layer(*stream).expires_after(timeout);
+    http::async_read(*stream, buffer, parser, [&ec](beast::error_code e, std::size_t) { ec = e; });
+    ioc.restart();
+    ioc.run();
+    if (ec) throw std::runtime_error("no response: " + ec.message());
     const auto& res = parser.get();
     HttpResult result;
     result.status = static_cast<int>(res.result_int());
@@ -51,10 +70,15 @@ HttpsClient::HttpsClient(unsigned short port, ClientOptions options)
   impl_->ctx.set_verify_mode(ssl::verify_none);
   impl_->stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(impl_->ioc, impl_->ctx);
   beast::error_code ec;
-  beast::get_lowest_layer(*impl_->stream)
-      .socket()
-      .connect({net::ip::make_address("127.0.0.1"), port}, ec);
+  auto& socket = beast::get_lowest_layer(*impl_->stream).socket();
+  if (!options.source_address.empty()) {
+    socket.open(net::ip::tcp::v4(), ec);
+    if (!ec) socket.bind({net::ip::make_address(options.source_address), 0}, ec);
+    if (ec) throw std::runtime_error("bind: " + ec.message());
+  }
+  socket.connect({net::ip::make_address("127.0.0.1"), port}, ec);
   if (ec) throw std::runtime_error("connect: " + ec.message());
+  impl_->timeout = std::chrono::seconds(options.read_timeout_s);
   impl_->stream->handshake(ssl::stream_base::client, ec);
   if (ec) throw std::runtime_error("handshake: " + ec.message());
 }
@@ -73,19 +97,38 @@ HttpResult HttpsClient::request(const std::string& method, const std::string& ta
   req.body() = body;
   req.keep_alive(true);
   req.prepare_payload();
-  http::write(*impl_->stream, req);
-  return impl_->read();
+  std::string bytes;
+  {
+    std::ostringstream out;
+    out << req;
+    bytes = out.str();
+  }
+  if (auto ec = impl_->write(bytes)) throw std::runtime_error("write: " + ec.message());
+  return impl_->read(method == "HEAD");
 }
 
-HttpResult HttpsClient::raw(const std::string& bytes) {
-  net::write(*impl_->stream, net::buffer(bytes));
-  return impl_->read();
+HttpResult HttpsClient::raw(const std::string& bytes, bool head_request) {
+  if (auto ec = impl_->write(bytes)) throw std::runtime_error("write: " + ec.message());
+  return impl_->read(head_request);
+}
+
+bool HttpsClient::send(const std::string& bytes) {
+  return !impl_->write(bytes);
+}
+
+HttpResult HttpsClient::read_response(bool head_request) {
+  return impl_->read(head_request);
 }
 
 bool HttpsClient::server_closed() {
   beast::error_code ec;
   char byte = 0;
-  impl_->stream->read_some(net::buffer(&byte, 1), ec);
+  beast::get_lowest_layer(*impl_->stream).expires_after(impl_->timeout);
+  impl_->stream->async_read_some(net::buffer(&byte, 1),
+                                 [&ec](beast::error_code e, std::size_t) { ec = e; });
+  impl_->ioc.restart();
+  impl_->ioc.run();
+  if (ec == beast::error::timeout) return false;  // still open
   return ec == net::error::eof || ec == ssl::error::stream_truncated || ec;
 }
 

@@ -200,6 +200,13 @@ TEST_F(RouteTableTest, OpenApiListsExactlyTheRouteTable) {
       for (const auto& [type, schema] : op["requestBody"]["content"].items()) types.insert(type);
       EXPECT_EQ(types, std::set<std::string>(route.accepts.begin(), route.accepts.end())) << key;
     }
+    // The query parameters the router lets through are the documented ones.
+    std::set<std::string> query;
+    for (const json& p : op.value("parameters", json::array())) {
+      if (p.value("in", "") == "query") query.insert(p["name"].get<std::string>());
+    }
+    EXPECT_EQ(query, std::set<std::string>(route.parameters.begin(), route.parameters.end()))
+        << key;
   }
   EXPECT_EQ(documented, routed);
   EXPECT_EQ(operation_ids.size(), routed.size()) << "operationIds are unique";

@@ -55,7 +55,8 @@ class RouterTest : public ::testing::Test {
                  "listThings",
                  [](const Call& c) {
                    return json_response(200, {{"q", c.query("q", "none")}});
-                 }},
+                 },
+                 {"q"}},
                 {"POST",
                  "/things",
                  Access::admin,
@@ -120,10 +121,10 @@ TEST_F(RouterTest, WrongMethodIs405WithAllow) {
   Response r = router_.handle(make("PUT", "/things", store::ApiRole::admin));
   expect_error(r, 405, "method_not_allowed");
   ASSERT_TRUE(r.headers.get("Allow"));
-  EXPECT_EQ(*r.headers.get("Allow"), "GET, POST");
+  EXPECT_EQ(*r.headers.get("Allow"), "GET, HEAD, POST");
   r = router_.handle(make("POST", "/things/3", store::ApiRole::admin));
   expect_error(r, 405, "method_not_allowed");
-  EXPECT_EQ(*r.headers.get("Allow"), "GET, DELETE");
+  EXPECT_EQ(*r.headers.get("Allow"), "GET, HEAD, DELETE");
 }
 
 TEST_F(RouterTest, MissingOrInvalidTokenIs401) {
@@ -155,6 +156,38 @@ TEST_F(RouterTest, RolesAreEnforced) {
       router_.handle(make("POST", "/upload", ApiRole::operator_, "x", "message/rfc822")).status,
       200);
   EXPECT_EQ(router_.handle(make("GET", "/things", ApiRole::auditor)).status, 200);
+}
+
+TEST_F(RouterTest, UndeclaredQueryParametersAre400AndReadingOneIsABug) {
+  expect_error(router_.handle(make("GET", "/things?r=1", store::ApiRole::admin)), 400,
+               "unknown_parameter");
+  expect_error(router_.handle(make("GET", "/open?q=1", store::ApiRole::admin)), 400,
+               "unknown_parameter");
+  Router sloppy({{"GET", "/x", Access::public_, {}, "x", [](const Call& c) {
+                    return json_response(200, {{"q", c.query("q")}});
+                  }}});
+  EXPECT_EQ(sloppy.handle(make("GET", "/x", store::ApiRole::admin)).status, 500);
+}
+
+TEST_F(RouterTest, AdmissionDecidesOnTheHeadAlone) {
+  Request head = make("POST", "/things", store::ApiRole::auditor);
+  head.body_announced = true;
+  head.headers.add("Content-Type", "application/json");
+  Admission refused = router_.admit(head);
+  ASSERT_TRUE(refused.refusal);
+  EXPECT_EQ(refused.refusal->status, 403);
+  head.principal->role = store::ApiRole::admin;
+  Admission admitted = router_.admit(head);
+  EXPECT_FALSE(admitted.refusal);
+  ASSERT_NE(admitted.route, nullptr);
+  EXPECT_EQ(admitted.route->operation, "createThing");
+  Request wrong_type = make("POST", "/things", store::ApiRole::admin);
+  wrong_type.body_announced = true;
+  wrong_type.headers.add("Content-Type", "text/plain");
+  ASSERT_TRUE(router_.admit(wrong_type).refusal);
+  EXPECT_EQ(router_.admit(wrong_type).refusal->status, 415);
+  // HEAD is admitted where GET is.
+  EXPECT_FALSE(router_.admit(make("HEAD", "/things", store::ApiRole::auditor)).refusal);
 }
 
 TEST_F(RouterTest, WrongContentTypeIs415) {

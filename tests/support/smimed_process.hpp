@@ -1,0 +1,48 @@
+// smimed as a child process on the test's SoftHSM2 token: started with a home directory of
+// its own, its port read from its "listening on" line, stopped with SIGKILL at the end unless
+// the test stopped it. For what only a separate process shows: its exit status, its memory,
+// what it logs and how it answers signals.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace smime::test {
+
+class SmimedProcess {
+ public:
+  // Writes <home>/smime.toml for the token in token_home (SoftHsmTest::home()) with
+  // `server_lines` added to its [server] table, and creates an admin API token.
+  SmimedProcess(std::filesystem::path home, const std::filesystem::path& token_home,
+                const std::string& server_lines = {});
+  ~SmimedProcess();
+  SmimedProcess(const SmimedProcess&) = delete;
+  SmimedProcess& operator=(const SmimedProcess&) = delete;
+
+  // Starts smimed and waits for its port; throws std::runtime_error if it does not start.
+  unsigned short start();
+  unsigned short port() const { return port_; }
+  const std::string& admin_secret() const { return admin_secret_; }
+  const std::filesystem::path& home() const { return home_; }
+
+  // Still running (not exited, not killed).
+  bool running();
+  // Resident memory in KiB (VmRSS), 0 when it is not running.
+  long rss_kib() const;
+  std::string stderr_text() const;
+  void signal(int sig) const;
+  // The exit status (128 + signal for a signal), or -1 when it is still running after timeout.
+  int wait_exit(std::chrono::seconds timeout);
+
+ private:
+  std::filesystem::path home_;
+  std::string admin_secret_;
+  pid_t pid_ = 0;
+  unsigned short port_ = 0;
+  int exit_status_ = -1;
+};
+
+}  // namespace smime::test
