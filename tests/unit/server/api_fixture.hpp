@@ -9,7 +9,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "fake_key_store.hpp"
+#include "support/fake_key_store.hpp"
 #include "smime/app/use_cases.hpp"
 #include "smime/audit/audit_log.hpp"
 #include "smime/server/api_routes.hpp"

@@ -1,4 +1,4 @@
-#include "fake_key_store.hpp"
+#include "support/fake_key_store.hpp"
 
 #include "smime/common/error.hpp"
 
