@@ -1,4 +1,5 @@
-// CSRs and self-signed certificates for S/MIME keys whose private half may live in a token.
+// CSRs and self-signed certificates for S/MIME keys, and self-signed TLS server certificates,
+// for keys whose private half may live in a token.
 // Only the signature is made with signing_key; everything that goes into the request or
 // certificate about the key comes from the software public_key, and the result is checked
 // against public_key before it is handed out.
@@ -9,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <initializer_list>
 #include <string_view>
 
 #include "smime/common/error.hpp"
@@ -39,13 +41,19 @@ KeyKind kind_of(const EVP_PKEY* key) {
               "Invalid email address '" + email + "': " + why + " (expected local@domain)");
 }
 
-// rfc822Name is an IA5String: printable ASCII only, one '@', no empty domain labels.
-void validate_email(const std::string& email) {
-  for (char c : email) {
+// rfc822Name and dNSName are IA5Strings; these names need printable ASCII without spaces.
+bool printable_ascii(const std::string& text) {
+  for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) {
-      reject_email(email, "spaces, control and non-ASCII characters not allowed");
-    }
+    if (byte <= 0x20 || byte >= 0x7f) return false;
+  }
+  return true;
+}
+
+// One '@', no empty domain labels.
+void validate_email(const std::string& email) {
+  if (!printable_ascii(email)) {
+    reject_email(email, "spaces, control and non-ASCII characters not allowed");
   }
   const auto at = email.find('@');
   if (at == std::string::npos || at != email.rfind('@')) {
@@ -84,39 +92,86 @@ X509ExtensionPtr encode(int nid, bool critical, void* value, const char* what) {
   return ext;
 }
 
-X509ExtensionPtr subject_alt_name(const std::vector<std::string>& emails) {
+struct AltName {
+  int type;  // GEN_EMAIL, GEN_DNS, GEN_IPADD
+  std::string value;
+};
+
+X509ExtensionPtr subject_alt_name(const std::vector<AltName>& alt_names) {
   GeneralNamesPtr names(GENERAL_NAMES_new());
   if (!names) {
     throw_openssl(ErrorCode::crypto, "Cannot allocate subjectAltName");
   }
-  for (const std::string& email : emails) {
-    GeneralNamePtr name(a2i_GENERAL_NAME(nullptr, nullptr, nullptr, GEN_EMAIL, email.c_str(), 0));
+  for (const AltName& alt : alt_names) {
+    GeneralNamePtr name(
+        a2i_GENERAL_NAME(nullptr, nullptr, nullptr, alt.type, alt.value.c_str(), 0));
     if (!name || sk_GENERAL_NAME_push(names.get(), name.get()) == 0) {
-      throw_openssl(ErrorCode::crypto, "Cannot add '" + email + "' to subjectAltName");
+      throw_openssl(ErrorCode::crypto, "Cannot add '" + alt.value + "' to subjectAltName");
     }
     static_cast<void>(name.release());  // the stack owns it now
   }
   return encode(NID_subject_alt_name, false, names.get(), "subjectAltName");
 }
 
-// RSA keys wrap content-encryption keys (keyEncipherment); EC keys agree on them (ECDH).
-X509ExtensionPtr key_usage(KeyKind kind) {
-  constexpr int kDigitalSignature = 0;
-  constexpr int kKeyEncipherment = 2;
-  constexpr int kKeyAgreement = 4;
+std::vector<AltName> email_names(const std::vector<std::string>& emails) {
+  std::vector<AltName> names;
+  for (const std::string& email : emails) names.push_back({GEN_EMAIL, email});
+  return names;
+}
+
+bool is_ip_address(const std::string& name) {
+  ERR_set_mark();  // not an address is an answer here, not an error
+  Asn1OctetStringPtr address(a2i_IPADDRESS(name.c_str()));
+  ERR_pop_to_mark();
+  return address != nullptr;
+}
+
+// dNSName for a host name, iPAddress for IPv4 or IPv6 text.
+std::vector<AltName> server_names(const std::vector<std::string>& hosts) {
+  std::vector<AltName> names;
+  for (const std::string& host : hosts) {
+    if (host.empty() || !printable_ascii(host)) {
+      throw Error(ErrorCode::invalid_input,
+                  "Invalid TLS server name '" + host +
+                      "': a host name or IP address in printable ASCII without spaces");
+    }
+    names.push_back({is_ip_address(host) ? GEN_IPADD : GEN_DNS, host});
+  }
+  return names;
+}
+
+constexpr int kDigitalSignature = 0;
+constexpr int kKeyEncipherment = 2;
+constexpr int kKeyAgreement = 4;
+
+X509ExtensionPtr key_usage(std::initializer_list<int> usage_bits) {
   Asn1BitStringPtr bits(ASN1_BIT_STRING_new());
-  if (!bits || ASN1_BIT_STRING_set_bit(bits.get(), kDigitalSignature, 1) != 1 ||
-      ASN1_BIT_STRING_set_bit(bits.get(), kind == KeyKind::rsa ? kKeyEncipherment : kKeyAgreement,
-                              1) != 1) {
+  if (!bits) {
     throw_openssl(ErrorCode::crypto, "Cannot build keyUsage");
+  }
+  for (int bit : usage_bits) {
+    if (ASN1_BIT_STRING_set_bit(bits.get(), bit, 1) != 1) {
+      throw_openssl(ErrorCode::crypto, "Cannot build keyUsage");
+    }
   }
   return encode(NID_key_usage, true, bits.get(), "keyUsage");
 }
 
-X509ExtensionPtr extended_key_usage() {
+// S/MIME: RSA keys wrap content-encryption keys (keyEncipherment); EC keys agree on them (ECDH).
+X509ExtensionPtr smime_key_usage(KeyKind kind) {
+  return key_usage({kDigitalSignature, kind == KeyKind::rsa ? kKeyEncipherment : kKeyAgreement});
+}
+
+// TLS: the handshake signature (ECDHE); an RSA key may also be used for RSA key exchange.
+X509ExtensionPtr tls_key_usage(KeyKind kind) {
+  if (kind == KeyKind::rsa) return key_usage({kDigitalSignature, kKeyEncipherment});
+  return key_usage({kDigitalSignature});
+}
+
+X509ExtensionPtr extended_key_usage(int purpose_nid) {
   ExtKeyUsagePtr usages(EXTENDED_KEY_USAGE_new());
   // OBJ_nid2obj hands out a static object; freeing the stack leaves it alone.
-  if (!usages || sk_ASN1_OBJECT_push(usages.get(), OBJ_nid2obj(NID_email_protect)) == 0) {
+  if (!usages || sk_ASN1_OBJECT_push(usages.get(), OBJ_nid2obj(purpose_nid)) == 0) {
     throw_openssl(ErrorCode::crypto, "Cannot build extendedKeyUsage");
   }
   return encode(NID_ext_key_usage, false, usages.get(), "extendedKeyUsage");
@@ -153,21 +208,29 @@ X509ExtensionPtr authority_key_identifier(const ASN1_OCTET_STRING* key_id) {
   return encode(NID_authority_key_identifier, false, authority.get(), "authorityKeyIdentifier");
 }
 
-// Extensions common to the CSR and the certificate.
-X509ExtensionsPtr smime_extensions(const SmimeIdentity& identity, KeyKind kind) {
+// Key usage, extended key usage and subjectAltName: what a profile says about the key's use.
+X509ExtensionsPtr usage_extensions(X509ExtensionPtr key_usage_extension, int purpose_nid,
+                                   const std::vector<AltName>& alt_names) {
   X509ExtensionsPtr extensions(sk_X509_EXTENSION_new_null());
   if (!extensions) {
     throw_openssl(ErrorCode::crypto, "Cannot allocate extensions");
   }
-  X509ExtensionPtr common[] = {key_usage(kind), extended_key_usage(),
-                               subject_alt_name(identity.emails)};
-  for (X509ExtensionPtr& ext : common) {
+  std::vector<X509ExtensionPtr> usage;
+  usage.push_back(std::move(key_usage_extension));
+  usage.push_back(extended_key_usage(purpose_nid));
+  if (!alt_names.empty()) usage.push_back(subject_alt_name(alt_names));
+  for (X509ExtensionPtr& ext : usage) {
     if (sk_X509_EXTENSION_push(extensions.get(), ext.get()) == 0) {
       throw_openssl(ErrorCode::crypto, "Cannot collect extensions");
     }
     static_cast<void>(ext.release());  // the stack owns it now
   }
   return extensions;
+}
+
+// Extensions common to the S/MIME CSR and certificate.
+X509ExtensionsPtr smime_extensions(const SmimeIdentity& identity, KeyKind kind) {
+  return usage_extensions(smime_key_usage(kind), NID_email_protect, email_names(identity.emails));
 }
 
 // Digest-sign context for any key, including a pkcs11-provider one: the provider is found
@@ -254,44 +317,46 @@ X509ReqPtr build_csr(const SmimeIdentity& identity, EVP_PKEY* public_key, EVP_PK
   return request;
 }
 
-X509Ptr build_self_signed(const SmimeIdentity& identity, EVP_PKEY* public_key,
-                          EVP_PKEY* signing_key, int days) {
+namespace {
+
+void check_days(int days) {
   if (days < 1 || days > kMaxDays) {
     throw Error(ErrorCode::invalid_input, "The validity must be 1 to " + std::to_string(kMaxDays) +
                                               " days, not " + std::to_string(days));
   }
-  validate(identity, public_key, signing_key);
-  const KeyKind kind = kind_of(public_key);
-  X509NamePtr subject = subject_name_for(identity);
-  X509ExtensionsPtr extensions = smime_extensions(identity, kind);
-  Asn1IntegerPtr serial = random_serial();
+}
 
+void add_extension(X509* certificate, X509_EXTENSION* extension) {
+  if (X509_add_ext(certificate, extension, -1) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot add an extension to the certificate");
+  }
+}
+
+// What every self-signed end-entity certificate has besides its usage extensions: version 3,
+// a random serial, issuer = subject, the validity, basicConstraints CA:FALSE and the key
+// identifiers; signed with signing_key and checked against public_key.
+X509Ptr self_signed(const X509_NAME* subject, EVP_PKEY* public_key, EVP_PKEY* signing_key,
+                    const X509_EXTENSIONS* usage, long not_before_seconds, int days, KeyKind kind) {
+  Asn1IntegerPtr serial = random_serial();
   X509Ptr certificate(X509_new());
   if (!certificate || X509_set_version(certificate.get(), X509_VERSION_3) != 1 ||
       X509_set_serialNumber(certificate.get(), serial.get()) != 1 ||
-      X509_set_subject_name(certificate.get(), subject.get()) != 1 ||
-      X509_set_issuer_name(certificate.get(), subject.get()) != 1 ||
-      X509_gmtime_adj(X509_getm_notBefore(certificate.get()), 0) == nullptr ||
+      X509_set_subject_name(certificate.get(), subject) != 1 ||
+      X509_set_issuer_name(certificate.get(), subject) != 1 ||
+      X509_gmtime_adj(X509_getm_notBefore(certificate.get()), not_before_seconds) == nullptr ||
       X509_time_adj_ex(X509_getm_notAfter(certificate.get()), days, 0, nullptr) == nullptr ||
       X509_set_pubkey(certificate.get(), public_key) != 1) {
     throw_openssl(ErrorCode::crypto, "Cannot build the certificate");
   }
 
   Asn1OctetStringPtr key_id = key_identifier(certificate.get());
-  X509ExtensionPtr own[] = {
-      basic_constraints_end_entity(),
-      encode(NID_subject_key_identifier, false, key_id.get(), "subjectKeyIdentifier"),
-      authority_key_identifier(key_id.get()),
-  };
-  for (const X509ExtensionPtr& ext : own) {
-    if (X509_add_ext(certificate.get(), ext.get(), -1) != 1) {
-      throw_openssl(ErrorCode::crypto, "Cannot add an extension to the certificate");
-    }
-  }
-  for (int i = 0; i < sk_X509_EXTENSION_num(extensions.get()); ++i) {
-    if (X509_add_ext(certificate.get(), sk_X509_EXTENSION_value(extensions.get(), i), -1) != 1) {
-      throw_openssl(ErrorCode::crypto, "Cannot add an extension to the certificate");
-    }
+  add_extension(certificate.get(), basic_constraints_end_entity().get());
+  add_extension(
+      certificate.get(),
+      encode(NID_subject_key_identifier, false, key_id.get(), "subjectKeyIdentifier").get());
+  add_extension(certificate.get(), authority_key_identifier(key_id.get()).get());
+  for (int i = 0; i < sk_X509_EXTENSION_num(usage); ++i) {
+    add_extension(certificate.get(), sk_X509_EXTENSION_value(usage, i));
   }
 
   EvpMdCtxPtr ctx = signing_context(signing_key, digest_for(public_key), kind);
@@ -305,20 +370,54 @@ X509Ptr build_self_signed(const SmimeIdentity& identity, EVP_PKEY* public_key,
   return certificate;
 }
 
+X509NamePtr tls_subject(const TlsServerIdentity& identity) {
+  X509NamePtr subject(X509_NAME_new());
+  if (!subject) throw_openssl(ErrorCode::crypto, "Cannot allocate the subject");
+  const std::string common_name =
+      identity.names.empty() ? std::string("smimed") : identity.names.front();
+  const auto add = [&](const char* field, const std::string& value) {
+    if (X509_NAME_add_entry_by_txt(subject.get(), field, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) != 1) {
+      throw_openssl(ErrorCode::invalid_input, std::string("Cannot use ") + field + "=" + value);
+    }
+  };
+  add("CN", common_name);
+  if (!identity.organization.empty()) add("O", identity.organization);
+  return subject;
+}
+
+}  // namespace
+
+X509Ptr build_self_signed(const SmimeIdentity& identity, EVP_PKEY* public_key,
+                          EVP_PKEY* signing_key, int days) {
+  check_days(days);
+  validate(identity, public_key, signing_key);
+  const KeyKind kind = kind_of(public_key);
+  X509NamePtr subject = subject_name_for(identity);
+  X509ExtensionsPtr extensions = smime_extensions(identity, kind);
+  return self_signed(subject.get(), public_key, signing_key, extensions.get(), 0, days, kind);
+}
+
+X509Ptr build_tls_server_certificate(const TlsServerIdentity& identity, EVP_PKEY* public_key,
+                                     EVP_PKEY* signing_key, int days) {
+  check_days(days);
+  if (public_key == nullptr || signing_key == nullptr) {
+    throw Error(ErrorCode::invalid_input, "A public key and a signing key are required");
+  }
+  const KeyKind kind = kind_of(public_key);
+  X509ExtensionsPtr extensions =
+      usage_extensions(tls_key_usage(kind), NID_server_auth, server_names(identity.names));
+  X509NamePtr subject = tls_subject(identity);
+  constexpr long kClockSkewSeconds = -3600;  // valid for clients whose clock is a little behind
+  return self_signed(subject.get(), public_key, signing_key, extensions.get(), kClockSkewSeconds,
+                     days, kind);
+}
+
 std::string to_pem(const X509_REQ* request) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509_REQ(bio.get(), request) != 1) {
     throw_openssl(ErrorCode::crypto, "Cannot write the certificate request as PEM");
-  }
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(length));
-}
-
-std::string to_pem(const X509* certificate) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
-    throw_openssl(ErrorCode::crypto, "Cannot write the certificate as PEM");
   }
   char* data = nullptr;
   const long length = BIO_get_mem_data(bio.get(), &data);

@@ -7,6 +7,7 @@
 #include "audited.hpp"
 #include "smime/audit/operations.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
 namespace smime::app {
@@ -43,7 +44,7 @@ void sign_requests(KeyStore& keys, const KeyGeneration& request, GeneratedKey& g
   if (request.self_signed) {
     auto cert = provisioning::build_self_signed(identity, public_key.get(), private_key.get(),
                                                 request.days);
-    generated.certificate_pem = provisioning::to_pem(cert.get());
+    generated.certificate_pem = certificate_pem(cert.get());
     certificate_der = provisioning::to_der(cert.get());
   }
 }

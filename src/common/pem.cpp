@@ -2,6 +2,7 @@
 
 #include <openssl/pem.h>
 
+#include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
 
 namespace smime {
@@ -134,6 +135,16 @@ std::vector<PemBlock> scan_pem(std::string_view input) {
   }
   if (open) blocks.push_back(std::move(*open));
   return blocks;
+}
+
+std::string certificate_pem(const X509* certificate) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
+    throw_openssl(ErrorCode::crypto, "Cannot write the certificate as PEM");
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return {data, static_cast<std::size_t>(length)};
 }
 
 }  // namespace smime

@@ -1,6 +1,5 @@
 #include "smime/server/tls_identity.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
@@ -15,28 +14,13 @@
 #include "smime/common/error.hpp"
 #include "smime/common/files.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/pem.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
 namespace smime::server {
 namespace {
 
 constexpr int kValidityDays = 825;
-
-bool is_ip_address(const std::string& name) {
-  unsigned char buffer[16];
-  return inet_pton(AF_INET, name.c_str(), buffer) == 1 ||
-         inet_pton(AF_INET6, name.c_str(), buffer) == 1;
-}
-
-void add_extension(X509* cert, int nid, const std::string& value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
-    throw_openssl(ErrorCode::crypto, "Cannot add extension " + value);
-  }
-}
 
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,16 +36,6 @@ X509Ptr read_certificate(const std::filesystem::path& path) {
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) throw_openssl(ErrorCode::invalid_input, path.string() + " is not a PEM certificate");
   return cert;
-}
-
-std::string certificate_pem(const X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) {
-    throw_openssl(ErrorCode::crypto, "Cannot encode the server certificate");
-  }
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  return {data, static_cast<std::size_t>(len)};
 }
 
 std::string private_key_pem(EVP_PKEY* key) {
@@ -154,45 +128,7 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
 
 X509Ptr build_tls_certificate(const std::vector<std::string>& names, EVP_PKEY* public_key,
                               EVP_PKEY* signing_key, int days) {
-  X509Ptr cert(X509_new());
-  X509NamePtr subject(X509_NAME_new());
-  BignumPtr serial(BN_new());
-  if (!cert || !subject || !serial) throw_openssl(ErrorCode::crypto, "Out of memory");
-  const std::string cn = names.empty() ? std::string("smimed") : names.front();
-  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
-      X509_NAME_add_entry_by_txt(subject.get(), "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                                 0) != 1 ||
-      X509_NAME_add_entry_by_txt(subject.get(), "O", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>("smimed"), -1, -1,
-                                 0) != 1 ||
-      X509_set_subject_name(cert.get(), subject.get()) != 1 ||
-      X509_set_issuer_name(cert.get(), subject.get()) != 1 ||
-      BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
-      BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr ||
-      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
-      X509_time_adj_ex(X509_getm_notAfter(cert.get()), days, 0, nullptr) == nullptr ||
-      X509_set_pubkey(cert.get(), public_key) != 1) {
-    throw_openssl(ErrorCode::crypto, "Cannot build the server certificate");
-  }
-  std::string san;
-  for (const auto& name : names) {
-    san += (san.empty() ? "" : ",") + std::string(is_ip_address(name) ? "IP:" : "DNS:") + name;
-  }
-  add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(cert.get(), NID_key_usage, "critical,digitalSignature,keyEncipherment");
-  add_extension(cert.get(), NID_ext_key_usage, "serverAuth");
-  add_extension(cert.get(), NID_subject_key_identifier, "hash");
-  if (!san.empty()) add_extension(cert.get(), NID_subject_alt_name, san);
-
-  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx ||
-      EVP_DigestSignInit_ex(ctx.get(), nullptr, "SHA256", nullptr, nullptr, signing_key, nullptr) !=
-          1 ||
-      X509_sign_ctx(cert.get(), ctx.get()) <= 0) {
-    throw_openssl(ErrorCode::crypto, "Cannot sign the server certificate");
-  }
-  return cert;
+  return provisioning::build_tls_server_certificate({names}, public_key, signing_key, days);
 }
 
 TlsIdentity load_or_create_tls_identity(const ServerSettings& settings,

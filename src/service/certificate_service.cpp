@@ -10,6 +10,7 @@
 #include "smime/certs/certificate_input.hpp"
 #include "smime/certs/crl.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 #include "smime/common/private_key_decoder.hpp"
 #include "smime/service/records.hpp"
 
@@ -233,13 +234,8 @@ std::vector<unsigned char> CertificateService::export_certificate(std::string_vi
   store::CertificateRecord record = get(fingerprint);
   if (der) return record.der;
   X509Ptr cert = certs::parse_der_certificate(record.der);
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_X509(bio.get(), cert.get()) != 1) {
-    throw_openssl(ErrorCode::crypto, "Cannot encode the certificate as PEM");
-  }
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio.get(), &data);
-  return {data, data + len};
+  const std::string pem = certificate_pem(cert.get());
+  return {pem.begin(), pem.end()};
 }
 
 bool CertificateService::key_deleted_with(const store::CertificateRecord& record) {

@@ -1,5 +1,5 @@
-// smimectl: local administration of the appliance. Talks to the token (and later the SQLite
-// file) directly, so it works before any API token exists.
+// smimectl: local administration of the appliance. Talks to the token and the SQLite file
+// directly (through the use cases of smime_app), so it works before any API token exists.
 // Exit codes: 0 done, 1 operation failed (message on stderr), 2 usage error.
 #include <CLI/CLI.hpp>
 #include <csignal>

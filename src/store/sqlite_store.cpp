@@ -135,6 +135,90 @@ GroupRecord read_group(const Statement& row) {
   return group;
 }
 
+// ---- certificate queries: parameter numbers are fixed, unused ones are simply not
+// referenced by the SQL ----
+
+// Checks the limit of a query; its fingerprint prefix as lowercase hex (nullopt: none).
+std::optional<std::string> query_prefix(const CertificateQuery& query) {
+  if (query.limit < 0) {
+    throw Error(ErrorCode::invalid_input, "A certificate query limit cannot be negative");
+  }
+  if (query.fingerprint_prefix.empty()) return std::nullopt;
+  std::optional<std::string> prefix = normalise_hex(query.fingerprint_prefix);
+  if (!prefix || prefix->size() > kFingerprintDigits) {
+    throw Error(ErrorCode::invalid_input,
+                "Not a fingerprint prefix: \"" + query.fingerprint_prefix + "\"");
+  }
+  return prefix;
+}
+
+std::string certificate_query_sql(const CertificateQuery& query, bool has_prefix) {
+  std::string sql = "SELECT " + std::string(kCertificateColumns) + " FROM certificates WHERE 1";
+  if (!query.email.empty()) {
+    sql += " AND id IN (SELECT certificate_id FROM certificate_emails WHERE email = ?1)";
+  }
+  if (has_prefix) {
+    sql += " AND sha256 >= ?2 AND sha256 < ?3";
+  }
+  if (!query.subject_contains.empty()) {
+    sql += " AND instr(lower(subject), ?4) > 0";  // instr: no LIKE wildcards to escape
+  }
+  if (query.has_key) {
+    sql += *query.has_key ? " AND token_key_id IS NOT NULL" : " AND token_key_id IS NULL";
+  }
+  if (query.is_ca) {
+    sql += " AND is_ca = ?5";
+  }
+  if (!query.issuer.empty()) {
+    sql += " AND issuer = ?7";
+  }
+  if (!query.serial.empty()) {
+    sql += " AND serial = ?8";
+  }
+  if (!query.subject_key_id.empty()) {
+    sql += " AND subject_key_id = ?9";
+  }
+  if (!query.subject.empty()) {
+    sql += " AND subject = ?10";
+  }
+  sql += " ORDER BY not_before DESC, id DESC";
+  if (query.limit > 0) {
+    sql += " LIMIT ?6";
+  }
+  return sql;
+}
+
+void bind_certificate_query(Statement& statement, const CertificateQuery& query,
+                            const std::optional<std::string>& prefix) {
+  if (!query.email.empty()) {
+    statement.bind(1, ascii_lower(query.email));
+  }
+  if (prefix) {
+    statement.bind(2, *prefix).bind(3, *prefix + "g");
+  }
+  if (!query.subject_contains.empty()) {
+    statement.bind(4, ascii_lower(query.subject_contains));
+  }
+  if (query.is_ca) {
+    statement.bind(5, *query.is_ca);
+  }
+  if (query.limit > 0) {
+    statement.bind(6, query.limit);
+  }
+  if (!query.issuer.empty()) {
+    statement.bind(7, query.issuer);
+  }
+  if (!query.serial.empty()) {
+    statement.bind(8, ascii_lower(query.serial));
+  }
+  if (!query.subject_key_id.empty()) {
+    statement.bind(9, ascii_lower(query.subject_key_id));
+  }
+  if (!query.subject.empty()) {
+    statement.bind(10, query.subject);
+  }
+}
+
 }  // namespace
 
 class SqliteStore final : public Store {
@@ -229,79 +313,11 @@ class SqliteStore final : public Store {
   }
 
   std::vector<CertificateRecord> find_certificates(const CertificateQuery& query) override {
-    if (query.limit < 0) {
-      throw Error(ErrorCode::invalid_input, "A certificate query limit cannot be negative");
-    }
-    std::optional<std::string> prefix;
-    if (!query.fingerprint_prefix.empty()) {
-      prefix = normalise_hex(query.fingerprint_prefix);
-      if (!prefix || prefix->size() > kFingerprintDigits) {
-        throw Error(ErrorCode::invalid_input,
-                    "Not a fingerprint prefix: \"" + query.fingerprint_prefix + "\"");
-      }
-    }
-    // Fixed parameter numbers: unused ones are simply not referenced by the SQL.
-    std::string sql = "SELECT " + std::string(kCertificateColumns) + " FROM certificates WHERE 1";
-    if (!query.email.empty()) {
-      sql += " AND id IN (SELECT certificate_id FROM certificate_emails WHERE email = ?1)";
-    }
-    if (prefix) {
-      sql += " AND sha256 >= ?2 AND sha256 < ?3";
-    }
-    if (!query.subject_contains.empty()) {
-      sql += " AND instr(lower(subject), ?4) > 0";  // instr: no LIKE wildcards to escape
-    }
-    if (query.has_key) {
-      sql += *query.has_key ? " AND token_key_id IS NOT NULL" : " AND token_key_id IS NULL";
-    }
-    if (query.is_ca) {
-      sql += " AND is_ca = ?5";
-    }
-    if (!query.issuer.empty()) {
-      sql += " AND issuer = ?7";
-    }
-    if (!query.serial.empty()) {
-      sql += " AND serial = ?8";
-    }
-    if (!query.subject_key_id.empty()) {
-      sql += " AND subject_key_id = ?9";
-    }
-    if (!query.subject.empty()) {
-      sql += " AND subject = ?10";
-    }
-    sql += " ORDER BY not_before DESC, id DESC";
-    if (query.limit > 0) {
-      sql += " LIMIT ?6";
-    }
+    const std::optional<std::string> prefix = query_prefix(query);
+    const std::string sql = certificate_query_sql(query, prefix.has_value());
     std::lock_guard lock(mutex_);
     Statement statement = db_.prepare(sql);
-    if (!query.email.empty()) {
-      statement.bind(1, ascii_lower(query.email));
-    }
-    if (prefix) {
-      statement.bind(2, *prefix).bind(3, *prefix + "g");
-    }
-    if (!query.subject_contains.empty()) {
-      statement.bind(4, ascii_lower(query.subject_contains));
-    }
-    if (query.is_ca) {
-      statement.bind(5, *query.is_ca);
-    }
-    if (query.limit > 0) {
-      statement.bind(6, query.limit);
-    }
-    if (!query.issuer.empty()) {
-      statement.bind(7, query.issuer);
-    }
-    if (!query.serial.empty()) {
-      statement.bind(8, ascii_lower(query.serial));
-    }
-    if (!query.subject_key_id.empty()) {
-      statement.bind(9, ascii_lower(query.subject_key_id));
-    }
-    if (!query.subject.empty()) {
-      statement.bind(10, query.subject);
-    }
+    bind_certificate_query(statement, query, prefix);
     std::vector<CertificateRecord> found;
     while (statement.step()) {
       found.push_back(read_certificate(statement));

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 
 namespace smime::test {
 namespace {
@@ -217,11 +218,7 @@ X509Ptr self_signed_certificate(EVP_PKEY* key) {
 }
 
 std::string pem_certificate(const X509* certificate) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) {
-    throw_openssl(ErrorCode::internal, "Cannot write the certificate as PEM");
-  }
-  return bio_text(bio.get());
+  return certificate_pem(certificate);
 }
 
 std::vector<unsigned char> der_certificate(const X509* certificate) {

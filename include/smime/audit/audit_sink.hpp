@@ -52,8 +52,8 @@ inline std::optional<Status> parse_status(std::string_view text) noexcept {
 }
 
 // One entry of AuditEvent::needs in structured form: a certificate or key whose absence made
-// an incoming operation fail (the engine's smime::engine::MissingItem, same fields; see
-// engine_needs.hpp). The audit log checks needs in this form against the store to mark
+// an incoming operation fail (the application layer fills it from the engine's MissingItem,
+// field by field). The audit log checks needs in this form against the store to mark
 // failed entries retryable once what they needed has been imported.
 struct Need {
   // "key": an organisation private key for a recipient certificate (a RecipientInfo);

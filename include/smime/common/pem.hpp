@@ -2,8 +2,10 @@
 // private keys): blocks in order, text around them skipped, PEM pasted on one line (through a
 // form or an environment variable) put back on lines, a block cut off before its END line
 // reported as incomplete instead of hiding the blocks after it. Its buffers wipe themselves:
-// a block may hold a private key.
+// a block may hold a private key. And the one encoder of a certificate as PEM.
 #pragma once
+
+#include <openssl/x509.h>
 
 #include <optional>
 #include <string>
@@ -28,5 +30,9 @@ struct PemBlock {
 };
 
 std::vector<PemBlock> scan_pem(std::string_view input);
+
+// "-----BEGIN CERTIFICATE-----" ... with '\n' line endings. Error(crypto) when OpenSSL cannot
+// encode it.
+std::string certificate_pem(const X509* certificate);
 
 }  // namespace smime

@@ -1,5 +1,6 @@
-// PKCS#10 requests and self-signed certificates for S/MIME keys. The signing key is usually a
-// token key handed over by pkcs11-provider; the public key is a software copy of its pair.
+// PKCS#10 requests and self-signed certificates for S/MIME keys, and self-signed TLS server
+// certificates (smimed's own). The signing key is usually a token key handed over by
+// pkcs11-provider; the public key is a software copy of its pair.
 #pragma once
 
 #include <string>
@@ -37,8 +38,22 @@ X509ReqPtr build_csr(const SmimeIdentity& identity, EVP_PKEY* public_key, EVP_PK
 X509Ptr build_self_signed(const SmimeIdentity& identity, EVP_PKEY* public_key,
                           EVP_PKEY* signing_key, int days);
 
-std::string to_pem(const X509_REQ* request);
-std::string to_pem(const X509* certificate);
+struct TlsServerIdentity {
+  // Host names (dNSName) and IPv4/IPv6 addresses (iPAddress) of the subjectAltName; the first
+  // is also the CN ("smimed" when there is none).
+  std::vector<std::string> names;
+  std::string organization = "smimed";  // O of the subject; empty: none
+};
+
+// A self-signed TLS server certificate valid for `days` days (1 to 3650, from an hour ago for
+// clients whose clock is a little behind): basicConstraints CA:FALSE, Key Usage
+// digitalSignature (+ keyEncipherment for RSA), EKU serverAuth, the names as SAN, subject and
+// authority key identifiers. Error(invalid_input) for a name with spaces, control or non-ASCII
+// characters.
+X509Ptr build_tls_server_certificate(const TlsServerIdentity& identity, EVP_PKEY* public_key,
+                                     EVP_PKEY* signing_key, int days);
+
+std::string to_pem(const X509_REQ* request);  // certificates: smime::certificate_pem
 std::vector<unsigned char> to_der(const X509* certificate);
 
 }  // namespace smime::provisioning

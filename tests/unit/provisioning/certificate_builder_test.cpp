@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 
 namespace smime::provisioning {
 namespace {
@@ -341,7 +343,7 @@ TEST(CertificateBuilder, OpensslCliVerifiesCertificateAndCsr) {
     Pair keys = pair_of(kind);
     X509Ptr certificate = build_self_signed(kAlice, keys.public_key.get(), keys.signing_key, 90);
     X509ReqPtr request = build_csr(kAlice, keys.public_key.get(), keys.signing_key);
-    const fs::path cert = dir.write("cert.pem", to_pem(certificate.get()));
+    const fs::path cert = dir.write("cert.pem", certificate_pem(certificate.get()));
     const fs::path csr = dir.write("csr.pem", to_pem(request.get()));
 
     const CommandResult verify = run("openssl verify -purpose smimesign -CAfile '" + cert.string() +
@@ -366,7 +368,7 @@ TEST(CertificateBuilder, PemAndDerRoundTrip) {
   EXPECT_EQ(p, der.data() + der.size());
   EXPECT_EQ(X509_cmp(from_der.get(), certificate.get()), 0);
 
-  const std::string pem = to_pem(certificate.get());
+  const std::string pem = certificate_pem(certificate.get());
   EXPECT_EQ(pem.rfind("-----BEGIN CERTIFICATE-----\n", 0), 0U);
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509Ptr from_pem(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
@@ -471,6 +473,72 @@ TEST(CertificateBuilder, RejectsMissingKeys) {
             ErrorCode::invalid_input);
   EXPECT_EQ(error_code_of([&] { build_self_signed(kAlice, shared_key(Kind::p256), nullptr, 30); }),
             ErrorCode::invalid_input);
+}
+
+// smimed's own certificate comes from the same builder, with the TLS server profile.
+TEST(CertificateBuilder, TlsServerCertificateNamesItsHostsAndServesOnlyTls) {
+  Pair keys = pair_of(Kind::p256);
+  const TlsServerIdentity identity{{"mail.example.org", "127.0.0.1", "::1"}};
+  const std::time_t before = std::time(nullptr);
+  X509Ptr certificate =
+      build_tls_server_certificate(identity, keys.public_key.get(), keys.signing_key, 825);
+  X509* cert = certificate.get();
+
+  EXPECT_EQ(X509_verify(cert, keys.public_key.get()), 1);
+  EXPECT_EQ(X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)), 0);
+  EXPECT_EQ(X509_check_host(cert, "mail.example.org", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_host(cert, "other.example.org", 0, 0, nullptr), 0);
+  EXPECT_EQ(X509_check_ip_asc(cert, "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert, "::1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert, "10.0.0.1", 0), 0);
+  EXPECT_EQ(X509_check_purpose(cert, X509_PURPOSE_SSL_SERVER, 0), 1);
+  EXPECT_EQ(X509_check_purpose(cert, X509_PURPOSE_SMIME_SIGN, 0), 0) << "not for S/MIME";
+  EXPECT_EQ(X509_check_ca(cert), 0);
+  EXPECT_EQ(X509_get_key_usage(cert), static_cast<std::uint32_t>(KU_DIGITAL_SIGNATURE));
+  EXPECT_NE(X509_get0_subject_key_id(cert), nullptr);
+
+  char common_name[64] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, common_name,
+                            sizeof common_name);
+  EXPECT_STREQ(common_name, "mail.example.org");
+  // Valid from an hour ago (clients whose clock is behind), for the days asked.
+  std::time_t hour_ago = before - 3600 + 5;
+  EXPECT_LE(X509_cmp_time(X509_get0_notBefore(cert), &hour_ago), 0);
+  int days = 0;
+  int seconds = 0;
+  ASSERT_EQ(ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(cert), X509_get0_notAfter(cert)),
+            1);
+  EXPECT_EQ(days, 825);
+  EXPECT_EQ(seconds, 3600);
+}
+
+TEST(CertificateBuilder, TlsServerCertificateForAnRsaKeyAllowsKeyEncipherment) {
+  Pair keys = pair_of(Kind::rsa2048);
+  X509Ptr cert = build_tls_server_certificate({}, keys.public_key.get(), keys.signing_key, 30);
+  EXPECT_EQ(X509_get_key_usage(cert.get()),
+            static_cast<std::uint32_t>(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT));
+  char common_name[64] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, common_name,
+                            sizeof common_name);
+  EXPECT_STREQ(common_name, "smimed") << "no names: a CN of its own";
+  EXPECT_EQ(X509_get_ext_by_NID(cert.get(), NID_subject_alt_name, -1), -1);
+}
+
+TEST(CertificateBuilder, TlsServerNamesAndValidityAreChecked) {
+  Pair keys = pair_of(Kind::p256);
+  for (const std::string name : {"", "two words", "bad\nname", "h\xc3\xa9llo.example"}) {
+    try {
+      build_tls_server_certificate({{name}}, keys.public_key.get(), keys.signing_key, 30);
+      ADD_FAILURE() << "accepted '" << name << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_input) << name;
+    }
+  }
+  for (int days : {0, 3651}) {
+    EXPECT_THROW(build_tls_server_certificate({{"localhost"}}, keys.public_key.get(),
+                                              keys.signing_key, days),
+                 Error);
+  }
 }
 
 }  // namespace

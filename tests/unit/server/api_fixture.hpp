@@ -6,60 +6,19 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "fake_key_store.hpp"
 #include "smime/app/use_cases.hpp"
 #include "smime/audit/audit_log.hpp"
 #include "smime/server/api_routes.hpp"
 #include "smime/server/router.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "smime/store/sqlite_store.hpp"
+#include "support/fake_key_store.hpp"
+#include "support/recording_audit_sink.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {
-
-// Records in memory; record_with() runs the change in a transaction of `store` (when given),
-// so that a failing record (fail(true)) rolls the change back as the real log does.
-class RecordingAuditSink final : public audit::AuditSink {
- public:
-  explicit RecordingAuditSink(store::Store* store = nullptr) : store_(store) {}
-  void set_store(store::Store* store) { store_ = store; }
-
-  void record(const audit::AuditEvent& event) override {
-    std::lock_guard lock(mutex_);
-    if (fail_) throw Error(ErrorCode::storage_failure, "audit log unavailable");
-    events_.push_back(event);
-  }
-  void record_with(audit::AuditEvent& event, const Change& change) override {
-    const auto apply = [&] {
-      bool written = false;
-      const auto write = [&] {
-        if (!written) record(event);
-        written = true;
-      };
-      change(write);
-      write();
-    };
-    if (store_ != nullptr) {
-      store_->in_transaction(apply);
-    } else {
-      apply();
-    }
-  }
-  std::vector<audit::AuditEvent> events() {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-  void fail(bool on) { fail_ = on; }
-
- private:
-  store::Store* store_;
-  std::mutex mutex_;
-  std::vector<audit::AuditEvent> events_;
-  bool fail_ = false;
-};
 
 class ApiTest : public ::testing::Test {
  protected:

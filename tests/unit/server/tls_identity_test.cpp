@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
-#include "fake_key_store.hpp"
 #include "smime/common/error.hpp"
+#include "support/fake_key_store.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
 

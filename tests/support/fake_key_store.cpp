@@ -1,4 +1,7 @@
-#include "fake_key_store.hpp"
+#include "support/fake_key_store.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/rsa.h>
 
 #include "smime/common/error.hpp"
 
@@ -96,15 +99,74 @@ EvpPkeyPtr FakeKeyStore::public_key(std::string_view id_hex) {
   return dup(entry(id_hex).key.get());
 }
 
-SecureBytes FakeKeyStore::decrypt_rsa_oaep_completed(std::string_view,
-                                                     std::span<const unsigned char>, const EVP_MD*,
-                                                     const EVP_MD*,
-                                                     std::span<const unsigned char>) {
-  throw Error(ErrorCode::unsupported, "not in the fake key store");
+SecureBytes FakeKeyStore::decrypt_rsa_oaep_completed(std::string_view id_hex,
+                                                     std::span<const unsigned char> ciphertext,
+                                                     const EVP_MD* md, const EVP_MD* mgf1_md,
+                                                     std::span<const unsigned char> label) {
+  EvpPkeyPtr key = private_key(id_hex);
+  ++completed_;
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), mgf1_md) <= 0) {
+    throw_openssl(ErrorCode::crypto, "RSA-OAEP set-up failed");
+  }
+  if (!label.empty()) {
+    OpensslBytesPtr copy(static_cast<unsigned char*>(OPENSSL_memdup(label.data(), label.size())));
+    if (!copy || EVP_PKEY_CTX_set0_rsa_oaep_label(ctx.get(), copy.get(),
+                                                  static_cast<int>(label.size())) <= 0) {
+      throw_openssl(ErrorCode::crypto, "RSA-OAEP label failed");
+    }
+    static_cast<void>(copy.release());  // owned by the context now
+  }
+  std::size_t length = 0;
+  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &length, ciphertext.data(), ciphertext.size()) <= 0) {
+    throw_openssl(ErrorCode::crypto, "RSA-OAEP decryption failed");
+  }
+  SecureBytes out(length);
+  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &length, ciphertext.data(), ciphertext.size()) <= 0) {
+    drain_openssl_errors();
+    throw Error(ErrorCode::crypto, "RSA-OAEP decryption failed");
+  }
+  out.resize(length);
+  return out;
 }
 
-SecureBytes FakeKeyStore::derive_ecdh_raw(std::string_view, std::span<const unsigned char>) {
-  throw Error(ErrorCode::unsupported, "not in the fake key store");
+SecureBytes FakeKeyStore::derive_ecdh_raw(std::string_view id_hex,
+                                          std::span<const unsigned char> peer_point) {
+  EvpPkeyPtr key = private_key(id_hex);
+  ++completed_;
+  char group[64] = {};
+  std::size_t group_length = 0;
+  if (EVP_PKEY_get_utf8_string_param(key.get(), "group", group, sizeof group, &group_length) != 1) {
+    throw_openssl(ErrorCode::crypto, "not an EC key");
+  }
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string("group", group, 0),
+      OSSL_PARAM_construct_octet_string("pub", const_cast<unsigned char*>(peer_point.data()),
+                                        peer_point.size()),
+      OSSL_PARAM_construct_end()};
+  EvpPkeyCtxPtr from(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw_peer = nullptr;
+  if (!from || EVP_PKEY_fromdata_init(from.get()) <= 0 ||
+      EVP_PKEY_fromdata(from.get(), &raw_peer, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
+    throw_openssl(ErrorCode::crypto, "The peer point is not on the curve");
+  }
+  EvpPkeyPtr peer(raw_peer);
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  std::size_t length = 0;
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) <= 0 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &length) <= 0) {
+    throw_openssl(ErrorCode::crypto, "ECDH failed");
+  }
+  SecureBytes secret(length);
+  if (EVP_PKEY_derive(ctx.get(), secret.data(), &length) <= 0) {
+    throw_openssl(ErrorCode::crypto, "ECDH failed");
+  }
+  secret.resize(length);
+  return secret;
 }
 
 EvpPkeyPtr FakeKeyStore::export_private_key(std::string_view id_hex) {

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit_test_support.hpp"
 #include "support/process.hpp"
+#include "unit/audit/audit_test_support.hpp"
 
 namespace smime::audit::testing {
 namespace {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 #include "smime/service/certificate_service.hpp"
 #include "smime/store/sqlite_store.hpp"
@@ -31,7 +32,7 @@ class StoreRollbackTest : public SoftHsmTest {
     key_ = generate_software_key("ec-p256");
     auto cert =
         provisioning::build_self_signed({"", {"rollback@example.org"}}, key_.get(), key_.get(), 30);
-    std::string pem = provisioning::to_pem(cert.get());
+    std::string pem = certificate_pem(cert.get());
     fingerprint_ = service_->import_certificates(as_bytes(pem)).imported.at(0).record.sha256;
     key_pem_ = pem_pkcs8(key_.get());
     key_bytes_ = as_bytes(key_pem_);

@@ -2,6 +2,7 @@
 // accepts, and self-signed S/MIME certificates that `openssl verify -purpose smimesign` accepts.
 #include <gtest/gtest.h>
 
+#include "smime/common/pem.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/token_attributes.hpp"
@@ -45,7 +46,7 @@ TEST_P(TokenCeremonyTest, SelfSignedCertificateIsASmimeSigner) {
   auto cert =
       provisioning::build_self_signed({"", {"demo@example.org"}}, pub.get(), priv.get(), 30);
   const std::string path = scratch_.file("cert.pem");
-  write_file(path, provisioning::to_pem(cert.get()));
+  write_file(path, certificate_pem(cert.get()));
   ProcessResult verify =
       run_process({"openssl", "verify", "-purpose", "smimesign", "-CAfile", path, path});
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;

@@ -1,8 +1,11 @@
-// A KeyStore of software keys for testing smimed's routes without a token: generation,
-// import, listing, removal and export behave like the token's (non-exportable keys refuse
-// export); raw RSA-OAEP and ECDH completion are not needed by these routes.
+// A KeyStore of software keys for tests that need no token (the API routes, the use cases,
+// the engine): generation, import, listing, removal and export behave like the token's
+// (non-exportable keys refuse export). The raw operations the engine completes in software
+// (RSA-OAEP with SHA-2, ECDH without a KDF) are done with the software key; what the fake
+// reports as native support is up to the test, so both of the engine's paths can run.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -22,7 +25,10 @@ class FakeKeyStore final : public KeyStore {
   std::optional<std::vector<unsigned char>> read_certificate(std::string_view id_hex) override;
   EvpPkeyPtr private_key(std::string_view id_hex) override;
   EvpPkeyPtr public_key(std::string_view id_hex) override;
-  NativeSupport native_support() override { return {}; }
+  NativeSupport native_support() override { return native_; }
+  void set_native_support(NativeSupport native) { native_ = native; }
+  // How often the engine asked for a raw operation to complete in software.
+  int completed_operations() const { return completed_; }
   SecureBytes decrypt_rsa_oaep_completed(std::string_view, std::span<const unsigned char>,
                                          const EVP_MD*, const EVP_MD*,
                                          std::span<const unsigned char>) override;
@@ -40,6 +46,8 @@ class FakeKeyStore final : public KeyStore {
 
   std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> keys_;
+  NativeSupport native_;
+  std::atomic<int> completed_{0};
 };
 
 }  // namespace smime::test

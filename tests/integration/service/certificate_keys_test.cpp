@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "smime/common/error.hpp"
+#include "smime/common/pem.hpp"
 #include "smime/common/private_key_decoder.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 #include "smime/service/certificate_service.hpp"
@@ -32,7 +33,7 @@ class CertificateKeysTest : public SoftHsmTest {
     Contact c;
     c.key = generate_software_key(kind);
     auto cert = provisioning::build_self_signed({"", {email}}, c.key.get(), c.key.get(), 30);
-    c.pem_cert = provisioning::to_pem(cert.get());
+    c.pem_cert = certificate_pem(cert.get());
     auto report = service_->import_certificates(as_bytes(c.pem_cert));
     EXPECT_EQ(report.imported.size(), 1u);
     EXPECT_TRUE(report.errors.empty());
