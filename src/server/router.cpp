@@ -160,7 +160,7 @@ void Router::observe(const Request& request, std::string_view operation, const R
   if (!observer_) return;
   try {
     observer_({operation, request.method, response.status,
-               std::chrono::steady_clock::now() - started, response.error_code});
+               std::chrono::steady_clock::now() - started, response.error});
   } catch (...) {
     // Metrics never change an answer.
   }
