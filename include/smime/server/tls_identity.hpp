@@ -23,8 +23,4 @@ struct TlsIdentity {
 TlsIdentity load_or_create_tls_identity(const ServerSettings& settings,
                                         const std::function<KeyStore&()>& keys);
 
-// A self-signed TLS server certificate (serverAuth, SAN DNS/IP names) for the key pair.
-X509Ptr build_tls_certificate(const std::vector<std::string>& names, EVP_PKEY* public_key,
-                              EVP_PKEY* signing_key, int days);
-
 }  // namespace smime::server
