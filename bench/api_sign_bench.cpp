@@ -18,6 +18,7 @@
 #include "https_client.hpp"
 #include "smime/engine/engine.hpp"
 #include "smime/server/appliance.hpp"
+#include "smime/server/server_settings.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
 
@@ -78,8 +79,8 @@ Options parse_options(int argc, char** argv) {
   return options;
 }
 
-// smimed on an ephemeral port, on the shared test token, with a worker per client thread.
-smime::AppConfig bench_config(const smime::test::TempDir& scratch, unsigned threads) {
+// smimed on the shared test token, on an ephemeral port with a worker per client thread.
+smime::AppConfig bench_config(const smime::test::TempDir& scratch) {
   const auto& token_home = smime::test::softhsm_home();
   smime::AppConfig config = smime::load_config(scratch.path(), std::nullopt);
   config.token.module = SMIME_TEST_SOFTHSM_MODULE;
@@ -87,10 +88,15 @@ smime::AppConfig bench_config(const smime::test::TempDir& scratch, unsigned thre
   config.token.serial.clear();
   config.token.pin = "file:" + (token_home / "user.pin").string();
   config.token.softhsm_conf = (token_home / "softhsm2.conf").string();
-  config.server.port = 0;
-  config.server.worker_threads = static_cast<int>(threads);
   config.log_level = "error";
   return config;
+}
+
+smime::server::ServerSettings bench_settings(const smime::AppConfig& config, unsigned threads) {
+  smime::server::ServerSettings settings = smime::server::load_server_settings(config);
+  settings.port = 0;
+  settings.worker_threads = static_cast<int>(threads);
+  return settings;
 }
 
 struct OrgKey {
@@ -189,7 +195,9 @@ int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   try {
     smime::test::TempDir scratch;
-    smime::server::Appliance appliance(bench_config(scratch, options.threads));
+    smime::AppConfig config = bench_config(scratch);
+    smime::server::ServerSettings settings = bench_settings(config, options.threads);
+    smime::server::Appliance appliance(std::move(config), std::move(settings));
     const std::string secret = std::string(
         appliance.api_tokens().create("bench", smime::store::ApiRole::operator_).secret.view());
     appliance.start(/*handle_signals=*/false);

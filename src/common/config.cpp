@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "server_config.hpp"
 #include "smime/common/error.hpp"
 
 namespace smime {
@@ -59,7 +58,6 @@ AppConfig load_config(const std::filesystem::path& home,
   config.token.label = remembered_label(home).value_or("smime");
   config.token.pin = "file:" + (home / "user.pin").string();
   config.token.softhsm_conf = (home / "softhsm2.conf").string();
-  default_server_settings(home, config.server);
 
   std::filesystem::path file;
   if (config_file) {
@@ -93,7 +91,6 @@ AppConfig load_config(const std::filesystem::path& home,
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);
     }
-    read_server_settings(root, file, config.server);
   }
   override_from_env(config.token.module, "SMIME_PKCS11_MODULE");
   override_from_env(config.token.label, "SMIME_TOKEN_LABEL");
@@ -103,7 +100,6 @@ AppConfig load_config(const std::filesystem::path& home,
   }
   override_from_env(config.token.pin, "SMIME_TOKEN_PIN");
   override_from_env(config.log_level, "SMIME_LOG_LEVEL");
-  override_server_from_env(config.server);
   return config;
 }
 

@@ -40,10 +40,10 @@ RequestHandler appliance_handler(const Router& router, const StaticSite& site,
   return handler;
 }
 
-Appliance::Appliance(AppConfig config)
-    : application_(std::move(config)), context_{application_.use_cases(), [this] {
-                                                  return metrics_.render();
-                                                }} {}
+Appliance::Appliance(AppConfig config, ServerSettings settings)
+    : application_(std::move(config)),
+      settings_(std::move(settings)),
+      context_{application_.use_cases(), [this] { return metrics_.render(); }} {}
 
 Appliance::~Appliance() {
   // The server (and its worker threads) stop before the use cases they call go away.
@@ -51,7 +51,7 @@ Appliance::~Appliance() {
 }
 
 void Appliance::start(bool handle_signals) {
-  const ServerSettings& settings = application_.config().server;
+  const ServerSettings& settings = settings_;
   const TlsIdentity identity =
       load_or_create_tls_identity(settings, [this]() -> KeyStore& { return application_.keys(); });
   if (identity.created) {

@@ -1,8 +1,5 @@
 #include "smime/server/http.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "smime/common/hex.hpp"
 #include "smime/common/text.hpp"
 
@@ -101,11 +98,7 @@ std::optional<std::string_view> bearer_token(const Headers& headers) {
 }
 
 std::string media_type(std::string_view content_type) {
-  std::string_view type = trim(content_type.substr(0, content_type.find(';')));
-  std::string out(type);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 }  // namespace smime::server

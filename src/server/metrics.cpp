@@ -41,12 +41,6 @@ std::string number(double value) {
 
 }  // namespace
 
-bool is_token_error(std::string_view code) noexcept {
-  return code == "module_load" || code == "token_not_found" || code == "token_not_initialized" ||
-         code == "pin_source" || code == "pin_incorrect" || code == "pin_locked" ||
-         code == "token_failure";
-}
-
 void Metrics::observe(const RequestRecord& record) {
   const std::string operation =
       record.operation.empty() ? std::string("unmatched") : std::string(record.operation);
@@ -59,7 +53,9 @@ void Metrics::observe(const RequestRecord& record) {
   if (bucket < kBuckets.size()) ++h.buckets[bucket];
   ++h.count;
   h.sum += seconds;
-  if (is_token_error(record.error_code)) ++token_errors_[std::string(record.error_code)];
+  if (record.error && is_token_error(*record.error)) {
+    ++token_errors_[std::string(to_string(*record.error))];
+  }
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> sample) {

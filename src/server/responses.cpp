@@ -15,13 +15,13 @@ Response error_response(int status, std::string_view code, std::string_view mess
                         const nlohmann::json& details) {
   nlohmann::json error = {{"code", code}, {"message", message}};
   if (!details.is_null()) error["details"] = details;
-  Response r = json_response(status, {{"error", error}});
-  r.error_code = code;
-  return r;
+  return json_response(status, {{"error", error}});
 }
 
 Response error_response(const Error& error) {
-  return error_response(http_status_for(error.code()), to_string(error.code()), error.what());
+  Response r = error_response(http_status_for(error.code()), to_string(error.code()), error.what());
+  r.error = error.code();
+  return r;
 }
 
 Response no_content() {
@@ -31,6 +31,8 @@ Response no_content() {
 }
 
 int http_status_for(ErrorCode code) noexcept {
+  // The node cannot work right now (a balancer should route around it), the request is fine.
+  if (is_token_error(code) || is_storage_error(code)) return 503;
   switch (code) {
     case ErrorCode::usage:
     case ErrorCode::invalid_input:
@@ -48,25 +50,9 @@ int http_status_for(ErrorCode code) noexcept {
     case ErrorCode::unsupported:
     case ErrorCode::no_certificate:
       return 422;
-    case ErrorCode::module_load:
-    case ErrorCode::token_not_found:
-    case ErrorCode::token_not_initialized:
-    case ErrorCode::pin_source:
-    case ErrorCode::pin_incorrect:
-    case ErrorCode::pin_locked:
-    case ErrorCode::token_failure:
-    // The node cannot work right now (a balancer should route around it), the request is fine.
-    case ErrorCode::storage_full:
-    case ErrorCode::storage_read_only:
-    case ErrorCode::storage_busy:
-    case ErrorCode::storage_failure:
-      return 503;
-    case ErrorCode::crypto:
-    case ErrorCode::io:
-    case ErrorCode::internal:
+    default:  // crypto, io, internal
       return 500;
   }
-  return 500;
 }
 
 }  // namespace smime::server

@@ -1,5 +1,7 @@
 #include "smime/server/router.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -52,8 +54,7 @@ std::optional<Response> check_parameters(const Route& route, const Target& targe
   for (const auto& [name, value] : target.query) {
     if (std::find(route.parameters.begin(), route.parameters.end(), name) ==
         route.parameters.end()) {
-      std::string known;
-      for (const auto& p : route.parameters) known += (known.empty() ? "" : ", ") + p;
+      const std::string known = fmt::format("{}", fmt::join(route.parameters, ", "));
       return error_response(400, "unknown_parameter",
                             "Unknown query parameter '" + escape_for_display(name) + "'" +
                                 (known.empty() ? "; this route takes none" : "; known: " + known));
@@ -73,8 +74,7 @@ std::optional<Response> check_media_type(const Route& route, const Request& requ
   if (std::find(route.accepts.begin(), route.accepts.end(), type) != route.accepts.end()) {
     return std::nullopt;
   }
-  std::string accepted;
-  for (const auto& a : route.accepts) accepted += (accepted.empty() ? "" : ", ") + a;
+  const std::string accepted = fmt::format("{}", fmt::join(route.accepts, ", "));
   return error_response(
       415, "unsupported_media_type",
       (type.empty() ? std::string("A Content-Type is required")
@@ -160,7 +160,7 @@ void Router::observe(const Request& request, std::string_view operation, const R
   if (!observer_) return;
   try {
     observer_({operation, request.method, response.status,
-               std::chrono::steady_clock::now() - started, response.error_code});
+               std::chrono::steady_clock::now() - started, response.error});
   } catch (...) {
     // Metrics never change an answer.
   }
@@ -236,8 +236,7 @@ const Route* Router::match_route(const Request& request, const Target& target, P
         error_response(404, "not_found", "No such resource: " + escape_for_display(target.path));
     return nullptr;
   }
-  std::string allow;
-  for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+  const std::string allow = fmt::format("{}", fmt::join(allowed, ", "));
   refusal = error_response(
       405, "method_not_allowed",
       escape_for_display(request.method) + " is not allowed here; allowed: " + allow);

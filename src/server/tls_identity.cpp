@@ -1,20 +1,16 @@
 #include "smime/server/tls_identity.hpp"
 
-#include <fcntl.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <vector>
 
 #include "smime/common/error.hpp"
 #include "smime/common/files.hpp"
 #include "smime/common/hex.hpp"
 #include "smime/common/pem.hpp"
+#include "smime/common/private_key_decoder.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 
 namespace smime::server {
@@ -22,16 +18,8 @@ namespace {
 
 constexpr int kValidityDays = 825;
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::not_found, "Cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 X509Ptr read_certificate(const std::filesystem::path& path) {
-  const std::string pem = read_text(path);
+  const std::vector<unsigned char> pem = read_file(path);
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) throw_openssl(ErrorCode::invalid_input, path.string() + " is not a PEM certificate");
@@ -58,12 +46,15 @@ EvpPkeyPtr read_private_key(const std::filesystem::path& path) {
     throw Error(ErrorCode::forbidden,
                 path.string() + " is readable by group or others; chmod 600 it");
   }
-  std::string pem = read_text(path);
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  OPENSSL_cleanse(pem.data(), pem.size());
-  if (!key) throw_openssl(ErrorCode::invalid_input, path.string() + " is not a PEM private key");
-  return key;
+  std::vector<unsigned char> pem = read_file(path);
+  try {
+    EvpPkeyPtr key = decode_private_key(pem);  // RSA or EC; an encrypted key is refused
+    OPENSSL_cleanse(pem.data(), pem.size());
+    return key;
+  } catch (const Error& e) {
+    OPENSSL_cleanse(pem.data(), pem.size());
+    throw Error(e.code(), path.string() + ": " + e.what(), 0, e.openssl_errors());
+  }
 }
 
 EvpPkeyPtr software_ec_key() {
@@ -86,7 +77,8 @@ TlsIdentity file_identity(const ServerSettings& s) {
                     " is missing; remove the other file to create a new pair");
   }
   EvpPkeyPtr key = software_ec_key();
-  X509Ptr cert = build_tls_certificate(s.tls_names, key.get(), key.get(), kValidityDays);
+  X509Ptr cert = provisioning::build_tls_server_certificate({s.tls_names}, key.get(), key.get(),
+                                                            kValidityDays);
   std::string pem = private_key_pem(key.get());
   write_new_file(s.tls_key_file, pem, 0600);
   OPENSSL_cleanse(pem.data(), pem.size());
@@ -111,8 +103,8 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
   try {
     EvpPkeyPtr public_key = keys.public_key(info.id);
     EvpPkeyPtr private_key = keys.private_key(info.id);
-    X509Ptr cert =
-        build_tls_certificate(s.tls_names, public_key.get(), private_key.get(), kValidityDays);
+    X509Ptr cert = provisioning::build_tls_server_certificate({s.tls_names}, public_key.get(),
+                                                              private_key.get(), kValidityDays);
     keys.store_certificate(info.id, s.tls_key_label, provisioning::to_der(cert.get()));
     write_new_file(s.tls_certificate, certificate_pem(cert.get()), 0644);
     spdlog::info("created TLS certificate {} for token key {}", s.tls_certificate.string(),
@@ -125,11 +117,6 @@ TlsIdentity token_identity(const ServerSettings& s, KeyStore& keys) {
 }
 
 }  // namespace
-
-X509Ptr build_tls_certificate(const std::vector<std::string>& names, EVP_PKEY* public_key,
-                              EVP_PKEY* signing_key, int days) {
-  return provisioning::build_tls_server_certificate({names}, public_key, signing_key, days);
-}
 
 TlsIdentity load_or_create_tls_identity(const ServerSettings& settings,
                                         const std::function<KeyStore&()>& keys) {

@@ -12,6 +12,7 @@
 #include "smime/common/error.hpp"
 #include "smime/common/logging.hpp"
 #include "smime/server/appliance.hpp"
+#include "smime/server/server_settings.hpp"
 
 static int run(int argc, char** argv) {
   CLI::App app{"smimed - the S/MIME appliance's HTTPS server"};
@@ -32,8 +33,9 @@ static int run(int argc, char** argv) {
     if (config_flag) config_file = *config_flag;
     smime::AppConfig config = smime::load_config(home, config_file);
     smime::init_logging(verbose ? "debug" : config.log_level);
-    const std::string address = config.server.listen_address;
-    smime::server::Appliance appliance(std::move(config));
+    smime::server::ServerSettings settings = smime::server::load_server_settings(config);
+    const std::string address = settings.listen_address;
+    smime::server::Appliance appliance(std::move(config), std::move(settings));
     appliance.start();
     // Scripts and tests read the bound port (an ephemeral one with port = 0) from this line.
     std::cout << "smimed: listening on https://" << address << ":" << appliance.port() << std::endl;

@@ -33,11 +33,11 @@ struct HoldControl {
 
 class HealthLaneTest : public ServerTest {
  protected:
-  void configure(AppConfig& config) override {
+  void configure(AppConfig& config, server::ServerSettings& settings) override {
     home();  // the SoftHSM token exists before the wrapper loads SoftHSM
     config.token.module = SMIME_TEST_FAULTY_MODULE;
-    config.server.worker_threads = 1;
-    config.server.tls_key = "file";  // TLS handshakes must not sign in the held token
+    settings.worker_threads = 1;
+    settings.tls_key = "file";  // TLS handshakes must not sign in the held token
   }
   void TearDown() override {
     control_.release();

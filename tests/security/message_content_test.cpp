@@ -18,7 +18,9 @@ class MessageContentSecurityTest : public ServerTest {
  protected:
   static constexpr std::size_t kLargeBody = 8 * 1024 * 1024;
 
-  void configure(AppConfig& config) override { config.server.body_limit = kLargeBody; }
+  void configure(AppConfig& /*config*/, server::ServerSettings& settings) override {
+    settings.body_limit = kLargeBody;
+  }
 
   void SetUp() override {
     ServerTest::SetUp();

@@ -11,6 +11,7 @@
 #include "smime/server/https_server.hpp"
 #include "smime/server/metrics.hpp"
 #include "smime/server/router.hpp"
+#include "smime/server/server_settings.hpp"
 #include "smime/server/static_site.hpp"
 
 namespace smime::server {
@@ -18,7 +19,7 @@ namespace smime::server {
 class Appliance {
  public:
   // Opens the database; nothing is listening yet.
-  explicit Appliance(AppConfig config);
+  Appliance(AppConfig config, ServerSettings settings);
   ~Appliance();
   Appliance(const Appliance&) = delete;
   Appliance& operator=(const Appliance&) = delete;
@@ -29,6 +30,7 @@ class Appliance {
   app::Application& application() { return application_; }
   std::filesystem::path database_path() const { return application_.config().home / "smime.db"; }
   store::ApiTokenStore& api_tokens() { return application_.api_tokens(); }
+  const ServerSettings& settings() const { return settings_; }
 
   // Loads or creates the TLS identity, builds the router and binds the listening socket.
   void start(bool handle_signals = true);
@@ -40,6 +42,7 @@ class Appliance {
 
  private:
   app::Application application_;
+  ServerSettings settings_;
   ApiContext context_;
   RequestObserver observer_;
   Metrics metrics_;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "smime/common/error.hpp"
 #include "smime/store/api_token_store.hpp"
 
 namespace smime::server {
@@ -49,7 +50,7 @@ struct Response {
   std::string content_type;  // empty: no body
   Headers headers;           // extra headers (Allow, Content-Disposition, ...)
   std::string body;
-  std::string error_code;  // the error's code for error answers (metrics); not sent
+  std::optional<ErrorCode> error;  // the Error it answers (metrics); not sent
 };
 
 // Path ("/a/b") and decoded query parameters of a target. nullopt on a malformed

@@ -1,6 +1,6 @@
 // smimed's Prometheus metrics (text exposition format 0.0.4): requests by operation, method
-// and status; a latency histogram per operation; token errors by code; and gauges read when
-// scraped (the audit log's queue of entries waiting for their batch commit). Fed by the
+// and status; a latency histogram per operation; token errors by code (is_token_error); and gauges
+// read when scraped (the audit log's queue of entries waiting for their batch commit). Fed by the
 // router's RequestObserver; every method is thread-safe.
 #pragma once
 
@@ -48,8 +48,5 @@ class Metrics {
   std::map<std::string, std::uint64_t> token_errors_;
   std::vector<Gauge> gauges_;
 };
-
-// True for the error codes that mean the token (or its module, PIN) failed.
-bool is_token_error(std::string_view error_code) noexcept;
 
 }  // namespace smime::server

@@ -82,7 +82,7 @@ struct RequestRecord {
   std::string_view method;
   int status = 0;
   std::chrono::steady_clock::duration elapsed{};
-  std::string_view error_code;  // empty for successful answers
+  std::optional<ErrorCode> error;  // the Error the answer is for; unset for every other answer
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 

@@ -1,13 +1,13 @@
 // smimed's TLS certificate and key. On first run a self-signed server certificate is created
 // in the home directory: by default for a key generated inside the token (label
-// server.tls_key_label), or with tls_key = "file" for a software key in a 0600 PEM file.
+// tls_key_label), or with tls_key = "file" for a software key in a 0600 PEM file.
 // Later runs load them; an operator may put a CA-issued certificate (and key file) in place.
 #pragma once
 
 #include <functional>
 
-#include "smime/common/config.hpp"
 #include "smime/common/handles.hpp"
+#include "smime/server/server_settings.hpp"
 #include "smime/token/key_store.hpp"
 
 namespace smime::server {
@@ -22,9 +22,5 @@ struct TlsIdentity {
 // Throws Error naming the file or key when an existing identity is incomplete or unusable.
 TlsIdentity load_or_create_tls_identity(const ServerSettings& settings,
                                         const std::function<KeyStore&()>& keys);
-
-// A self-signed TLS server certificate (serverAuth, SAN DNS/IP names) for the key pair.
-X509Ptr build_tls_certificate(const std::vector<std::string>& names, EVP_PKEY* public_key,
-                              EVP_PKEY* signing_key, int days);
 
 }  // namespace smime::server

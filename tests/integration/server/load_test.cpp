@@ -29,7 +29,9 @@ std::string unbase64(const std::string& text) {
 
 class LoadTest : public ServerTest {
  protected:
-  void configure(AppConfig& config) override { config.server.max_connections = 64; }
+  void configure(AppConfig& /*config*/, server::ServerSettings& settings) override {
+    settings.max_connections = 64;
+  }
   void SetUp() override {
     ServerTest::SetUp();
     fingerprint_ = generate_org_key();

@@ -30,7 +30,7 @@ class MessageRoutesTest : public ServerTest {
   std::string org_fingerprint_;
 };
 
-TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
+TEST_F(MessageRoutesTest, PreflightNamesWhatIsPossibleAndWhatIsMissing) {
   HttpsClient c = client();
   HttpResult preflight =
       c.request("POST", "/api/v1/messages/preflight",
@@ -45,6 +45,16 @@ TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
   EXPECT_EQ(p["encrypt"]["missing"][0]["address"], "alice@example.com");
   EXPECT_EQ(p["defaults"]["behaviour"], "sign-encrypt");
 
+  // Wrong media type and malformed preflight JSON.
+  EXPECT_EQ(c.request("POST", "/api/v1/messages/outgoing", "{}", auth("application/json")).status,
+            415);
+  EXPECT_EQ(c.request("POST", "/api/v1/messages/preflight", "{\"to\": 5}", auth("application/json"))
+                .status,
+            400);
+}
+
+TEST_F(MessageRoutesTest, OutgoingFollowsThePolicyAndEachOperationIsLogged) {
+  HttpsClient c = client();
   // Default "sign and encrypt if possible": alice has no certificate, so only signed.
   HttpResult signed_only = c.request("POST", "/api/v1/messages/outgoing",
                                      message("alice@example.com"), auth("message/rfc822"));
@@ -60,6 +70,24 @@ TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
   EXPECT_EQ(refused.status, 422) << refused.body;
   EXPECT_NE(refused.body.find("alice@example.com"), std::string::npos);
 
+  // Sign and encrypt to ourselves.
+  HttpResult both = c.request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=true",
+                              message("support@example.org"), auth("message/rfc822"));
+  ASSERT_EQ(both.status, 200) << both.body;
+
+  // Every operation is in the log, newest first.
+  HttpResult logs = c.request("GET", "/api/v1/logs?direction=outgoing", "", auth());
+  ASSERT_EQ(logs.status, 200) << logs.body;
+  json entries = json::parse(logs.body)["entries"];
+  ASSERT_EQ(entries.size(), 3u) << logs.body;
+  EXPECT_EQ(entries[0]["operation"], "message.sign+encrypt");
+  EXPECT_EQ(entries[1]["status"], "failed");
+  EXPECT_EQ(entries[2]["operation"], "message.sign");
+  EXPECT_EQ(entries[2]["message_id"], "t4711@example.org");
+}
+
+TEST_F(MessageRoutesTest, IncomingTakesOurMessageApartAndEachOperationIsLogged) {
+  HttpsClient c = client();
   // Sign and encrypt to ourselves, then take it apart again.
   HttpResult both = c.request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=true",
                               message("support@example.org"), auth("message/rfc822"));
@@ -83,22 +111,6 @@ TEST_F(MessageRoutesTest, PreflightOutgoingIncomingAndTheirLogEntries) {
   ASSERT_EQ(garbage.status, 200) << garbage.body;
   EXPECT_FALSE(json::parse(garbage.body)["errors"].empty());
 
-  // Wrong media type and malformed preflight JSON.
-  EXPECT_EQ(c.request("POST", "/api/v1/messages/outgoing", "{}", auth("application/json")).status,
-            415);
-  EXPECT_EQ(c.request("POST", "/api/v1/messages/preflight", "{\"to\": 5}", auth("application/json"))
-                .status,
-            400);
-
-  // Every operation is in the log, newest first.
-  HttpResult logs = c.request("GET", "/api/v1/logs?direction=outgoing", "", auth());
-  ASSERT_EQ(logs.status, 200) << logs.body;
-  json entries = json::parse(logs.body)["entries"];
-  ASSERT_EQ(entries.size(), 3u) << logs.body;
-  EXPECT_EQ(entries[0]["operation"], "message.sign+encrypt");
-  EXPECT_EQ(entries[1]["status"], "failed");
-  EXPECT_EQ(entries[2]["operation"], "message.sign");
-  EXPECT_EQ(entries[2]["message_id"], "t4711@example.org");
   // Incoming entries name the received message's Message-ID and addresses (the outer
   // headers stay outside the encryption).
   HttpResult in_logs = c.request("GET", "/api/v1/logs?direction=incoming", "", auth());

@@ -1,5 +1,5 @@
-// Each role x each route against the real smimed (TLS on loopback, SoftHSM token, the
-// helpdesk routes and audit log wired in): routes a role may call answer it (2xx for every
+// Each role x each route against the real smimed (TLS on loopback, SoftHSM token, every
+// route of the table and the audit log): routes a role may call answer it (2xx for every
 // read and message route with valid input), the others answer 403 insufficient_role, and
 // no token or a wrong one is 401. Also /metrics after real traffic, and the admin UI's
 // security headers and path confinement over the wire.

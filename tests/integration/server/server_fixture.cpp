@@ -12,16 +12,22 @@ AppConfig test_appliance_config(const std::filesystem::path& home,
   config.token.serial.clear();
   config.token.pin = "file:" + (token_home / "user.pin").string();
   config.token.softhsm_conf = (token_home / "softhsm2.conf").string();
-  config.server.port = 0;
-  config.server.body_limit = ServerTest::kBodyLimit;
-  config.server.worker_threads = 2;
   return config;
+}
+
+server::ServerSettings test_server_settings(const AppConfig& config) {
+  server::ServerSettings settings = server::load_server_settings(config);
+  settings.port = 0;
+  settings.body_limit = ServerTest::kBodyLimit;
+  settings.worker_threads = 2;
+  return settings;
 }
 
 void ServerTest::SetUp() {
   AppConfig config = test_appliance_config(scratch_.path() / "home", home());
-  configure(config);
-  appliance_ = std::make_unique<server::Appliance>(std::move(config));
+  server::ServerSettings settings = test_server_settings(config);
+  configure(config, settings);
+  appliance_ = std::make_unique<server::Appliance>(std::move(config), std::move(settings));
   admin_secret_ =
       std::string(appliance_->api_tokens().create("admin", store::ApiRole::admin).secret.view());
   appliance_->start(/*handle_signals=*/false);

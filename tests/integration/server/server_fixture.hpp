@@ -14,6 +14,8 @@ namespace smime::test {
 // The configuration of a home directory whose token is the test token.
 AppConfig test_appliance_config(const std::filesystem::path& home,
                                 const std::filesystem::path& token_home);
+// Its server settings: an ephemeral port, kBodyLimit and two workers.
+server::ServerSettings test_server_settings(const AppConfig& config);
 
 class ServerTest : public SoftHsmTest {
  public:
@@ -22,8 +24,8 @@ class ServerTest : public SoftHsmTest {
  protected:
   void SetUp() override;
   void TearDown() override;
-  // Changes to the configuration before the server starts.
-  virtual void configure(AppConfig& /*config*/) {}
+  // Changes to the configuration and the server settings before the server starts.
+  virtual void configure(AppConfig& /*config*/, server::ServerSettings& /*settings*/) {}
 
   HttpsClient client(ClientOptions options = {}) const { return HttpsClient(port_, options); }
   std::map<std::string, std::string> auth(const std::string& content_type = {}) const;

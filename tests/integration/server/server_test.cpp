@@ -191,7 +191,9 @@ TEST_F(ServerTest, TheTlsKeyCannotBeDeletedThroughTheApi) {
 
 class LimitedServerTest : public ServerTest {
  protected:
-  void configure(AppConfig& config) override { config.server.max_connections = 2; }
+  void configure(AppConfig& /*config*/, server::ServerSettings& settings) override {
+    settings.max_connections = 2;
+  }
 };
 
 TEST_F(LimitedServerTest, ConnectionsBeyondTheLimitAreRefused) {

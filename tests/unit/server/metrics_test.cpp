@@ -17,10 +17,10 @@ bool has_line(const std::string& text, const std::string& line) {
 
 TEST(MetricsTest, CountsRequestsByOperationMethodAndStatus) {
   Metrics m;
-  m.observe({"processOutgoing", "POST", 200, 3ms, ""});
-  m.observe({"processOutgoing", "POST", 200, 4ms, ""});
-  m.observe({"processOutgoing", "POST", 422, 1ms, "no_certificate"});
-  m.observe({"", "GET", 404, 0ms, "not_found"});
+  m.observe({"processOutgoing", "POST", 200, 3ms, std::nullopt});
+  m.observe({"processOutgoing", "POST", 200, 4ms, std::nullopt});
+  m.observe({"processOutgoing", "POST", 422, 1ms, ErrorCode::no_certificate});
+  m.observe({"", "GET", 404, 0ms, ErrorCode::not_found});
   const std::string text = m.render();
   EXPECT_TRUE(has_line(text, "# TYPE smimed_requests_total counter"));
   EXPECT_TRUE(has_line(
@@ -34,10 +34,10 @@ TEST(MetricsTest, CountsRequestsByOperationMethodAndStatus) {
 
 TEST(MetricsTest, LatencyHistogramIsCumulative) {
   Metrics m;
-  m.observe({"sign", "POST", 200, 500us, ""});   // <= 0.001
-  m.observe({"sign", "POST", 200, 20ms, ""});    // <= 0.025
-  m.observe({"sign", "POST", 200, 20s, ""});     // only +Inf
-  m.observe({"sign", "POST", 200, 1000ms, ""});  // exactly on the 1.0 bound
+  m.observe({"sign", "POST", 200, 500us, std::nullopt});   // <= 0.001
+  m.observe({"sign", "POST", 200, 20ms, std::nullopt});    // <= 0.025
+  m.observe({"sign", "POST", 200, 20s, std::nullopt});     // only +Inf
+  m.observe({"sign", "POST", 200, 1000ms, std::nullopt});  // exactly on the 1.0 bound
   const std::string text = m.render();
   EXPECT_TRUE(has_line(text, "# TYPE smimed_request_duration_seconds histogram"));
   EXPECT_TRUE(
@@ -60,16 +60,16 @@ TEST(MetricsTest, LatencyHistogramIsCumulative) {
 
 TEST(MetricsTest, TokenErrorsAreCountedByCodeOthersAreNot) {
   Metrics m;
-  m.observe({"processOutgoing", "POST", 503, 1ms, "pin_locked"});
-  m.observe({"processOutgoing", "POST", 503, 1ms, "pin_locked"});
-  m.observe({"getTokenStatus", "GET", 503, 1ms, "token_failure"});
-  m.observe({"importCertificates", "POST", 400, 1ms, "invalid_input"});
+  m.observe({"processOutgoing", "POST", 503, 1ms, ErrorCode::pin_locked});
+  m.observe({"processOutgoing", "POST", 503, 1ms, ErrorCode::pin_locked});
+  m.observe({"getTokenStatus", "GET", 503, 1ms, ErrorCode::token_failure});
+  m.observe({"importCertificates", "POST", 400, 1ms, ErrorCode::invalid_input});
   const std::string text = m.render();
   EXPECT_TRUE(has_line(text, R"(smimed_token_errors_total{code="pin_locked"} 2)"));
   EXPECT_TRUE(has_line(text, R"(smimed_token_errors_total{code="token_failure"} 1)"));
   EXPECT_EQ(text.find(R"(code="invalid_input")"), std::string::npos);
-  EXPECT_TRUE(server::is_token_error("module_load"));
-  EXPECT_FALSE(server::is_token_error("crypto"));
+  EXPECT_TRUE(is_token_error(ErrorCode::module_load));
+  EXPECT_FALSE(is_token_error(ErrorCode::crypto));
 }
 
 TEST(MetricsTest, GaugesAreSampledAtScrapeTimeAndFailingOnesLeftOut) {
@@ -87,7 +87,7 @@ TEST(MetricsTest, GaugesAreSampledAtScrapeTimeAndFailingOnesLeftOut) {
 
 TEST(MetricsTest, LabelValuesAreEscaped) {
   Metrics m;
-  m.observe({"op\"x\\y\nz", "GET", 200, 1ms, ""});
+  m.observe({"op\"x\\y\nz", "GET", 200, 1ms, std::nullopt});
   EXPECT_NE(m.render().find(R"(operation="op\"x\\y\nz")"), std::string::npos) << m.render();
 }
 

@@ -24,7 +24,7 @@ class TlsIdentityTest : public ::testing::Test {
     return [this]() -> KeyStore& { return keys_; };
   }
   TempDir dir_;
-  ServerSettings settings_;
+  server::ServerSettings settings_;
   FakeKeyStore keys_;
 };
 

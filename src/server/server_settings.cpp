@@ -1,12 +1,13 @@
-#include "server_config.hpp"
+#include "smime/server/server_settings.hpp"
+
+#include <toml++/toml.h>
 
 #include <cstdlib>
-#include <limits>
 #include <string>
 
 #include "smime/common/error.hpp"
 
-namespace smime {
+namespace smime::server {
 namespace {
 
 [[noreturn]] void bad(const std::filesystem::path& file, std::string_view key,
@@ -44,14 +45,13 @@ void read_path(const toml::table& table, std::string_view key, std::filesystem::
   if (!text.empty()) out = text;
 }
 
-}  // namespace
-
 void default_server_settings(const std::filesystem::path& home, ServerSettings& server) {
   server.tls_certificate = home / "smimed-tls.pem";
   server.tls_key_file = home / "smimed-tls.key";
   server.web_root = SMIME_DEFAULT_WEB_ROOT;
 }
 
+// Reads [server] (when present).
 void read_server_settings(const toml::table& root, const std::filesystem::path& file,
                           ServerSettings& server) {
   const toml::table* table = root["server"].as_table();
@@ -103,6 +103,7 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
   }
 }
 
+// SMIME_WEB_ROOT, SMIME_LISTEN_ADDRESS and SMIME_LISTEN_PORT.
 void override_server_from_env(ServerSettings& server) {
   if (const char* web_root = std::getenv("SMIME_WEB_ROOT"); web_root != nullptr) {
     server.web_root = web_root;
@@ -120,4 +121,23 @@ void override_server_from_env(ServerSettings& server) {
   }
 }
 
-}  // namespace smime
+}  // namespace
+
+ServerSettings load_server_settings(const AppConfig& config) {
+  ServerSettings server;
+  default_server_settings(config.home, server);
+  if (!config.config_file.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(config.config_file.string());
+    } catch (const toml::parse_error& e) {
+      throw Error(ErrorCode::invalid_input,
+                  config.config_file.string() + ": " + std::string(e.description()));
+    }
+    read_server_settings(root, config.config_file, server);
+  }
+  override_server_from_env(server);
+  return server;
+}
+
+}  // namespace smime::server
