@@ -5,14 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server_fixture.hpp"
+#include "security_server_test.hpp"
 
 namespace smime::test {
 namespace {
 
 using nlohmann::json;
 
-using HeaderInjectionTest = ServerTest;
+using HeaderInjectionTest = SecurityServerTest;
 
 TEST_F(HeaderInjectionTest, GroupNamesWithControlCharactersAreRefused) {
   const std::string body = json{{"email", "support@example.org"}}.dump();

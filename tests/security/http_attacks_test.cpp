@@ -8,7 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "server_fixture.hpp"
+#include "security_server_test.hpp"
 #include "smime/server/response_writer.hpp"
 
 namespace smime::test {
@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-class HttpAttackTest : public ServerTest {
+class HttpAttackTest : public SecurityServerTest {
  protected:
   void expect_alive() {
     HttpResult health = client().request("GET", "/healthz");

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server_fixture.hpp"
+#include "security_server_test.hpp"
 #include "support/hostile_mail.hpp"
 #include "support/test_certs.hpp"
 
@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-class MessageContentSecurityTest : public ServerTest {
+class MessageContentSecurityTest : public SecurityServerTest {
  protected:
   static constexpr std::size_t kLargeBody = 8 * 1024 * 1024;
 

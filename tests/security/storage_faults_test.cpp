@@ -15,6 +15,7 @@
 #include "smime/audit/audit_log.hpp"
 #include "smime/sqlite/connection.hpp"
 #include "smime/store/sqlite_store.hpp"
+#include "store_check.hpp"
 
 namespace smime::test {
 namespace {
@@ -61,6 +62,8 @@ class StorageFaultTest : public ServerTest {
   }
   void TearDown() override {
     ServerTest::TearDown();
+    // Still on the full disk: what was written must be sound.
+    expect_store_intact(scratch_.path() / "home");
     disk_.reset();
   }
 
@@ -155,6 +158,11 @@ TEST_F(StorageFaultTest, AFullDiskRefusesChangesWith503AndNoneIsLiveWithoutItsEn
 class AuditFailureTest : public ServerTest {
  protected:
   std::filesystem::path database() const { return scratch_.path() / "home" / "smime.db"; }
+  void TearDown() override {
+    ServerTest::TearDown();
+    sqlite::Connection::open(database()).exec("DROP TRIGGER IF EXISTS injected_audit_failure");
+    expect_store_intact(scratch_.path() / "home");
+  }
   void break_audit_log() {
     auto db = sqlite::Connection::open(database());
     db.exec(
