@@ -115,6 +115,7 @@ X509ExtensionPtr subject_alt_name(const std::vector<AltName>& alt_names) {
 
 std::vector<AltName> email_names(const std::vector<std::string>& emails) {
   std::vector<AltName> names;
+  names.reserve(emails.size());
   for (const std::string& email : emails) names.push_back({GEN_EMAIL, email});
   return names;
 }

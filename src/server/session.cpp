@@ -23,9 +23,9 @@ constexpr auto kShutdownTimeout = std::chrono::seconds(2);
 // An unread body is read and dropped after the answer up to this many times the body limit.
 constexpr std::uint64_t kDrainLimitFactor = 4;
 // What the read buffer holds beyond the header limit: one socket read.
-constexpr std::size_t kReadSlack = 64 * 1024;
+constexpr std::size_t kReadSlack = std::size_t{64} * 1024;
 // After a request this large, freed memory is handed back to the system.
-constexpr std::size_t kTrimAfterBytes = 1024 * 1024;
+constexpr std::size_t kTrimAfterBytes = std::size_t{1024} * 1024;
 
 bool is_parse_error(const beast::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category() &&
