@@ -34,8 +34,20 @@ void Module::initialize() {
   args.flags = CKF_OS_LOCKING_OK;
   CK_RV rv = functions_->C_Initialize(&args);
   if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
-    throw Error(ErrorCode::module_load, "C_Initialize failed for " + path_, rv);
+    std::string message = "C_Initialize failed for " + path_ + ": " + ckr_name(rv);
+    if (std::string_view meaning = ckr_meaning(rv); !meaning.empty()) {
+      message += " (" + std::string(meaning) + ")";
+    }
+    if (rv == CKR_GENERAL_ERROR || rv == CKR_FUNCTION_FAILED) {
+      message += "; for SoftHSM2 check that SOFTHSM2_CONF names a readable configuration whose "
+                 "directories.tokendir exists";
+    }
+    throw Error(ErrorCode::module_load, message, rv);
   }
+}
+
+void Module::finalize() noexcept {
+  functions_->C_Finalize(nullptr);
 }
 
 std::vector<CK_SLOT_ID> Module::slots_with_token() {
@@ -51,7 +63,10 @@ std::vector<CK_SLOT_ID> Module::slots_with_token() {
 void check_rv(CK_RV rv, const char* operation) {
   if (rv == CKR_OK) return;
   ErrorCode code = ErrorCode::token_failure;
-  std::string message = std::string(operation) + " failed";
+  std::string message = std::string(operation) + " failed: " + ckr_name(rv);
+  if (std::string_view meaning = ckr_meaning(rv); !meaning.empty()) {
+    message += " (" + std::string(meaning) + ")";
+  }
   switch (rv) {
     case CKR_PIN_INCORRECT:
       code = ErrorCode::pin_incorrect;

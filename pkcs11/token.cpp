@@ -87,6 +87,10 @@ std::uint64_t Token::reinitializations() const {
   std::lock_guard lock(state_mutex_);
   return reinitializations_;
 }
+std::uint64_t Token::epoch() const {
+  std::lock_guard lock(state_mutex_);
+  return epoch_;
+}
 bool Token::logged_in() const {
   std::lock_guard lock(state_mutex_);
   return logged_in_;
@@ -172,6 +176,7 @@ void Token::login_locked() {
   if (fn()->C_GetSessionInfo(login_session_, &info) == CKR_OK &&
       (info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS)) {
     logged_in_ = true;  // another user of the module in this process already logged in
+    login_wanted_ = true;
     return;
   }
   CK_RV rv;
@@ -196,34 +201,84 @@ void Token::login_locked() {
   }
   check_rv(rv, "C_Login");
   logged_in_ = true;
+  login_wanted_ = true;
 }
 
 Session Token::session() {
   std::unique_lock lock(state_mutex_);
+  // A pending recycle waits for the sessions in use; new borrowers wait for the recycle. The
+  // bound keeps a caller that already holds a session (and so blocks the recycle) going.
+  if (recycle_requested_) {
+    recycled_.wait_for(lock, std::chrono::seconds(2), [this] { return !recycle_requested_; });
+  }
   const std::uint64_t generation = generation_;
   const std::uint64_t epoch = epoch_;
   if (!idle_.empty()) {
     CK_SESSION_HANDLE h = idle_.back();
     idle_.pop_back();
+    ++in_use_;
     return Session(this, h, generation, epoch);
   }
   const CK_SLOT_ID slot = slot_;
+  ++in_use_;
   lock.unlock();
   CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
-  check_rv(fn()->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h),
-           "C_OpenSession");
+  const CK_RV rv =
+      fn()->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h);
+  if (rv != CKR_OK) {
+    lock.lock();
+    --in_use_;
+    check_rv(rv, "C_OpenSession");
+  }
   return Session(this, h, generation, epoch);
 }
 
 void Token::release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch,
                     bool healthy) noexcept {
   std::lock_guard lock(state_mutex_);
-  if (healthy && generation == generation_ && idle_.size() < config_.max_idle_sessions) {
+  --in_use_;
+  if (healthy && generation == generation_ && epoch == epoch_ &&
+      idle_.size() < config_.max_idle_sessions) {
     idle_.push_back(handle);
-    return;
+  } else if (epoch == epoch_) {
+    // A handle from before a module re-initialisation may already name someone else's session.
+    fn()->C_CloseSession(handle);
   }
-  // A handle from before a module re-initialisation may already name someone else's session.
-  if (epoch == epoch_) fn()->C_CloseSession(handle);
+  if (recycle_requested_ && in_use_ == 0) recycle_locked();
+}
+
+void Token::note_derived_object() {
+  if (config_.recycle_after_derivations == 0) return;
+  std::lock_guard lock(state_mutex_);
+  if (++derived_objects_ >= config_.recycle_after_derivations) recycle_requested_ = true;
+}
+
+std::uint64_t Token::recycles() const {
+  std::lock_guard lock(state_mutex_);
+  return recycles_;
+}
+
+void Token::recycle_locked() noexcept {
+  recycle_requested_ = false;
+  derived_objects_ = 0;
+  ++recycles_;
+  ++epoch_;
+  ++generation_;
+  logged_in_ = false;
+  idle_.clear();
+  login_session_ = CK_INVALID_HANDLE;
+  module_->finalize();  // frees what the module kept; every session and the login end
+  try {
+    module_->initialize();
+    select_token();
+    if (login_wanted_) login_locked();
+    spdlog::info("token '{}': module recycled after {} derivations (#{})", label_,
+                 config_.recycle_after_derivations, recycles_);
+  } catch (const Error& e) {
+    // The next operation meets CKR_CRYPTOKI_NOT_INITIALIZED or no login and recovers.
+    spdlog::error("token '{}': re-initialisation after a recycle failed: {}", label_, e.detail());
+  }
+  recycled_.notify_all();
 }
 
 bool Token::is_recoverable(CK_RV rv) noexcept {
@@ -255,7 +310,7 @@ void Token::recover(CK_RV rv) {
                       : fn()->C_GetSessionInfo(login_session_, &info);
     if (probe == CKR_OK) {
       const bool user = info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS;
-      if (!user && logged_in_) {
+      if (!user && login_wanted_) {
         logged_in_ = false;
         login_locked();
       }
@@ -275,7 +330,6 @@ void Token::recover(CK_RV rv) {
   last_reinit_ = now;
   ++reinitializations_;
   ++generation_;
-  const bool was_logged_in = logged_in_;
   logged_in_ = false;
 
   if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) {
@@ -291,7 +345,7 @@ void Token::recover(CK_RV rv) {
     login_session_ = CK_INVALID_HANDLE;
   }
   select_token();  // the slot id may have changed
-  if (was_logged_in) login_locked();
+  if (login_wanted_) login_locked();
   spdlog::info("token '{}': recovered (re-initialisation #{})", label_, reinitializations_);
 }
 

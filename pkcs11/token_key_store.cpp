@@ -9,8 +9,9 @@
 #include "smime/pkcs11/completion.hpp"
 #include "smime/pkcs11/mechanisms.hpp"
 #include "smime/pkcs11/module.hpp"
-#include "smime/pkcs11/provider.hpp"
 #include "smime/pkcs11/uri.hpp"
+#include "key_object.hpp"
+#include "token_private_key.hpp"
 
 namespace smime::pkcs11 {
 namespace {
@@ -137,6 +138,10 @@ std::optional<KeyInfo> TokenKeyStore::find(std::string_view id_hex) {
 
 void TokenKeyStore::remove(std::string_view id_hex) {
   const std::vector<unsigned char> id = parse_id(id_hex);
+  {
+    std::lock_guard lock(objects_mutex_);
+    objects_.erase(to_hex(id));
+  }
   token_->run([&](Session& s) {
     auto objects = objects_with(s, id, std::nullopt);
     if (objects.empty()) {
@@ -196,11 +201,27 @@ std::optional<std::vector<unsigned char>> TokenKeyStore::read_certificate(std::s
   });
 }
 
+std::shared_ptr<KeyObject> TokenKeyStore::key_object(std::string_view id_hex) {
+  const std::string id = to_hex(parse_id(id_hex));
+  std::lock_guard lock(objects_mutex_);
+  auto it = objects_.find(id);
+  if (it == objects_.end()) {
+    it = objects_.emplace(id, std::make_shared<KeyObject>(token_, *from_hex(id))).first;
+  }
+  return it->second;
+}
+
 EvpPkeyPtr TokenKeyStore::private_key(std::string_view id_hex) {
-  const std::vector<unsigned char> id = parse_id(id_hex);
-  // Activated on first use: listing or generating keys does not need OpenSSL's provider.
-  ProviderBridge::activate(token_->config().module_path);
-  return ProviderBridge::load_private_key(uri_for(id, "private"));
+  std::shared_ptr<KeyObject> object = key_object(id_hex);
+  EvpPkeyPtr public_part = public_key(id_hex);
+  // Fails here, not at the first signature, when there is no private half.
+  token_->run([&](Session& s) {
+    if (objects_with(s, object->id(), CKO_PRIVATE_KEY).empty()) {
+      throw Error(ErrorCode::not_found, "No private key with id " + to_hex(object->id()) +
+                                            " in token '" + token_->label() + "'");
+    }
+  });
+  return make_token_private_key(std::move(object), public_part.get());
 }
 
 EvpPkeyPtr TokenKeyStore::public_key(std::string_view id_hex) {
@@ -244,12 +265,14 @@ SecureBytes TokenKeyStore::decrypt_rsa_oaep_completed(std::string_view id_hex,
                                                       std::span<const unsigned char> ciphertext,
                                                       const EVP_MD* md, const EVP_MD* mgf1_md,
                                                       std::span<const unsigned char> label) {
-  return decrypt_rsa_oaep(*this, id_hex, ciphertext, md, mgf1_md, label);
+  CK_MECHANISM raw{CKM_RSA_X_509, nullptr, 0};
+  SecureBytes block = key_object(id_hex)->decrypt(raw, ciphertext, ciphertext.size());
+  return check_rsa_oaep(std::move(block), ciphertext.size(), md, mgf1_md, label);
 }
 
 SecureBytes TokenKeyStore::derive_ecdh_raw(std::string_view id_hex,
                                            std::span<const unsigned char> peer_point) {
-  return pkcs11::derive_ecdh_raw(*this, id_hex, peer_point);
+  return key_object(id_hex)->derive_ecdh_raw(peer_point);
 }
 
 }  // namespace smime::pkcs11

@@ -4,6 +4,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include <cstdio>
+#include <optional>
 
 namespace smime {
 
@@ -95,7 +96,9 @@ Error::Error(ErrorCode code, const std::string& message, unsigned long ckr,
 
 std::string Error::detail() const {
   std::string out = what();
-  if (ckr_ != CKR_OK) out += " [" + ckr_name(ckr_) + "]";
+  if (ckr_ != CKR_OK && out.find(ckr_name(ckr_)) == std::string::npos) {
+    out += " [" + ckr_name(ckr_) + "]";
+  }
   for (const auto& line : openssl_errors_) out += "\n  openssl: " + line;
   return out;
 }
@@ -121,8 +124,70 @@ std::vector<std::string> drain_openssl_errors() {
   return lines;
 }
 
+namespace {
+thread_local std::optional<Error> t_parked;
+}  // namespace
+
+void park_callback_error(Error error) noexcept {
+  t_parked.emplace(std::move(error));
+}
+
+std::optional<Error> take_callback_error() noexcept {
+  std::optional<Error> out = std::move(t_parked);
+  t_parked.reset();
+  return out;
+}
+
 void throw_openssl(ErrorCode code, const std::string& message) {
-  throw Error(code, message, CKR_OK, drain_openssl_errors());
+  std::vector<std::string> queue = drain_openssl_errors();
+  if (std::optional<Error> parked = take_callback_error()) {
+    throw Error(parked->code(), message + ": " + parked->what(), parked->ckr(), std::move(queue));
+  }
+  throw Error(code, message, CKR_OK, std::move(queue));
+}
+
+std::string_view ckr_meaning(unsigned long rv) noexcept {
+  switch (rv) {
+    case CKR_DEVICE_ERROR:
+      return "the token reported a failure of the device or of its connection";
+    case CKR_DEVICE_REMOVED:
+      return "the token was removed or its connection was lost";
+    case CKR_TOKEN_NOT_PRESENT:
+      return "no token is present in the slot";
+    case CKR_DEVICE_MEMORY:
+      return "the token has run out of memory";
+    case CKR_GENERAL_ERROR:
+      return "the module failed in a way it could not recover from";
+    case CKR_FUNCTION_FAILED:
+      return "the token could not carry out the operation";
+    case CKR_SESSION_HANDLE_INVALID:
+    case CKR_SESSION_CLOSED:
+      return "the token closed the session";
+    case CKR_SESSION_COUNT:
+      return "the token allows no more open sessions";
+    case CKR_USER_NOT_LOGGED_IN:
+      return "the token's login was lost";
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+      return "the module was finalised (device reset)";
+    case CKR_MECHANISM_INVALID:
+      return "the token (or its network client) does not offer this mechanism";
+    case CKR_KEY_HANDLE_INVALID:
+    case CKR_OBJECT_HANDLE_INVALID:
+      return "the key object no longer exists in the token";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+    case CKR_KEY_TYPE_INCONSISTENT:
+      return "the key may not be used for this operation";
+    case CKR_TOKEN_NOT_RECOGNIZED:
+      return "the token is not recognised (its store may be missing or unreadable)";
+    case CKR_PIN_INCORRECT:
+      return "the PIN is wrong";
+    case CKR_PIN_LOCKED:
+      return "the PIN is locked";
+    case CKR_FUNCTION_CANCELED:
+      return "the operation was cancelled (timeout)";
+    default:
+      return {};
+  }
 }
 
 std::string ckr_name(unsigned long rv) {
@@ -149,6 +214,8 @@ std::string ckr_name(unsigned long rv) {
     SMIME_CKR(CKR_ENCRYPTED_DATA_INVALID)
     SMIME_CKR(CKR_FUNCTION_NOT_SUPPORTED)
     SMIME_CKR(CKR_KEY_HANDLE_INVALID)
+    SMIME_CKR(CKR_KEY_FUNCTION_NOT_PERMITTED)
+    SMIME_CKR(CKR_FUNCTION_CANCELED)
     SMIME_CKR(CKR_KEY_TYPE_INCONSISTENT)
     SMIME_CKR(CKR_MECHANISM_INVALID)
     SMIME_CKR(CKR_MECHANISM_PARAM_INVALID)

@@ -3,6 +3,7 @@
 // the boundary of every Beast handler and C callback.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -69,5 +70,14 @@ std::vector<std::string> drain_openssl_errors();
 
 // Name of a CK_RV ("CKR_PIN_INCORRECT"), or its hex value when unknown.
 std::string ckr_name(unsigned long rv);
+// What a CK_RV means for an operator ("the device reported an internal failure"); empty when
+// the name says it all.
+std::string_view ckr_meaning(unsigned long rv) noexcept;
+
+// C callbacks that OpenSSL calls (the token key's RSA and EC methods) cannot throw: they park
+// the error for the calling thread and fail. throw_openssl() rethrows a parked error with its
+// own message as context, so the CK_RV and the token's message reach the caller.
+void park_callback_error(Error error) noexcept;
+std::optional<Error> take_callback_error() noexcept;
 
 }  // namespace smime

@@ -78,6 +78,9 @@ using Pkcs7Ptr = std::unique_ptr<PKCS7, FreeWith<PKCS7_free>>;
 using X509RevokedPtr = std::unique_ptr<X509_REVOKED, FreeWith<X509_REVOKED_free>>;
 // Any ASN1_STRING subtype (IA5String, ENUMERATED, ...): they share ASN1_STRING_free.
 using EvpCipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, FreeWith<EVP_CIPHER_CTX_free>>;
+// Legacy key objects: only the token key (an RSA or EC key with our own method) builds them.
+using RsaPtr = std::unique_ptr<RSA, FreeWith<RSA_free>>;
+using EcKeyPtr = std::unique_ptr<EC_KEY, FreeWith<EC_KEY_free>>;
 using EvpCipherPtr = std::unique_ptr<EVP_CIPHER, FreeWith<EVP_CIPHER_free>>;
 using EvpKdfPtr = std::unique_ptr<EVP_KDF, FreeWith<EVP_KDF_free>>;
 using EvpKdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, FreeWith<EVP_KDF_CTX_free>>;

@@ -14,6 +14,11 @@
 
 namespace smime::pkcs11 {
 
+// The software half of RSA-OAEP: OpenSSL's constant-time check of the raw RSA block (left-padded
+// to the modulus length here). One Error(crypto) message for every failure.
+SecureBytes check_rsa_oaep(SecureBytes block, std::size_t modulus_bytes, const EVP_MD* md,
+                           const EVP_MD* mgf1_md, std::span<const unsigned char> label);
+
 // RSA-OAEP decryption: raw RSA (CKM_RSA_X_509) in the token, then OpenSSL's constant-time
 // OAEP check with `md` and MGF1(`mgf1_md`) and an optional label. Any padding failure gives
 // one and the same Error(crypto) message, whatever went wrong.

@@ -21,12 +21,15 @@ class Module {
   explicit Module(std::string path);
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
-  // Never calls C_Finalize: pkcs11-provider shares this module instance in the process (SPEC §4).
+  // Never calls C_Finalize at exit: some modules (SoftHSM2) crash in it when other threads
+  // still hold sessions while the process ends.
   ~Module() = default;
 
   // C_Initialize with OS locking; CKR_CRYPTOKI_ALREADY_INITIALIZED counts as success because
   // the provider (or an earlier recovery) may have initialised the module first.
   void initialize();
+  // C_Finalize: every session and the login of this process end.
+  void finalize() noexcept;
 
   CK_FUNCTION_LIST* fn() const noexcept { return functions_; }
   const std::string& path() const noexcept { return path_; }

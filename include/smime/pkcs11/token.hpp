@@ -6,6 +6,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,10 @@ struct TokenConfig {
   std::optional<PinSource> pin;  // none: public objects and status only
   std::chrono::milliseconds reinit_interval{1000};  // at most one re-initialisation per interval
   std::size_t max_idle_sessions = 8;
+  // Some modules (SoftHSM2) keep every object derived in a session until C_Finalize, even
+  // after C_DestroyObject: after this many derivations the module is finalised and
+  // initialised again once no session is in use (0: never).
+  std::size_t recycle_after_derivations = 5000;
 };
 
 struct TokenDescription {
@@ -106,8 +111,14 @@ class Token {
   std::string label() const;
   std::string serial() const;
   std::uint64_t reinitializations() const;
+  // Bumped whenever the module is re-initialised: object handles from before are void.
+  std::uint64_t epoch() const;
 
   static bool is_recoverable(CK_RV rv) noexcept;
+
+  // Called after every C_DeriveKey; may schedule a recycle of the module (see TokenConfig).
+  void note_derived_object();
+  std::uint64_t recycles() const;
 
  private:
   explicit Token(TokenConfig config);
@@ -118,6 +129,7 @@ class Token {
   void release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch,
                bool healthy) noexcept;
   void recover(CK_RV rv);
+  void recycle_locked() noexcept;  // requires state_mutex_, no session in use
 
   TokenConfig config_;
   std::unique_ptr<Module> module_;
@@ -128,12 +140,18 @@ class Token {
   std::string serial_;
   CK_SESSION_HANDLE login_session_ = CK_INVALID_HANDLE;  // kept open so the login persists
   bool logged_in_ = false;
+  bool login_wanted_ = false;  // logged in once: every recovery logs in again
   std::optional<Error> login_failure_;
   std::vector<CK_SESSION_HANDLE> idle_;
   std::uint64_t generation_ = 1;  // bumped whenever pooled sessions are dropped
   std::uint64_t epoch_ = 1;       // bumped when the module itself is re-initialised
   std::uint64_t reinitializations_ = 0;
   std::optional<std::chrono::steady_clock::time_point> last_reinit_;
+  std::size_t in_use_ = 0;  // sessions borrowed now
+  std::size_t derived_objects_ = 0;
+  bool recycle_requested_ = false;
+  std::uint64_t recycles_ = 0;
+  std::condition_variable recycled_;
   std::mutex recovery_mutex_;
 };
 

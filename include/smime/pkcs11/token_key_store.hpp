@@ -1,7 +1,9 @@
 // KeyStore backed by a PKCS#11 token (SPEC §4). Private keys are generated or imported into
-// the token and handed to OpenSSL through pkcs11-provider.
+// the token and handed to OpenSSL as keys whose private operations run in the token through
+// our own sessions and login (token_private_key.hpp).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,8 +15,7 @@ namespace smime::pkcs11 {
 
 class TokenKeyStore final : public KeyStore {
  public:
-  // Logs in (once per process). pkcs11-provider is activated when a private key is first
-  // handed to OpenSSL.
+  // Logs in (once per process).
   explicit TokenKeyStore(std::shared_ptr<Token> token);
 
   KeyInfo generate(KeyAlgorithm algorithm, const std::string& label) override;
@@ -42,7 +43,12 @@ class TokenKeyStore final : public KeyStore {
   Token& token() noexcept { return *token_; }
 
  private:
+  // The private key object with that id, its handle looked up once (key_object.hpp).
+  std::shared_ptr<class KeyObject> key_object(std::string_view id_hex);
+
   std::shared_ptr<Token> token_;
+  std::mutex objects_mutex_;
+  std::map<std::string, std::shared_ptr<KeyObject>, std::less<>> objects_;
   std::mutex support_mutex_;
   std::optional<NativeSupport> support_;
 };
