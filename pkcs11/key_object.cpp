@@ -57,8 +57,9 @@ std::vector<unsigned char> KeyObject::sign(CK_MECHANISM_TYPE mechanism,
     auto* in = const_cast<unsigned char*>(data.data());
     std::vector<unsigned char> out(expected_size);
     CK_ULONG length = out.size();
-    CK_RV rv = expected_size == 0 ? CKR_BUFFER_TOO_SMALL
-                                  : s.fn()->C_Sign(s.handle(), in, data.size(), out.data(), &length);
+    CK_RV rv = expected_size == 0
+                   ? CKR_BUFFER_TOO_SMALL
+                   : s.fn()->C_Sign(s.handle(), in, data.size(), out.data(), &length);
     if (rv == CKR_BUFFER_TOO_SMALL) {
       // The operation is still active after CKR_BUFFER_TOO_SMALL (PKCS#11 §5.2).
       length = 0;

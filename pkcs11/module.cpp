@@ -39,8 +39,9 @@ void Module::initialize() {
       message += " (" + std::string(meaning) + ")";
     }
     if (rv == CKR_GENERAL_ERROR || rv == CKR_FUNCTION_FAILED) {
-      message += "; for SoftHSM2 check that SOFTHSM2_CONF names a readable configuration whose "
-                 "directories.tokendir exists";
+      message +=
+          "; for SoftHSM2 check that SOFTHSM2_CONF names a readable configuration whose "
+          "directories.tokendir exists";
     }
     throw Error(ErrorCode::module_load, message, rv);
   }

@@ -4,13 +4,13 @@
 #include <map>
 
 #include "attributes.hpp"
+#include "key_object.hpp"
 #include "key_objects.hpp"
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/completion.hpp"
 #include "smime/pkcs11/mechanisms.hpp"
 #include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/uri.hpp"
-#include "key_object.hpp"
 #include "token_private_key.hpp"
 
 namespace smime::pkcs11 {

@@ -241,8 +241,8 @@ EvpPkeyPtr ec_key_for(std::shared_ptr<KeyObject> key, const EVP_PKEY* public_key
 EvpPkeyPtr make_token_private_key(std::shared_ptr<KeyObject> key, const EVP_PKEY* public_key) {
   if (EVP_PKEY_is_a(public_key, "RSA")) return rsa_key_for(std::move(key), public_key);
   if (EVP_PKEY_is_a(public_key, "EC")) return ec_key_for(std::move(key), public_key);
-  throw Error(ErrorCode::unsupported, std::string("Unsupported token key type ") +
-                                          EVP_PKEY_get0_type_name(public_key));
+  throw Error(ErrorCode::unsupported,
+              std::string("Unsupported token key type ") + EVP_PKEY_get0_type_name(public_key));
 }
 
 }  // namespace smime::pkcs11
