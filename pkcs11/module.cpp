@@ -73,6 +73,9 @@ void check_rv(CK_RV rv, const char* operation) {
       code = ErrorCode::pin_incorrect;
       message = "The token rejected the PIN (wrong PIN); it is not retried automatically";
       break;
+    case CKR_MECHANISM_INVALID:
+      code = ErrorCode::unsupported;  // retrying cannot help: the module lacks the mechanism
+      break;
     case CKR_PIN_LOCKED:
       code = ErrorCode::pin_locked;
       message = "The token's user PIN is locked";

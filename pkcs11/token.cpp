@@ -208,8 +208,9 @@ Session Token::session() {
   std::unique_lock lock(state_mutex_);
   // A pending recycle waits for the sessions in use; new borrowers wait for the recycle. The
   // bound keeps a caller that already holds a session (and so blocks the recycle) going.
-  if (recycle_requested_) {
-    recycled_.wait_for(lock, std::chrono::seconds(2), [this] { return !recycle_requested_; });
+  if (recycle_requested_ || draining_) {
+    sessions_changed_.wait_for(lock, std::chrono::seconds(2),
+                               [this] { return !recycle_requested_ && !draining_; });
   }
   const std::uint64_t generation = generation_;
   const std::uint64_t epoch = epoch_;
@@ -245,6 +246,7 @@ void Token::release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uin
     fn()->C_CloseSession(handle);
   }
   if (recycle_requested_ && in_use_ == 0) recycle_locked();
+  if (in_use_ == 0) sessions_changed_.notify_all();
 }
 
 void Token::note_derived_object() {
@@ -278,7 +280,7 @@ void Token::recycle_locked() noexcept {
     // The next operation meets CKR_CRYPTOKI_NOT_INITIALIZED or no login and recovers.
     spdlog::error("token '{}': re-initialisation after a recycle failed: {}", label_, e.detail());
   }
-  recycled_.notify_all();
+  sessions_changed_.notify_all();
 }
 
 bool Token::is_recoverable(CK_RV rv) noexcept {
@@ -286,6 +288,7 @@ bool Token::is_recoverable(CK_RV rv) noexcept {
     case CKR_DEVICE_ERROR:
     case CKR_DEVICE_REMOVED:
     case CKR_TOKEN_NOT_PRESENT:
+    case CKR_SLOT_ID_INVALID:  // a restarted network HSM (or its client) numbers slots anew
     case CKR_SESSION_HANDLE_INVALID:
     case CKR_SESSION_CLOSED:
     case CKR_CRYPTOKI_NOT_INITIALIZED:
@@ -298,7 +301,7 @@ bool Token::is_recoverable(CK_RV rv) noexcept {
 
 void Token::recover(CK_RV rv) {
   std::lock_guard recovery(recovery_mutex_);
-  std::lock_guard lock(state_mutex_);
+  std::unique_lock lock(state_mutex_);
   spdlog::warn("token '{}': recovering after {}", label_, ckr_name(rv));
 
   // A lost session or login: if the login session is still fine, a fresh session is enough.
@@ -309,6 +312,10 @@ void Token::recover(CK_RV rv) {
                       ? CKR_SESSION_HANDLE_INVALID
                       : fn()->C_GetSessionInfo(login_session_, &info);
     if (probe == CKR_OK) {
+      // The token may have closed every idle session (network HSMs drop idle ones).
+      for (CK_SESSION_HANDLE h : idle_) fn()->C_CloseSession(h);
+      idle_.clear();
+      ++generation_;
       const bool user = info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS;
       if (!user && login_wanted_) {
         logged_in_ = false;
@@ -321,32 +328,38 @@ void Token::recover(CK_RV rv) {
 
   const auto now = std::chrono::steady_clock::now();
   if (last_reinit_ && now - *last_reinit_ < config_.reinit_interval) {
+    std::string why = ckr_name(rv);
+    if (std::string_view meaning = ckr_meaning(rv); !meaning.empty()) {
+      why += ": " + std::string(meaning);
+    }
     throw Error(ErrorCode::token_failure,
-                "Token '" + label_ +
-                    "' is unavailable; it was re-initialised moments ago, "
-                    "try again later",
+                "Token '" + label_ + "' is unavailable (" + why +
+                    "); it was re-initialised moments ago, try again later",
                 rv);
   }
   last_reinit_ = now;
   ++reinitializations_;
   ++generation_;
   logged_in_ = false;
-
-  if (rv == CKR_CRYPTOKI_NOT_INITIALIZED) {
-    // Every handle of the old module state is void; forget them without closing.
-    ++epoch_;
-    idle_.clear();
-    login_session_ = CK_INVALID_HANDLE;
-    module_->initialize();
-  } else {
-    for (CK_SESSION_HANDLE h : idle_) fn()->C_CloseSession(h);
-    idle_.clear();
-    if (login_session_ != CK_INVALID_HANDLE) fn()->C_CloseSession(login_session_);
-    login_session_ = CK_INVALID_HANDLE;
-  }
+  // The module itself is re-initialised: a reset device (CKR_CRYPTOKI_NOT_INITIALIZED), and a
+  // failed device or lost connection (a network HSM's client reconnects only in C_Initialize).
+  restart_module_locked(lock, /*finalize=*/rv != CKR_CRYPTOKI_NOT_INITIALIZED);
   select_token();  // the slot id may have changed
   if (login_wanted_) login_locked();
   spdlog::info("token '{}': recovered (re-initialisation #{})", label_, reinitializations_);
+}
+
+void Token::restart_module_locked(std::unique_lock<std::mutex>& lock, bool finalize) {
+  draining_ = true;
+  sessions_changed_.wait_for(lock, std::chrono::seconds(2), [this] { return in_use_ == 0; });
+  // Every handle of the old module state is void; forget them without closing.
+  ++epoch_;
+  idle_.clear();
+  login_session_ = CK_INVALID_HANDLE;
+  if (finalize) module_->finalize();
+  draining_ = false;
+  sessions_changed_.notify_all();
+  module_->initialize();
 }
 
 }  // namespace smime::pkcs11

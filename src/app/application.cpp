@@ -1,6 +1,7 @@
 #include "smime/app/application.hpp"
 
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/token_report.hpp"
 #include "smime/store/sqlite_store.hpp"
 
@@ -62,10 +63,13 @@ pkcs11::TokenReport Application::token_report(bool probe) {
 
 void Application::ping_token() {
   keys();  // opened and logged in
+  // What a signature meets: a session of the pool, and the login (recovered here if lost).
   token().run([](pkcs11::Session& s) {
     CK_SESSION_INFO info{};
-    const CK_RV rv = s.fn()->C_GetSessionInfo(s.handle(), &info);
-    if (rv != CKR_OK) throw Error(ErrorCode::token_failure, "C_GetSessionInfo failed", rv);
+    pkcs11::check_rv(s.fn()->C_GetSessionInfo(s.handle(), &info), "C_GetSessionInfo");
+    if (info.state != CKS_RO_USER_FUNCTIONS && info.state != CKS_RW_USER_FUNCTIONS) {
+      throw Error(ErrorCode::token_failure, "The token's login was lost", CKR_USER_NOT_LOGGED_IN);
+    }
   });
 }
 

@@ -75,6 +75,26 @@ bool is_token_error(ErrorCode code) noexcept {
   }
 }
 
+bool is_token_unavailable(const Error& error) noexcept {
+  if (!is_token_error(error.code())) return false;
+  switch (error.ckr()) {
+    case CKR_ENCRYPTED_DATA_INVALID:
+    case CKR_ENCRYPTED_DATA_LEN_RANGE:
+    case CKR_DATA_INVALID:
+    case CKR_DATA_LEN_RANGE:
+    case CKR_GENERAL_ERROR:
+    case CKR_FUNCTION_FAILED:
+    case CKR_ARGUMENTS_BAD:
+    case CKR_MECHANISM_INVALID:
+    case CKR_MECHANISM_PARAM_INVALID:
+    case CKR_KEY_TYPE_INCONSISTENT:
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+      return false;
+    default:
+      return true;
+  }
+}
+
 bool is_storage_error(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::storage_full:

@@ -2,6 +2,7 @@
 // enveloped-data), decrypt with whichever org key matches a RecipientInfo, verify each
 // signature. Never throws for bad content: the original message and whatever could be
 // unwrapped come back with the reasons and what we would need to succeed.
+#include <p11-kit/pkcs11.h>
 #include <spdlog/spdlog.h>
 
 #include <ctime>
@@ -173,7 +174,8 @@ class IncomingProcessing {
         result_.decryption_key = org.record.sha256;
         return plain;
       } catch (const Error& e) {
-        if (e.code() == ErrorCode::unsupported) {
+        if (is_token_unavailable(e)) throw;  // the token is gone or failing: 503, try later
+        if (e.code() == ErrorCode::unsupported || e.ckr() == CKR_MECHANISM_INVALID) {
           add_error(result_, "unsupported", e.what());
           return std::nullopt;
         }

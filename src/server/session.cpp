@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
+#include "smime/common/error.hpp"
 #include "smime/server/response_writer.hpp"
 #include "smime/server/router.hpp"
 
@@ -77,6 +78,18 @@ void Session::stop() {
 void Session::on_handshake(beast::error_code ec) {
   if (phase_ == Phase::closed) return;
   if (ec) {
+    // The TLS key in the token failed to sign: the operator must hear of it (the token's error
+    // was parked by the key's callback on this thread; taking it also keeps it from being
+    // blamed on a later request).
+    if (std::optional<Error> token = take_callback_error()) {
+      if (auto left_out = state_.token_handshakes.permit()) {
+        spdlog::warn(
+            "TLS handshake failed: the TLS key in the token could not sign: {} ({} more "
+            "since the last warning)",
+            token->detail(), *left_out);
+      }
+      return close_now();
+    }
     // Refused protocol versions, scanners, timeouts: nothing to answer.
     spdlog::debug("TLS handshake failed: {}", ec.message());
     return close_now();

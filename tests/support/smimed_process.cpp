@@ -15,6 +15,7 @@
 #include "smime/store/api_token_store.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/token_server.hpp"
 
 extern char** environ;
 
@@ -25,7 +26,7 @@ SmimedProcess::SmimedProcess(std::filesystem::path home, const std::filesystem::
     : home_(std::move(home)) {
   std::filesystem::create_directories(home_);
   write_file((home_ / "smime.toml").string(),
-             "[token]\nmodule = \"" SMIME_TEST_SOFTHSM_MODULE "\"\nlabel = \"" +
+             "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
                  std::string(kTestTokenLabel) +
                  "\"\npin = \"file:" + (token_home / "user.pin").string() +
                  "\"\nsofthsm_conf = \"" + (token_home / "softhsm2.conf").string() +

@@ -36,6 +36,22 @@ inline constexpr const char* kTestTokenLabel = "test-token";
 // The process-wide dev token (home directory with softhsm2.conf, tokens/, user.pin, so.pin).
 const std::filesystem::path& softhsm_home();
 
+// The dev token as the tests' module reaches it (SoftHSM2, or p11-kit's client in remote mode).
+pkcs11::TokenConfig test_token_config();
+
+// Whether the tests' module offers `mechanism` for the dev token. p11-kit 0.24's RPC (Debian
+// 12) hides the mechanisms whose parameters it cannot carry, CKM_ECDH1_DERIVE and the AES key
+// wraps among them: through it, a token cannot decrypt for an EC key or export a key.
+bool token_offers(CK_MECHANISM_TYPE mechanism);
+
+// Skips a test that needs `mechanism` when the module does not offer it (remote mode);
+// RemoteTokenLimitsTest checks what the appliance answers instead.
+#define SMIME_SKIP_UNLESS_TOKEN_OFFERS(mechanism)                 \
+  if (!::smime::test::token_offers(mechanism))                    \
+  GTEST_SKIP() << "the token's module does not offer " #mechanism \
+                  " (p11-kit 0.24 RPC hides "                     \
+                  "it)"
+
 class SoftHsmTest : public ::testing::Test {
  protected:
   const std::filesystem::path& home() const { return softhsm_home(); }

@@ -41,6 +41,11 @@ std::string_view to_string(ErrorCode code) noexcept;
 
 // The token (module, PIN, device) failed: the operation may succeed once the token is back.
 bool is_token_error(ErrorCode code) noexcept;
+// A token error that says nothing about the data (device, connection, session, login, PIN,
+// module, timeout): the request may succeed once the token is back (503). The codes a token may
+// give for bad ciphertext (CKR_ENCRYPTED_DATA_INVALID, CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED,
+// ...) are not: answering them apart from a failed decryption would be a padding oracle.
+bool is_token_unavailable(const class Error& error) noexcept;
 // The database cannot be used right now: the node is unavailable, not the request wrong.
 bool is_storage_error(ErrorCode code) noexcept;
 

@@ -100,7 +100,8 @@ class Token {
 
   // Runs op(Session&) and, when it fails with a recoverable CK_RV (device error or removal,
   // token not present, session closed or invalid, module not initialised, login lost),
-  // recovers and runs it once more.
+  // recovers and runs it once more. Device errors and a vanished slot re-initialise the module
+  // (a network HSM's client reconnects in C_Initialize), after the sessions in use have ended.
   template <class Op>
   auto run(Op&& op) -> std::invoke_result_t<Op&, Session&>;
 
@@ -130,6 +131,8 @@ class Token {
                bool healthy) noexcept;
   void recover(CK_RV rv);
   void recycle_locked() noexcept;  // requires state_mutex_, no session in use
+  // C_Finalize + C_Initialize once no session is in use (bounded wait). Requires state_mutex_.
+  void restart_module_locked(std::unique_lock<std::mutex>& lock, bool finalize);
 
   TokenConfig config_;
   std::unique_ptr<Module> module_;
@@ -151,7 +154,8 @@ class Token {
   std::size_t derived_objects_ = 0;
   bool recycle_requested_ = false;
   std::uint64_t recycles_ = 0;
-  std::condition_variable recycled_;
+  bool draining_ = false;  // a module restart waits for the sessions in use
+  std::condition_variable sessions_changed_;
   std::mutex recovery_mutex_;
 };
 

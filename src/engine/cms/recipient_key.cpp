@@ -27,6 +27,12 @@ int algorithm_nid(const X509_ALGOR* alg) {
 
 [[noreturn]] void undecryptable() {
   drain_openssl_errors();
+  // The token's own error (parked by the key's callbacks): the caller tells an absent token
+  // from a bad ciphertext (is_token_unavailable).
+  if (std::optional<Error> token = take_callback_error()) {
+    throw Error(token->code(), std::string("The token could not decrypt: ") + token->what(),
+                token->ckr());
+  }
   throw Error(ErrorCode::crypto, "The message could not be decrypted");
 }
 
@@ -115,7 +121,8 @@ SecureBytes key_transport(const Envelope& envelope, const KeyRecipient& recipien
     try {
       return provider_decrypt(key.private_key, recipient.encrypted_key, RSA_PKCS1_PADDING, nullptr,
                               nullptr);
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      if (is_token_unavailable(e)) throw;  // no answer from the token at all: 503
       // Bleichenbacher countermeasure: continue with a random key of the right size.
       SecureBytes random(content_key_length(envelope));
       if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) undecryptable();

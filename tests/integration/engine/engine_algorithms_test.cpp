@@ -147,6 +147,8 @@ class EngineEncryptionTest : public EngineAlgorithmsTest,
 
 TEST_P(EngineEncryptionTest, TokenKeyDecryptsWhatWasEncryptedToIt) {
   const EncryptionCase& c = GetParam();
+  if (std::string_view(c.key_kind).starts_with("ec"))
+    SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
   auto org = imported_identity("support@example.org", c.key_kind);
   expect_encrypted_round_trip(org, c.cipher, c.transport, c.key_algorithm_nid);
 }
@@ -177,6 +179,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(EngineAlgorithmsTest, SignThenEncryptUnwrapsBothLayers) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
   auto org = token_identity("support@example.org", KeyAlgorithm::ec_p256);
   auto alice = contact("alice@example.com");
   (void)alice;
@@ -202,6 +205,7 @@ TEST_F(EngineAlgorithmsTest, SignThenEncryptUnwrapsBothLayers) {
 // A serial whose first byte has the high bit set is DER-encoded with a leading 00 in the
 // RecipientInfo; OpenSSL's ASN1_INTEGER keeps the magnitude only. Both must match.
 TEST_F(EngineAlgorithmsTest, RecipientWithHighBitSerialIsFound) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
   for (KeyAlgorithm algorithm : {KeyAlgorithm::rsa_2048, KeyAlgorithm::ec_p256}) {
     const bool ec = algorithm == KeyAlgorithm::ec_p256;
     const std::string email = ec ? "ec-high@example.org" : "rsa-high@example.org";
@@ -236,6 +240,25 @@ TEST_F(EngineAlgorithmsTest, OutlookStyleSignedDataInsideEnvelopedData) {
   ASSERT_EQ(in.layers.size(), 2u);
   EXPECT_EQ(in.layers[1], "signed-data");
   EXPECT_EQ(body_of(in.message), MessageSpec{}.body);
+}
+
+// Through a module without ECDH (p11-kit 0.24's RPC client, remote mode), a message for an EC
+// key cannot be decrypted: the answer says which mechanism is missing, not "could not be
+// decrypted".
+TEST_F(EngineAlgorithmsTest, EcDecryptionWithoutEcdhInTheModuleNamesTheMissingMechanism) {
+  if (token_offers(CKM_ECDH1_DERIVE)) GTEST_SKIP() << "the module offers ECDH";
+  auto org = imported_identity("support@example.org", "ec-p256");
+  const std::string original = message({.from = org.email, .to = {org.email}});
+  auto out = outgoing(original, false, true);
+  ASSERT_TRUE(out.encrypted);
+  auto in = engine_->incoming(out.message);
+  EXPECT_TRUE(in.encrypted);
+  EXPECT_FALSE(in.decrypted);
+  ASSERT_EQ(in.errors.size(), 1u);
+  EXPECT_EQ(in.errors[0].code, "unsupported");
+  EXPECT_NE(in.errors[0].message.find("CKR_MECHANISM_INVALID"), std::string::npos)
+      << in.errors[0].message;
+  EXPECT_NE(in.errors[0].message.find("ECDH1"), std::string::npos) << in.errors[0].message;
 }
 
 }  // namespace

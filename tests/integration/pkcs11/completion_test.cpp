@@ -62,6 +62,7 @@ TEST_F(CompletionTest, RsaOaepSha256DecryptsWithTheKeyInTheToken) {
 }
 
 TEST_F(CompletionTest, EcdhRawSecretAndX963KdfMatchSoftwareAgreement) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
   auto& keys = key_store();
   for (KeyAlgorithm alg : {KeyAlgorithm::ec_p256, KeyAlgorithm::ec_p384}) {
     KeyInfo key = keys.generate(alg, "ecdh");

@@ -75,6 +75,7 @@ class KeyImportTest : public SoftHsmTest {
 };
 
 TEST_F(KeyImportTest, ExportableOnlyOnExplicitRequest) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_AES_KEY_WRAP_PAD);
   EvpPkeyPtr software = generate_software_key("ec-p256");
   KeyInfo key = key_store().import_private_key(software.get(), {"exportable", true});
   ObjectAttributes priv = read_key_object(*shared_token(), key.id, CKO_PRIVATE_KEY);
@@ -90,6 +91,7 @@ TEST_F(KeyImportTest, ExportableOnlyOnExplicitRequest) {
 }
 
 TEST_F(KeyImportTest, ExportableRsaKeyRoundTripsThroughTheWrap) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_AES_KEY_WRAP_PAD);
   EvpPkeyPtr software = generate_software_key("rsa-2048");
   KeyInfo key = key_store().import_private_key(software.get(), {"exportable-rsa", true});
   ObjectAttributes priv = read_key_object(*shared_token(), key.id, CKO_PRIVATE_KEY);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "support/softhsm_fixture.hpp"
+#include "support/token_server.hpp"
 
 namespace smime::test {
 namespace {
@@ -23,12 +24,14 @@ TEST_F(MechanismsTest, ListsWhatSoftHsmOffers) {
   EXPECT_TRUE(caps.rsa_oaep);
   EXPECT_TRUE(caps.rsa_x509);
   EXPECT_TRUE(caps.ecdsa);
-  EXPECT_TRUE(caps.ecdh_derive);
+  // SoftHSM2 offers ECDH; p11-kit 0.24's RPC client hides it (it cannot carry its parameters).
+  const bool ecdh = !remote_token_mode();
+  EXPECT_EQ(caps.ecdh_derive, ecdh);
   auto has = [&](const char* name) {
     return std::find(caps.mechanisms.begin(), caps.mechanisms.end(), name) != caps.mechanisms.end();
   };
   EXPECT_TRUE(has("CKM_RSA_PKCS"));
-  EXPECT_TRUE(has("CKM_ECDH1_DERIVE"));
+  EXPECT_EQ(has("CKM_ECDH1_DERIVE"), ecdh);
   EXPECT_FALSE(caps.oaep_sha256.has_value()) << "not probed actively";
 }
 
@@ -37,13 +40,19 @@ TEST_F(MechanismsTest, ActiveProbeFindsTheGapsThatNeedSoftwareCompletion) {
   auto token = shared_token();
   pkcs11::TokenCapabilities caps = pkcs11::probe_capabilities(*token, true);
   ASSERT_TRUE(caps.oaep_sha256.has_value());
-  ASSERT_TRUE(caps.ecdh_kdf.has_value());
-  ASSERT_TRUE(caps.ecdh_raw.has_value());
   EXPECT_FALSE(*caps.oaep_sha256);
-  EXPECT_FALSE(*caps.ecdh_kdf);
-  EXPECT_TRUE(*caps.ecdh_raw) << "raw ECDH is what the software completion builds on";
   EXPECT_TRUE(caps.needs_oaep_completion());
-  EXPECT_TRUE(caps.needs_ecdh_completion());
+  if (remote_token_mode()) {
+    // p11-kit 0.24's RPC carries no ECDH: there is nothing to probe.
+    EXPECT_FALSE(caps.ecdh_kdf.value_or(false));
+    EXPECT_FALSE(caps.ecdh_raw.value_or(false));
+  } else {
+    ASSERT_TRUE(caps.ecdh_kdf.has_value());
+    ASSERT_TRUE(caps.ecdh_raw.has_value());
+    EXPECT_FALSE(*caps.ecdh_kdf);
+    EXPECT_TRUE(*caps.ecdh_raw) << "raw ECDH is what the software completion builds on";
+    EXPECT_TRUE(caps.needs_ecdh_completion());
+  }
   // The probe leaves no objects behind.
   EXPECT_EQ(key_store().list().size(), objects_before);
 }

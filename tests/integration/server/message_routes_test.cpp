@@ -87,6 +87,7 @@ TEST_F(MessageRoutesTest, OutgoingFollowsThePolicyAndEachOperationIsLogged) {
 }
 
 TEST_F(MessageRoutesTest, IncomingTakesOurMessageApartAndEachOperationIsLogged) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
   HttpsClient c = client();
   // Sign and encrypt to ourselves, then take it apart again.
   HttpResult both = c.request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=true",

@@ -2,12 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/token_server.hpp"
+
 namespace smime::test {
 
 AppConfig test_appliance_config(const std::filesystem::path& home,
                                 const std::filesystem::path& token_home) {
   AppConfig config = load_config(home, std::nullopt);
-  config.token.module = SMIME_TEST_SOFTHSM_MODULE;
+  config.token.module = test_module_path();
   config.token.label = kTestTokenLabel;
   config.token.serial.clear();
   config.token.pin = "file:" + (token_home / "user.pin").string();

@@ -20,6 +20,7 @@
 #include "smime/audit/audit_log.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/token_server.hpp"
 
 extern char** environ;
 
@@ -34,7 +35,7 @@ class SmimedProcessTest : public SoftHsmTest {
     home_ = scratch_.path() / "home";
     std::filesystem::create_directories(home_);
     write_file((home_ / "smime.toml").string(),
-               "[token]\nmodule = \"" SMIME_TEST_SOFTHSM_MODULE "\"\nlabel = \"" +
+               "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
                    std::string(kTestTokenLabel) +
                    "\"\npin = \"file:" + (home() / "user.pin").string() + "\"\nsofthsm_conf = \"" +
                    (home() / "softhsm2.conf").string() +
