@@ -12,7 +12,8 @@
 namespace smime::test {
 namespace {
 
-class TokenPrivateKeyTest : public SoftHsmTest, public ::testing::WithParamInterface<KeyAlgorithm> {};
+class TokenPrivateKeyTest : public SoftHsmTest,
+                            public ::testing::WithParamInterface<KeyAlgorithm> {};
 
 std::vector<unsigned char> sha(const EVP_MD* md, const std::string& text) {
   std::vector<unsigned char> digest(EVP_MD_get_size(md));
