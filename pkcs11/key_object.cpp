@@ -35,6 +35,12 @@ CK_OBJECT_HANDLE KeyObject::handle(Session& session) {
   match.add(CKA_ID, std::span<const unsigned char>(id_)).add(CKA_CLASS, CK_ULONG{CKO_PRIVATE_KEY});
   const auto found = find_objects(session, match);
   if (found.empty()) {
+    // Private objects are invisible without the login: a lost login looks like a lost key.
+    CK_SESSION_INFO info{};
+    if (session.fn()->C_GetSessionInfo(session.handle(), &info) == CKR_OK &&
+        info.state != CKS_RO_USER_FUNCTIONS && info.state != CKS_RW_USER_FUNCTIONS) {
+      throw Error(ErrorCode::token_failure, "The token's login was lost", CKR_USER_NOT_LOGGED_IN);
+    }
     throw Error(ErrorCode::not_found, "No private key with id " + to_hex(id_) + " in the token");
   }
   std::lock_guard lock(mutex_);

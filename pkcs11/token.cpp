@@ -151,6 +151,35 @@ void Token::select_token() {
   slot_ = matches.front()->slot;
   label_ = matches.front()->label;
   serial_ = matches.front()->serial;
+  pool_limit_ = std::max<std::size_t>(config_.max_sessions, 1);
+  CK_TOKEN_INFO info{};
+  if (fn()->C_GetTokenInfo(slot_, &info) == CKR_OK &&
+      info.ulMaxSessionCount != CK_EFFECTIVELY_INFINITE &&
+      info.ulMaxSessionCount != CK_UNAVAILABLE_INFORMATION) {
+    // One session is the login session; leave at least one for the pool.
+    const std::size_t token_limit = info.ulMaxSessionCount > 1 ? info.ulMaxSessionCount - 1 : 1;
+    pool_limit_ = std::min(pool_limit_, token_limit);
+  }
+}
+
+std::size_t Token::pool_limit() const {
+  std::lock_guard lock(state_mutex_);
+  return pool_limit_;
+}
+
+void Token::wait_for_session_locked(std::unique_lock<std::mutex>& lock) {
+  const auto ready = [this] {
+    return !recycle_requested_ && !draining_ && (!idle_.empty() || in_use_ < pool_limit_);
+  };
+  if (ready()) return;
+  if (!sessions_changed_.wait_for(lock, config_.session_wait, ready)) {
+    if (recycle_requested_ || draining_) return;  // a recycle stuck behind us: go on
+    throw Error(ErrorCode::token_failure,
+                "All " + std::to_string(pool_limit_) + " sessions of token '" + label_ +
+                    "' are in use; none became free within " +
+                    std::to_string(config_.session_wait.count()) + " ms",
+                CKR_SESSION_COUNT);
+  }
 }
 
 void Token::open_login_session_locked() {
@@ -206,12 +235,14 @@ void Token::login_locked() {
 
 Session Token::session() {
   std::unique_lock lock(state_mutex_);
-  // A pending recycle waits for the sessions in use; new borrowers wait for the recycle. The
-  // bound keeps a caller that already holds a session (and so blocks the recycle) going.
+  // A pending recycle waits for the sessions in use; new borrowers wait for the recycle (the
+  // bound keeps a caller that already holds a session, and so blocks the recycle, going), and
+  // for a free session when the pool is at its bound.
   if (recycle_requested_ || draining_) {
     sessions_changed_.wait_for(lock, std::chrono::seconds(2),
                                [this] { return !recycle_requested_ && !draining_; });
   }
+  wait_for_session_locked(lock);
   const std::uint64_t generation = generation_;
   const std::uint64_t epoch = epoch_;
   if (!idle_.empty()) {
@@ -229,6 +260,14 @@ Session Token::session() {
   if (rv != CKR_OK) {
     lock.lock();
     --in_use_;
+    if (rv == CKR_SESSION_COUNT && in_use_ > 0) {
+      // Other processes hold the token's other sessions: stay below what we have now.
+      pool_limit_ = std::max<std::size_t>(in_use_, 1);
+      spdlog::warn("token '{}': the token allows no more sessions; the pool is bounded at {}",
+                   label_, pool_limit_);
+      lock.unlock();
+      return session();
+    }
     check_rv(rv, "C_OpenSession");
   }
   return Session(this, h, generation, epoch);
@@ -246,7 +285,7 @@ void Token::release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uin
     fn()->C_CloseSession(handle);
   }
   if (recycle_requested_ && in_use_ == 0) recycle_locked();
-  if (in_use_ == 0) sessions_changed_.notify_all();
+  sessions_changed_.notify_all();  // a session is free (or the drain may go on)
 }
 
 void Token::note_derived_object() {

@@ -49,7 +49,8 @@ nlohmann::json to_json(const TokenReport& report) {
       // null: the token does not say (open) or sets no limit (max).
       {"sessions",
        {{"open", session_figure(d.session_count, false)},
-        {"max", session_figure(d.max_session_count, true)}}},
+        {"max", session_figure(d.max_session_count, true)},
+        {"pool_limit", d.pool_limit}}},
       {"reinitializations", report.reinitializations},
       {"logged_in", report.private_keys.has_value()},
   };

@@ -21,6 +21,7 @@ TokenDescription Token::describe() {
     recover(rv);
     check_rv(fn()->C_GetTokenInfo(slot(), &info), "C_GetTokenInfo");
   }
+  d.pool_limit = pool_limit();
   d.label = from_padded(info.label, sizeof info.label);
   d.serial = from_padded(info.serialNumber, sizeof info.serialNumber);
   d.manufacturer = from_padded(info.manufacturerID, sizeof info.manufacturerID);

@@ -14,6 +14,9 @@ pkcs11::TokenConfig token_config(const AppConfig& config) {
   tc.serial = config.token.serial;
   if (!config.token.pin.empty()) tc.pin = pkcs11::PinSource::parse(config.token.pin);
   tc.reinit_interval = std::chrono::milliseconds(config.token.reinit_interval_ms);
+  tc.max_sessions = static_cast<std::size_t>(config.token.max_sessions);
+  tc.session_wait = std::chrono::milliseconds(config.token.session_wait_ms);
+  tc.recycle_after_derivations = static_cast<std::size_t>(config.token.recycle_after_derivations);
   return tc;
 }
 

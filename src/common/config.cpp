@@ -11,6 +11,20 @@
 namespace smime {
 namespace {
 
+// An integer setting within [min, max]; anything else is refused naming the file and key.
+void read_bounded(const toml::table& table, const char* key, int& out, std::int64_t min,
+                  std::int64_t max, const std::filesystem::path& file) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return;
+  const std::optional<std::int64_t> value = node->value<std::int64_t>();
+  if (!value || *value < min || *value > max) {
+    throw Error(ErrorCode::invalid_input, file.string() + ": [token] " + key +
+                                              " must be an integer from " + std::to_string(min) +
+                                              " to " + std::to_string(max));
+  }
+  out = static_cast<int>(*value);
+}
+
 void override_from_env(std::string& value, const char* name) {
   const char* env = std::getenv(name);
   if (env != nullptr && *env != '\0') value = env;
@@ -85,6 +99,10 @@ AppConfig load_config(const std::filesystem::path& home,
       if (auto ms = (*token)["reinit_interval_ms"].value<int64_t>()) {
         config.token.reinit_interval_ms = static_cast<int>(*ms);
       }
+      read_bounded(*token, "max_sessions", config.token.max_sessions, 1, 1024, file);
+      read_bounded(*token, "session_wait_ms", config.token.session_wait_ms, 0, 600000, file);
+      read_bounded(*token, "recycle_after_derivations", config.token.recycle_after_derivations, 0,
+                   100000000, file);
       // A label given in the file without a serial means "by label": keep them exclusive.
       if (token->contains("serial") && !token->contains("label")) config.token.label.clear();
     }

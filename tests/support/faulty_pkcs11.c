@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "faulty_pkcs11_control.h"
 
@@ -134,15 +135,129 @@ static int take_fault(int f, CK_RV* rv) {
   return hit;
 }
 
-#define AS_WRAPPER(name, session, params, args) \
-  static CK_RV wrap_##name params {             \
-    CK_RV injected;                             \
-    if (take_fault(F_##name, &injected)) {      \
-      return injected;                          \
-    }                                           \
-    return target->name args;                   \
+/* The session handle of a call, for the functions that take one (their first parameter is
+ * always named s); CK_INVALID_HANDLE for the others. */
+#define SESSION_OF_0 CK_INVALID_HANDLE
+#define SESSION_OF_1 s
+#define SESSION_OF(takes) SESSION_OF_##takes
+
+static CK_RV before_call(int f, CK_SESSION_HANDLE s);
+
+#define AS_WRAPPER(name, session, params, args)                       \
+  static CK_RV wrap_##name params {                                   \
+    CK_RV injected;                                                   \
+    if (take_fault(F_##name, &injected)) {                            \
+      return injected;                                                \
+    }                                                                 \
+    const CK_RV refused = before_call(F_##name, SESSION_OF(session)); \
+    if (refused != CKR_OK) return refused;                            \
+    return target->name args;                                         \
   }
 WRAPPED(AS_WRAPPER)
+
+/* ---- a slow token, a token that closes idle sessions, a token with few sessions ---- */
+
+#define MAX_TRACKED 256
+static unsigned long latency_ms;         /* guarded by lock */
+static unsigned long idle_limit_ms;      /* 0: sessions never expire; guarded by lock */
+static unsigned long max_sessions;       /* 0: no limit; guarded by lock */
+static unsigned long open_sessions;      /* opened through us and not closed; guarded by lock */
+static unsigned long most_open_sessions; /* guarded by lock */
+static struct {
+  CK_SESSION_HANDLE handle;
+  struct timespec last_use;
+} tracked[MAX_TRACKED]; /* sessions opened through us, guarded by lock */
+
+static long elapsed_ms(const struct timespec* since) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static void forget_session(CK_SESSION_HANDLE s) { /* requires lock */
+  for (int i = 0; i < MAX_TRACKED; ++i) {
+    if (tracked[i].handle == s) {
+      tracked[i].handle = CK_INVALID_HANDLE;
+      if (open_sessions > 0) --open_sessions;
+      return;
+    }
+  }
+}
+
+/* Latency for every call; a session idle beyond the limit is closed by "the token" when it is
+ * used next; C_OpenSession beyond max_sessions answers CKR_SESSION_COUNT. */
+static CK_RV before_call(int f, CK_SESSION_HANDLE s) {
+  pthread_mutex_lock(&lock);
+  const unsigned long delay = latency_ms;
+  CK_RV rv = CKR_OK;
+  if (f == F_C_OpenSession && max_sessions > 0 && open_sessions >= max_sessions) {
+    rv = CKR_SESSION_COUNT;
+  }
+  int expired = 0;
+  for (int i = 0; s != CK_INVALID_HANDLE && i < MAX_TRACKED; ++i) {
+    if (tracked[i].handle != s) continue;
+    if (idle_limit_ms > 0 && elapsed_ms(&tracked[i].last_use) > (long)idle_limit_ms) {
+      expired = 1;
+      forget_session(s);
+    } else {
+      clock_gettime(CLOCK_MONOTONIC, &tracked[i].last_use);
+    }
+    break;
+  }
+  pthread_mutex_unlock(&lock);
+  if (expired) {
+    target->C_CloseSession(s);
+    return f == F_C_CloseSession ? CKR_OK : CKR_SESSION_HANDLE_INVALID;
+  }
+  if (delay > 0) {
+    struct timespec pause = {(time_t)(delay / 1000), (long)(delay % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+  }
+  return rv;
+}
+
+/* C_OpenSession and C_CloseSession keep the session table; they wrap the generated wrappers. */
+static CK_RV tracked_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app, CK_NOTIFY notify,
+                          CK_SESSION_HANDLE_PTR session) {
+  const CK_RV rv = wrap_C_OpenSession(slot, flags, app, notify, session);
+  if (rv != CKR_OK) return rv;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < MAX_TRACKED; ++i) {
+    if (tracked[i].handle == CK_INVALID_HANDLE) {
+      tracked[i].handle = *session;
+      clock_gettime(CLOCK_MONOTONIC, &tracked[i].last_use);
+      break;
+    }
+  }
+  ++open_sessions;
+  if (open_sessions > most_open_sessions) most_open_sessions = open_sessions;
+  pthread_mutex_unlock(&lock);
+  return rv;
+}
+
+static CK_RV tracked_close(CK_SESSION_HANDLE s) {
+  const CK_RV rv = wrap_C_CloseSession(s);
+  pthread_mutex_lock(&lock);
+  forget_session(s);
+  pthread_mutex_unlock(&lock);
+  return rv;
+}
+
+/* Reports the session limit as the token's ulMaxSessionCount. */
+static CK_RV limited_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
+  const CK_RV rv = wrap_C_GetTokenInfo(slot, info);
+  pthread_mutex_lock(&lock);
+  if (rv == CKR_OK && max_sessions > 0) info->ulMaxSessionCount = max_sessions;
+  pthread_mutex_unlock(&lock);
+  return rv;
+}
+
+static void forget_all_sessions(void) {
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < MAX_TRACKED; ++i) tracked[i].handle = CK_INVALID_HANDLE;
+  open_sessions = 0;
+  pthread_mutex_unlock(&lock);
+}
 
 #define AS_ASSIGNMENT(name, session, params, args) wrapped.name = wrap_##name;
 
@@ -165,6 +280,9 @@ static void load_target(void) {
   wrapped = *list; /* version and every unwrapped entry come from the target */
   wrapped.C_GetFunctionList = C_GetFunctionList;
   WRAPPED(AS_ASSIGNMENT)
+  wrapped.C_OpenSession = tracked_open;
+  wrapped.C_CloseSession = tracked_close;
+  wrapped.C_GetTokenInfo = limited_token_info;
   target = list;
 }
 
@@ -199,6 +317,62 @@ EXPORT void faulty_inject_on(const char* function_name, CK_RV rv, unsigned long 
 EXPORT void faulty_reset_device(void) {
   pthread_once(&load_once, load_target);
   if (target != NULL) target->C_Finalize(NULL);
+  forget_all_sessions();
+}
+
+static void for_each_slot(void (*action)(CK_SLOT_ID)) {
+  pthread_once(&load_once, load_target);
+  if (target == NULL) return;
+  CK_SLOT_ID slots[16];
+  CK_ULONG count = 16;
+  if (target->C_GetSlotList(CK_TRUE, slots, &count) != CKR_OK) return;
+  for (CK_ULONG i = 0; i < count; ++i) action(slots[i]);
+}
+
+static void close_all(CK_SLOT_ID slot) {
+  target->C_CloseAllSessions(slot);
+}
+
+EXPORT void faulty_close_all_sessions(void) {
+  for_each_slot(close_all);
+  forget_all_sessions();
+}
+
+static void logout(CK_SLOT_ID slot) {
+  CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+  if (target->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) return;
+  target->C_Logout(s);
+  target->C_CloseSession(s);
+}
+
+EXPORT void faulty_drop_login(void) {
+  for_each_slot(logout);
+}
+
+EXPORT void faulty_set_latency(unsigned long milliseconds) {
+  pthread_mutex_lock(&lock);
+  latency_ms = milliseconds;
+  pthread_mutex_unlock(&lock);
+}
+
+EXPORT void faulty_close_idle_sessions(unsigned long milliseconds) {
+  pthread_mutex_lock(&lock);
+  idle_limit_ms = milliseconds;
+  pthread_mutex_unlock(&lock);
+}
+
+EXPORT void faulty_limit_sessions(unsigned long count) {
+  pthread_mutex_lock(&lock);
+  max_sessions = count;
+  most_open_sessions = open_sessions;
+  pthread_mutex_unlock(&lock);
+}
+
+EXPORT unsigned long faulty_most_open_sessions(void) {
+  pthread_mutex_lock(&lock);
+  const unsigned long count = most_open_sessions;
+  pthread_mutex_unlock(&lock);
+  return count;
 }
 
 EXPORT unsigned long faulty_call_count(const char* function_name) {
@@ -242,5 +416,9 @@ EXPORT void faulty_clear(void) {
   memset(calls, 0, sizeof calls);
   memset(faults, 0, sizeof faults);
   memset(&any_session_fault, 0, sizeof any_session_fault);
+  latency_ms = 0;
+  idle_limit_ms = 0;
+  max_sessions = 0;
+  most_open_sessions = open_sessions;
   pthread_mutex_unlock(&lock);
 }

@@ -32,6 +32,22 @@ void faulty_inject_on(const char* function_name, CK_RV rv, unsigned long count);
  * CKR_CRYPTOKI_NOT_INITIALIZED until the application calls C_Initialize again. */
 void faulty_reset_device(void);
 
+/* An HSM fail-over: C_CloseAllSessions on every slot of the target, so every session and the
+ * login vanish while the module stays initialised. */
+void faulty_close_all_sessions(void);
+/* The login is lost (C_Logout underneath) while the sessions stay open. */
+void faulty_drop_login(void);
+/* Every wrapped call waits this long before it reaches the target: a slow or far token. */
+void faulty_set_latency(unsigned long milliseconds);
+/* A session unused for longer than this is closed by "the token" when it is next used (the
+ * call answers CKR_SESSION_HANDLE_INVALID), as network HSMs drop idle sessions. 0: never. */
+void faulty_close_idle_sessions(unsigned long milliseconds);
+/* The token allows `count` open sessions: C_GetTokenInfo reports it as ulMaxSessionCount and
+ * C_OpenSession beyond it answers CKR_SESSION_COUNT. 0: no limit. */
+void faulty_limit_sessions(unsigned long count);
+/* The most sessions open at once through this module since faulty_limit_sessions/clear. */
+unsigned long faulty_most_open_sessions(void);
+
 /* How many times the application called the named wrapped function (counted whether or
  * not a fault was injected). 0 for an unknown name. */
 unsigned long faulty_call_count(const char* function_name);
@@ -44,7 +60,7 @@ unsigned long faulty_waiting(void);
 /* Lets every held call go on (and holds no more). */
 void faulty_release(void);
 
-/* Releases held calls; clears all pending faults and all call counters. */
+/* Releases held calls; clears all pending faults, call counters, latency and limits. */
 void faulty_clear(void);
 
 #ifdef __cplusplus

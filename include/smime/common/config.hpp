@@ -15,6 +15,9 @@ struct TokenSettings {
   std::string pin;           // PIN source: file:/path, env:NAME or credential:NAME
   std::string softhsm_conf;  // SOFTHSM2_CONF for the dev token under the home directory
   int reinit_interval_ms = 1000;
+  int max_sessions = 32;                 // the session pool's bound (also below the token's own)
+  int session_wait_ms = 10000;           // a request waits this long for a free session, then 503
+  int recycle_after_derivations = 5000;  // re-initialise the module after that many C_DeriveKey
 };
 
 // What both front ends read. smimed's own [server] table is read by the server library

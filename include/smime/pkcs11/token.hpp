@@ -29,6 +29,11 @@ struct TokenConfig {
   std::optional<PinSource> pin;  // none: public objects and status only
   std::chrono::milliseconds reinit_interval{1000};  // at most one re-initialisation per interval
   std::size_t max_idle_sessions = 8;
+  // At most this many pool sessions are open at once, and fewer than the token's
+  // ulMaxSessionCount (one is the login session). A borrower waits up to session_wait for a
+  // free one, then fails with CKR_SESSION_COUNT (503).
+  std::size_t max_sessions = 32;
+  std::chrono::milliseconds session_wait{10000};
   // Some modules (SoftHSM2) keep every object derived in a session until C_Finalize, even
   // after C_DestroyObject: after this many derivations the module is finalised and
   // initialised again once no session is in use (0: never).
@@ -48,6 +53,7 @@ struct TokenDescription {
   bool user_pin_locked = false;
   unsigned long session_count = 0;
   unsigned long max_session_count = 0;
+  std::size_t pool_limit = 0;      // the session pool's bound (config and token together)
   std::string module_description;  // CK_INFO manufacturer and library description
   std::string module_version;
 };
@@ -95,8 +101,9 @@ class Token {
   void login();
   bool logged_in() const;
 
-  // Borrows a session from the pool (opening one when none is idle).
+  // Borrows a session from the pool (opening one when none is idle and the bound allows).
   Session session();
+  std::size_t pool_limit() const;
 
   // Runs op(Session&) and, when it fails with a recoverable CK_RV (device error or removal,
   // token not present, session closed or invalid, module not initialised, login lost),
@@ -125,6 +132,9 @@ class Token {
   explicit Token(TokenConfig config);
   friend class Session;
   void select_token();  // requires state_mutex_
+  // Waits (bounded) until a pool session may be opened or an idle one is back. Requires
+  // state_mutex_ (held by lock).
+  void wait_for_session_locked(std::unique_lock<std::mutex>& lock);
   void login_locked();  // requires state_mutex_
   void open_login_session_locked();
   void release(CK_SESSION_HANDLE handle, std::uint64_t generation, std::uint64_t epoch,
@@ -150,7 +160,8 @@ class Token {
   std::uint64_t epoch_ = 1;       // bumped when the module itself is re-initialised
   std::uint64_t reinitializations_ = 0;
   std::optional<std::chrono::steady_clock::time_point> last_reinit_;
-  std::size_t in_use_ = 0;  // sessions borrowed now
+  std::size_t in_use_ = 0;      // sessions borrowed now
+  std::size_t pool_limit_ = 1;  // open pool sessions at most (set by select_token)
   std::size_t derived_objects_ = 0;
   bool recycle_requested_ = false;
   std::uint64_t recycles_ = 0;

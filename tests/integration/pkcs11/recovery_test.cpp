@@ -5,30 +5,11 @@
 
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/token_key_store.hpp"
-#include "support/faulty_pkcs11_control.h"
+#include "support/faulty_module.hpp"
 #include "support/softhsm_fixture.hpp"
 
 namespace smime::test {
 namespace {
-
-// The control functions of the faulty module loaded in this process.
-struct FaultyModule {
-  decltype(&faulty_inject) inject;
-  decltype(&faulty_inject_on) inject_on;
-  decltype(&faulty_reset_device) reset_device;
-  decltype(&faulty_call_count) call_count;
-  decltype(&faulty_clear) clear;
-
-  FaultyModule() {
-    void* handle = dlopen(SMIME_TEST_FAULTY_MODULE, RTLD_NOW);
-    if (handle == nullptr) throw std::runtime_error(dlerror());
-    inject = reinterpret_cast<decltype(inject)>(dlsym(handle, "faulty_inject"));
-    inject_on = reinterpret_cast<decltype(inject_on)>(dlsym(handle, "faulty_inject_on"));
-    reset_device = reinterpret_cast<decltype(reset_device)>(dlsym(handle, "faulty_reset_device"));
-    call_count = reinterpret_cast<decltype(call_count)>(dlsym(handle, "faulty_call_count"));
-    clear = reinterpret_cast<decltype(clear)>(dlsym(handle, "faulty_clear"));
-  }
-};
 
 class RecoveryTest : public SoftHsmTest {
  protected:

@@ -43,13 +43,17 @@ TEST_F(ConfigTest, FileThenEnvironmentOverrides) {
   test::write_file(
       dir_.file("smime.toml"),
       "[token]\nmodule = \"/usr/lib/vendor/pkcs11.so\"\nlabel = \"Org HSM\"\n"
-      "pin = \"credential:hsm-pin\"\nreinit_interval_ms = 250\n[log]\nlevel = \"info\"\n");
+      "pin = \"credential:hsm-pin\"\nreinit_interval_ms = 250\nmax_sessions = 6\n"
+      "session_wait_ms = 1500\nrecycle_after_derivations = 0\n[log]\nlevel = \"info\"\n");
   AppConfig c = load_config(dir_.path(), std::nullopt);
   EXPECT_EQ(c.config_file, dir_.path() / "smime.toml");
   EXPECT_EQ(c.token.module, "/usr/lib/vendor/pkcs11.so");
   EXPECT_EQ(c.token.label, "Org HSM");
   EXPECT_EQ(c.token.pin, "credential:hsm-pin");
   EXPECT_EQ(c.token.reinit_interval_ms, 250);
+  EXPECT_EQ(c.token.max_sessions, 6);
+  EXPECT_EQ(c.token.session_wait_ms, 1500);
+  EXPECT_EQ(c.token.recycle_after_derivations, 0);
   EXPECT_EQ(c.log_level, "info");
 
   ::setenv("SMIME_TOKEN_SERIAL", "abc123", 1);
@@ -77,6 +81,15 @@ TEST_F(ConfigTest, BadFilesAreNamed) {
     EXPECT_NE(std::string(e.what()).find("'module' must be a string"), std::string::npos);
   }
   EXPECT_THROW(load_config(dir_.path(), dir_.path() / "absent.toml"), Error);
+  test::write_file(dir_.file("sessions.toml"), "[token]\nmax_sessions = 0\n");
+  try {
+    load_config(dir_.path(), dir_.path() / "sessions.toml");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("max_sessions must be an integer from 1 to 1024"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
