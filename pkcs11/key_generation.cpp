@@ -1,6 +1,9 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 
+#include <chrono>
+#include <thread>
+
 #include "attributes.hpp"
 #include "key_objects.hpp"
 #include "smime/common/error.hpp"
@@ -29,6 +32,18 @@ GenerationSpec spec_for(KeyAlgorithm algorithm) {
       return {CKK_EC, 0, NID_secp384r1};
   }
   throw Error(ErrorCode::unsupported, "Unknown key algorithm");
+}
+
+// SoftHSM2's file store, while another process writes it, can make a fresh object briefly
+// unknown to this process (CKR_OBJECT_HANDLE_INVALID): a few bounded retries.
+void set_attributes_retrying(Session& session, CK_OBJECT_HANDLE object,
+                             AttributeTemplate& attributes, const char* operation) {
+  for (int attempt = 0;; ++attempt) {
+    const CK_RV rv = session.fn()->C_SetAttributeValue(session.handle(), object, attributes.data(),
+                                                       attributes.size());
+    if (rv != CKR_OBJECT_HANDLE_INVALID || attempt == 4) return check_rv(rv, operation);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 << attempt));
+  }
 }
 
 }  // namespace
@@ -73,12 +88,9 @@ std::vector<unsigned char> generate_key_pair(Session& session, KeyAlgorithm algo
     std::vector<unsigned char> id = key_id_for(public_key.get());
     AttributeTemplate set_id;
     set_id.add(CKA_ID, id);
-    check_rv(session.fn()->C_SetAttributeValue(session.handle(), pub_handle, set_id.data(),
-                                               set_id.size()),
-             "C_SetAttributeValue(CKA_ID)");
-    check_rv(session.fn()->C_SetAttributeValue(session.handle(), priv_handle, set_id.data(),
-                                               set_id.size()),
-             "C_SetAttributeValue(CKA_ID)");
+    for (CK_OBJECT_HANDLE object : {pub_handle, priv_handle}) {
+      set_attributes_retrying(session, object, set_id, "C_SetAttributeValue(CKA_ID)");
+    }
     return id;
   } catch (...) {
     // No half-made key pair stays in the token.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 #include "smime/pkcs11/module.hpp"
 
 namespace smime::pkcs11 {
@@ -63,8 +65,23 @@ std::shared_ptr<Token> Token::open(TokenConfig config) {
   token->module_ = std::make_unique<Module>(token->config_.module_path);
   token->module_->initialize();
   std::lock_guard lock(token->state_mutex_);
-  token->select_token();
-  return token;
+  // SoftHSM2's file store, written by another process at this moment, can look uninitialised
+  // (or absent) to a process that initialises now: look again with the store read afresh, a
+  // few times (at most about 0.6 s) before saying so.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      token->select_token();
+      return token;
+    } catch (const Error& e) {
+      const bool maybe_racing =
+          e.code() == ErrorCode::token_not_initialized || e.code() == ErrorCode::token_not_found;
+      if (!maybe_racing || attempt == 5) throw;
+      spdlog::debug("token selection: {}; reading the module's tokens again", e.what());
+      token->module_->finalize();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+      token->module_->initialize();
+    }
+  }
 }
 
 CK_FUNCTION_LIST* Token::fn() const noexcept {
@@ -208,11 +225,17 @@ void Token::login_locked() {
     login_wanted_ = true;
     return;
   }
-  CK_RV rv;
+  CK_RV rv = CKR_OK;
   {
     SecretString pin = config_.pin->read();
-    rv = fn()->C_Login(login_session_, CKU_USER,
-                       reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())), pin.size());
+    // CKR_USER_PIN_NOT_INITIALIZED can be SoftHSM2 reading its token file while another
+    // process writes it: asked again (bounded) before it is believed. A wrong PIN never is.
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+      rv = fn()->C_Login(login_session_, CKU_USER,
+                         reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())), pin.size());
+      if (rv != CKR_USER_PIN_NOT_INITIALIZED) break;
+    }
   }  // the PIN is wiped here
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;
   if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||

@@ -90,33 +90,12 @@ std::vector<KeyInfo> TokenKeyStore::list() {
       AttributeTemplate match;
       match.add(CKA_CLASS, CK_ULONG{cls});
       for (CK_OBJECT_HANDLE h : find_objects(s, match)) {
-        auto id = read_attribute(s, h, CKA_ID);
-        if (!id || id->empty()) continue;
-        KeyInfo& info = by_id[to_hex(*id)];
-        info.id = to_hex(*id);
-        if (info.label.empty()) info.label = text_attribute(s, h, CKA_LABEL);
-        if (cls == CKO_CERTIFICATE) {
-          info.has_certificate = true;
-          continue;
-        }
-        auto key_type = read_ulong(s, h, CKA_KEY_TYPE);
-        info.type = key_type && *key_type == CKK_EC ? KeyType::ec : KeyType::rsa;
-        if (cls == CKO_PRIVATE_KEY) {
-          info.has_private = true;
-          info.label = text_attribute(s, h, CKA_LABEL);
-          info.sensitive = read_bool(s, h, CKA_SENSITIVE).value_or(false);
-          info.extractable = read_bool(s, h, CKA_EXTRACTABLE).value_or(true);
-          info.always_sensitive = read_bool(s, h, CKA_ALWAYS_SENSITIVE).value_or(false);
-          info.never_extractable = read_bool(s, h, CKA_NEVER_EXTRACTABLE).value_or(false);
-          info.uri = uri_for(*id, "private");
-        } else {
-          info.has_public = true;
-          EvpPkeyPtr pub = read_public_key(s, h);
-          info.bits = static_cast<unsigned>(EVP_PKEY_get_bits(pub.get()));
-          if (info.type == KeyType::ec) {
-            auto params = read_attribute(s, h, CKA_EC_PARAMS);
-            info.curve = params ? curve_display_name(curve_from_ec_params(*params)) : "";
-          }
+        try {
+          add_to_listing(s, h, cls, by_id);
+        } catch (const Error& e) {
+          // Deleted by another process since C_FindObjects (or, in SoftHSM2, briefly unreadable
+          // while another process writes the store): not part of this listing.
+          if (e.ckr() != CKR_OBJECT_HANDLE_INVALID) throw;
         }
       }
     }
@@ -126,6 +105,38 @@ std::vector<KeyInfo> TokenKeyStore::list() {
     }
     return out;
   });
+}
+
+void TokenKeyStore::add_to_listing(Session& s, CK_OBJECT_HANDLE h, CK_OBJECT_CLASS cls,
+                                   std::map<std::string, KeyInfo>& by_id) const {
+  auto id = read_attribute(s, h, CKA_ID);
+  if (!id || id->empty()) return;
+  KeyInfo& info = by_id[to_hex(*id)];
+  info.id = to_hex(*id);
+  if (info.label.empty()) info.label = text_attribute(s, h, CKA_LABEL);
+  if (cls == CKO_CERTIFICATE) {
+    info.has_certificate = true;
+    return;
+  }
+  auto key_type = read_ulong(s, h, CKA_KEY_TYPE);
+  info.type = key_type && *key_type == CKK_EC ? KeyType::ec : KeyType::rsa;
+  if (cls == CKO_PRIVATE_KEY) {
+    info.has_private = true;
+    info.label = text_attribute(s, h, CKA_LABEL);
+    info.sensitive = read_bool(s, h, CKA_SENSITIVE).value_or(false);
+    info.extractable = read_bool(s, h, CKA_EXTRACTABLE).value_or(true);
+    info.always_sensitive = read_bool(s, h, CKA_ALWAYS_SENSITIVE).value_or(false);
+    info.never_extractable = read_bool(s, h, CKA_NEVER_EXTRACTABLE).value_or(false);
+    info.uri = uri_for(*id, "private");
+    return;
+  }
+  info.has_public = true;
+  EvpPkeyPtr pub = read_public_key(s, h);
+  info.bits = static_cast<unsigned>(EVP_PKEY_get_bits(pub.get()));
+  if (info.type == KeyType::ec) {
+    auto params = read_attribute(s, h, CKA_EC_PARAMS);
+    info.curve = params ? curve_display_name(curve_from_ec_params(*params)) : "";
+  }
 }
 
 std::optional<KeyInfo> TokenKeyStore::find(std::string_view id_hex) {
