@@ -75,6 +75,7 @@ ServerOptions server_options(const ServerSettings& s) {
   o.handshake_timeout = std::chrono::seconds(s.handshake_timeout_s);
   o.max_connections_per_address = static_cast<std::size_t>(s.max_connections_per_address);
   o.idle_timeout = std::chrono::seconds(s.idle_timeout_s);
+  o.work_timeout = std::chrono::seconds(s.token_timeout_s);
   o.max_connections = static_cast<std::size_t>(s.max_connections);
   o.io_threads = static_cast<unsigned>(s.io_threads);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());

@@ -66,6 +66,7 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
   read_int(*table, "header_limit", server.header_limit, 1024, kMaxHeaderLimit, file);
   read_int(*table, "read_timeout_s", server.read_timeout_s, 1, 3600, file);
   read_int(*table, "handshake_timeout_s", server.handshake_timeout_s, 1, 3600, file);
+  read_int(*table, "token_timeout_s", server.token_timeout_s, 0, 3600, file);
   read_int(*table, "idle_timeout_s", server.idle_timeout_s, 1, 3600, file);
   read_int(*table, "max_connections", server.max_connections, 1, 100000, file);
   read_int(*table, "max_connections_per_address", server.max_connections_per_address, 1, 100000,

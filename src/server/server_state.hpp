@@ -36,6 +36,7 @@ struct ServerState {
   const RequestHandler handler;
   LogThrottle refused_connections{std::chrono::seconds(10)};
   LogThrottle token_handshakes{std::chrono::seconds(10)};  // TLS key in the token failing
+  LogThrottle work_timeouts{std::chrono::seconds(10)};     // requests answered 503 in time
   std::atomic<bool> stopping{false};
   // Called (once per stop) when the last connection ended during a stop.
   std::function<void()> on_drained;

@@ -223,7 +223,15 @@ void Session::process(bool priority) {
   const bool keep_alive = reader_->keep_alive();
   auto request = std::make_shared<Request>(std::move(reader_->request()));
   reader_.reset();
-  auto job = [self = shared_from_this(), request, keep_alive]() mutable {
+  const std::uint64_t serial = ++work_serial_;
+  if (state_.options.work_timeout.count() > 0) {
+    if (!work_timer_) work_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    work_timer_->expires_after(state_.options.work_timeout);
+    work_timer_->async_wait([self = shared_from_this(), serial](beast::error_code ec) {
+      if (!ec) self->on_work_timeout(serial);
+    });
+  }
+  auto job = [self = shared_from_this(), request, keep_alive, serial]() mutable {
     Response response;
     try {
       response = self->state_.handler.handle(*request);
@@ -236,7 +244,9 @@ void Session::process(bool priority) {
     request.reset();
     if (large) malloc_trim(0);  // hand the pages of a large request back to the system
     net::post(self->stream_.get_executor(),
-              [self, response = std::move(response), keep_alive]() mutable {
+              [self, response = std::move(response), keep_alive, serial]() mutable {
+                if (self->work_serial_ != serial) return;  // answered 503 already
+                if (self->work_timer_) self->work_timer_->cancel();
                 self->write(std::move(response), keep_alive);
               });
   };
@@ -246,6 +256,23 @@ void Session::process(bool priority) {
   } else {
     net::post(state_.workers, std::move(job));
   }
+}
+
+void Session::on_work_timeout(std::uint64_t serial) {
+  if (work_serial_ != serial || phase_ != Phase::processing) return;
+  ++work_serial_;  // the late answer is dropped
+  if (auto left_out = state_.work_timeouts.permit()) {
+    spdlog::warn(
+        "a request's token or database work took longer than {} s: answered 503 ({} more "
+        "since the last warning)",
+        state_.options.work_timeout.count(), *left_out);
+  }
+  // The connection closes after this answer: the late work must not meet a next request.
+  write(error_response(503, "token_timeout",
+                       "The token (or the database) did not answer within " +
+                           std::to_string(state_.options.work_timeout.count()) +
+                           " s (token_timeout_s); try again later"),
+        false);
 }
 
 void Session::write(Response response, bool keep_alive) {
@@ -315,6 +342,7 @@ void Session::shutdown() {
 void Session::close_now() {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
+  if (work_timer_) work_timer_->cancel();
   beast::error_code ignored;
   auto& socket = beast::get_lowest_layer(stream_).socket();
   socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -65,6 +66,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool lingering_ = false;     // the answer refused a request; drop what still arrives
   bool skip_body_ = false;     // after the answer, read and drop the refused request's body
   std::unique_ptr<std::array<char, 16384>> scratch_;  // for dropping an unread body
+  // The bound on a request's work (ServerOptions::work_timeout); the serial tells a late
+  // answer, already replaced by a 503, from the current one.
+  std::unique_ptr<boost::asio::steady_timer> work_timer_;
+  std::uint64_t work_serial_ = 0;
+  void on_work_timeout(std::uint64_t serial);
 };
 
 }  // namespace smime::server

@@ -82,5 +82,38 @@ TEST_F(HealthLaneTest, HealthIsAnsweredWhileEveryWorkerIsBusy) {
   EXPECT_EQ(queued.get().status, 200);
 }
 
+// Issue 13, item 3: a token that does not answer (held inside C_SignInit) gets the request a
+// 503 after token_timeout_s, while the I/O thread goes on answering; the token's late answer
+// is dropped and the next request is served normally.
+class TokenTimeoutTest : public HealthLaneTest {
+ protected:
+  void configure(AppConfig& config, server::ServerSettings& settings) override {
+    HealthLaneTest::configure(config, settings);
+    settings.token_timeout_s = 1;
+  }
+};
+
+TEST_F(TokenTimeoutTest, AStuckTokenGets503AfterTheTimeoutAndTheIoThreadStaysFree) {
+  generate_org_key("support@example.org");
+  const std::string mail =
+      "From: support@example.org\r\nTo: c@example.com\r\nSubject: s\r\n\r\nhello\r\n";
+  const std::string sign = "/api/v1/messages/outgoing?sign=true&encrypt=false";
+  control_.hold("C_SignInit");
+  auto stuck = std::async(std::launch::async, [&] {
+    return client().request("POST", sign, mail, auth("message/rfc822"));
+  });
+  while (control_.waiting() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // The only worker is inside the token: the I/O thread still answers (health on its lane).
+  EXPECT_EQ(client().request("GET", "/healthz").status, 200);
+
+  HttpResult answered = stuck.get();  // after about token_timeout_s, not when the token answers
+  EXPECT_EQ(answered.status, 503) << answered.body;
+  EXPECT_NE(answered.body.find("token_timeout"), std::string::npos) << answered.body;
+  EXPECT_EQ(control_.waiting(), 1u) << "answered while the token still held the call";
+
+  control_.release();
+  EXPECT_EQ(client().request("POST", sign, mail, auth("message/rfc822")).status, 200);
+}
+
 }  // namespace
 }  // namespace smime::test

@@ -27,6 +27,9 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds idle_timeout{60};
+  // A request whose token and database work takes longer is answered 503 (0: no bound); the
+  // work itself cannot be cancelled inside the token and ends on its worker.
+  std::chrono::seconds work_timeout{30};
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 32;
   unsigned io_threads = 1;

@@ -21,6 +21,7 @@ struct ServerSettings {
   int read_timeout_s = 30;                      // headers and body of one request
   int handshake_timeout_s = 10;                 // TCP accept to the end of the TLS handshake
   int idle_timeout_s = 60;                      // keep-alive wait for the next request
+  int token_timeout_s = 30;                     // a request's token/database work, then 503
   int max_connections = 256;
   int max_connections_per_address = 32;  // open connections from one client IP address
   int io_threads = 1;                    // TLS and HTTP parsing
