@@ -138,5 +138,34 @@ TEST_F(RemoteTokenTest, ServerKilledUnderLoadGives503AndSmimedRecoversWhenItIsBa
   EXPECT_EQ(sign(probe).status, 200);
 }
 
+// The TLS key in the token: while the HSM is gone no handshake can be signed (the connection
+// fails, and smimed logs why); once it is back, new connections work again without a restart.
+class RemoteTlsKeyTest : public RemoteTokenTest {
+ protected:
+  void configure(AppConfig& config, server::ServerSettings& settings) override {
+    RemoteTokenTest::configure(config, settings);
+    settings.tls_key = "token";
+  }
+  static bool handshake_works(unsigned short port) {
+    try {
+      HttpsClient c(port);
+      return c.request("GET", "/healthz").status != 0;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+};
+
+TEST_F(RemoteTlsKeyTest, HandshakesFailWhileTheHsmIsGoneAndWorkAgainWhenItIsBack) {
+  ASSERT_TRUE(handshake_works(port_));
+  token_server().kill();
+  EXPECT_TRUE(eventually([&] { return !handshake_works(port_); }, std::chrono::seconds(10)));
+  token_server().start();
+  EXPECT_TRUE(eventually([&] { return handshake_works(port_); }))
+      << "new TLS connections stay broken after the HSM came back";
+  HttpsClient c = client();
+  EXPECT_EQ(c.request("GET", "/healthz", "", auth()).status, 200);
+}
+
 }  // namespace
 }  // namespace smime::test
