@@ -228,13 +228,28 @@ void Token::login_locked() {
   CK_RV rv = CKR_OK;
   {
     SecretString pin = config_.pin->read();
-    // CKR_USER_PIN_NOT_INITIALIZED can be SoftHSM2 reading its token file while another
-    // process writes it: asked again (bounded) before it is believed. A wrong PIN never is.
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
-      rv = fn()->C_Login(login_session_, CKU_USER,
-                         reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())), pin.size());
-      if (rv != CKR_USER_PIN_NOT_INITIALIZED) break;
+    auto log_in = [&] {
+      return fn()->C_Login(login_session_, CKU_USER,
+                           reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(pin.data())),
+                           pin.size());
+    };
+    rv = retry_store_race(log_in);
+    // Still the store race: this process's module read a half-written store and keeps that
+    // view; while no session is in use, read the store afresh (re-initialise) and try again.
+    for (int round = 0; round < 2 && in_use_ == 0 &&
+                        (rv == CKR_GENERAL_ERROR || rv == CKR_USER_PIN_NOT_INITIALIZED);
+         ++round) {
+      spdlog::debug("token '{}': C_Login answered {}; reading the token store again", label_,
+                    ckr_name(rv));
+      ++epoch_;
+      ++generation_;
+      idle_.clear();
+      login_session_ = CK_INVALID_HANDLE;
+      module_->finalize();
+      module_->initialize();
+      select_token();
+      open_login_session_locked();
+      rv = retry_store_race(log_in);
     }
   }  // the PIN is wiped here
   if (rv == CKR_USER_ALREADY_LOGGED_IN) rv = CKR_OK;

@@ -1,7 +1,11 @@
 #include "smime/pkcs11/token_key_store.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "attributes.hpp"
 #include "key_object.hpp"
@@ -50,8 +54,25 @@ std::string TokenKeyStore::uri_for(std::span<const unsigned char> id, const char
 
 KeyInfo TokenKeyStore::generate(KeyAlgorithm algorithm, const std::string& label) {
   if (label.empty()) throw Error(ErrorCode::invalid_input, "A key needs a label");
-  std::vector<unsigned char> id =
-      token_->run([&](Session& s) { return generate_key_pair(s, algorithm, label); });
+  std::vector<unsigned char> id;
+  // SoftHSM2 fails (or half-reads) a fresh key pair whose writing meets another process's write
+  // of its file store; generate_key_pair leaves nothing behind, so it is made again, at most
+  // three times in all. Input and PIN errors are never repeated.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      id = token_->run([&](Session& s) { return generate_key_pair(s, algorithm, label); });
+      break;
+    } catch (const Error& e) {
+      // (unsupported included: a half-read public key shows as an unknown curve)
+      const bool input = e.code() == ErrorCode::invalid_input || e.code() == ErrorCode::usage;
+      if (input || e.code() == ErrorCode::pin_incorrect || e.code() == ErrorCode::pin_locked ||
+          attempt == 2) {
+        throw;
+      }
+      spdlog::debug("key generation failed ({}); once more", e.what());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+    }
+  }
   auto info = find(to_hex(id));
   if (!info) throw Error(ErrorCode::token_failure, "The generated key cannot be found");
   return *info;
@@ -84,6 +105,19 @@ KeyInfo TokenKeyStore::import_private_key(const EVP_PKEY* key, const KeyImportOp
 }
 
 std::vector<KeyInfo> TokenKeyStore::list() {
+  // SoftHSM2 can show an object half-read while another process writes its store (a public
+  // key without its value): the listing is read again, a few times, before that is believed.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return list_once();
+    } catch (const Error& e) {
+      if (e.ckr() != CKR_OK || attempt == 3) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+    }
+  }
+}
+
+std::vector<KeyInfo> TokenKeyStore::list_once() {
   return token_->run([&](Session& s) {
     std::map<std::string, KeyInfo> by_id;
     for (CK_OBJECT_CLASS cls : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY, CKO_CERTIFICATE}) {

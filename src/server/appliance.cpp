@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
+
 #include "smime/common/display_text.hpp"
 #include "smime/common/error.hpp"
 #include "smime/server/tls_identity.hpp"
@@ -51,6 +53,9 @@ Appliance::~Appliance() {
 }
 
 void Appliance::start(bool handle_signals) {
+  // A peer that vanished must not end the process: a client, and the network HSM's socket
+  // inside its client library (p11-kit's RPC client writes to it without MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   const ServerSettings& settings = settings_;
   const TlsIdentity identity =
       load_or_create_tls_identity(settings, [this]() -> KeyStore& { return application_.keys(); });

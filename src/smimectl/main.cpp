@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
   // A write over the file size limit must fail (EFBIG: the database reports a full disk) rather
   // than end the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A network HSM's client library may write to a socket its server closed: an error, not
+  // the end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (...) {  // nothing may escape main, not even a failure to set up the parser

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -124,6 +125,13 @@ class Token {
 
   static bool is_recoverable(CK_RV rv) noexcept;
 
+  // Calls f() (returning a CK_RV) again, a few times with a growing pause (at most ~0.3 s), while
+  // it answers what SoftHSM2 can answer while another process writes its file store
+  // (CKR_GENERAL_ERROR, CKR_USER_PIN_NOT_INITIALIZED). Only for calls that reveal nothing
+  // about secret data (login, token information), never for decryption.
+  template <class F>
+  static CK_RV retry_store_race(F&& f);
+
   // Called after every C_DeriveKey; may schedule a recycle of the module (see TokenConfig).
   void note_derived_object();
   std::uint64_t recycles() const;
@@ -169,6 +177,17 @@ class Token {
   std::condition_variable sessions_changed_;
   std::mutex recovery_mutex_;
 };
+
+template <class F>
+CK_RV Token::retry_store_race(F&& f) {
+  CK_RV rv = f();
+  for (int attempt = 1; attempt < 4; ++attempt) {
+    if (rv != CKR_GENERAL_ERROR && rv != CKR_USER_PIN_NOT_INITIALIZED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 << attempt));
+    rv = f();
+  }
+  return rv;
+}
 
 template <class Op>
 auto Token::run(Op&& op) -> std::invoke_result_t<Op&, Session&> {

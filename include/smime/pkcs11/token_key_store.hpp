@@ -45,6 +45,7 @@ class TokenKeyStore final : public KeyStore {
  private:
   // The private key object with that id, its handle looked up once (key_object.hpp).
   std::shared_ptr<class KeyObject> key_object(std::string_view id_hex);
+  std::vector<KeyInfo> list_once();
   // One object of list(): its key's entry in by_id gains what the object says.
   void add_to_listing(Session& s, CK_OBJECT_HANDLE h, CK_OBJECT_CLASS cls,
                       std::map<std::string, KeyInfo>& by_id) const;

@@ -157,5 +157,26 @@ TEST_F(SessionFaultsTest, ABorrowerWaitsForAFreeSessionThenGetsSessionCount) {
   EXPECT_NO_THROW(token->session()) << "free again once returned";
 }
 
+TEST_F(SessionFaultsTest, ASlowTokenSlowsSigningDownAndNothingElse) {
+  auto token = pkcs11::Token::open(faulty_config());
+  pkcs11::TokenKeyStore keys(token);
+  const KeyInfo info = keys.generate(KeyAlgorithm::rsa_2048, "slow-token");
+  EvpPkeyPtr key = keys.private_key(info.id);
+  EvpPkeyPtr pub = keys.public_key(info.id);
+  faulty_.set_latency(20);  // every call, as over a slow network link
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 3; ++i) {
+        if (!signs_and_verifies(key.get(), pub.get())) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(token->reinitializations(), 0u) << "slowness is not a failure";
+}
+
 }  // namespace
 }  // namespace smime::test
