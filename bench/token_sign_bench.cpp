@@ -1,5 +1,6 @@
-// Signature throughput with token keys through pkcs11-provider, against the same algorithm
-// with a software key in the same process: the ratio shows what the token path costs.
+// Signature throughput with token keys (our own key method over the token's sessions), against
+// the same algorithm with a software key in the same process: the ratio shows what the token
+// path costs.
 // Run by scripts/bench on a fresh SoftHSM2 token in a temp directory.
 #include <benchmark/benchmark.h>
 
@@ -17,8 +18,8 @@ namespace {
 using smime::EvpPkeyPtr;
 using smime::KeyAlgorithm;
 
-// Process-lifetime objects are deliberately never destroyed: OpenSSL's own exit handler may
-// already have unloaded the provider that their key handles point into.
+// Process-lifetime objects are deliberately never destroyed: SoftHSM2 may crash closing
+// sessions while the process ends.
 smime::pkcs11::TokenKeyStore& keys() {
   static auto* store = [] {
     const auto& home = smime::test::softhsm_home();

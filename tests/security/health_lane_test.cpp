@@ -1,7 +1,6 @@
 // Items 5 and 6 of issue 11: /healthz waited behind message work (8.4 s with two messages in
 // flight). With the only worker held inside the token (the fault-injecting module holds
 // C_SignInit until the test lets it go), health is still answered, from its own lane.
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <future>
@@ -10,26 +9,12 @@
 
 #include "server_fixture.hpp"
 #include "store_check.hpp"
-#include "support/faulty_pkcs11_control.h"
+#include "support/faulty_module.hpp"
 
 namespace smime::test {
 namespace {
 
 using nlohmann::json;
-
-struct HoldControl {
-  decltype(&faulty_hold) hold;
-  decltype(&faulty_waiting) waiting;
-  decltype(&faulty_release) release;
-
-  HoldControl() {
-    void* handle = dlopen(SMIME_TEST_FAULTY_MODULE, RTLD_NOW);
-    if (handle == nullptr) throw std::runtime_error(dlerror());
-    hold = reinterpret_cast<decltype(hold)>(dlsym(handle, "faulty_hold"));
-    waiting = reinterpret_cast<decltype(waiting)>(dlsym(handle, "faulty_waiting"));
-    release = reinterpret_cast<decltype(release)>(dlsym(handle, "faulty_release"));
-  }
-};
 
 class HealthLaneTest : public ServerTest {
  protected:
@@ -44,7 +29,7 @@ class HealthLaneTest : public ServerTest {
     ServerTest::TearDown();
     expect_store_intact(scratch_.path() / "home");
   }
-  HoldControl control_;
+  FaultyModule control_;
 };
 
 TEST_F(HealthLaneTest, HealthIsAnsweredWhileEveryWorkerIsBusy) {

@@ -22,6 +22,9 @@ struct FaultyModule {
   decltype(&faulty_limit_sessions) limit_sessions;
   decltype(&faulty_most_open_sessions) most_open_sessions;
   decltype(&faulty_call_count) call_count;
+  decltype(&faulty_hold) hold;
+  decltype(&faulty_waiting) waiting;
+  decltype(&faulty_release) release;
   decltype(&faulty_clear) clear;
 
   FaultyModule() {
@@ -37,6 +40,9 @@ struct FaultyModule {
     bind(handle, limit_sessions, "faulty_limit_sessions");
     bind(handle, most_open_sessions, "faulty_most_open_sessions");
     bind(handle, call_count, "faulty_call_count");
+    bind(handle, hold, "faulty_hold");
+    bind(handle, waiting, "faulty_waiting");
+    bind(handle, release, "faulty_release");
     bind(handle, clear, "faulty_clear");
   }
 
