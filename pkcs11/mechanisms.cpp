@@ -150,13 +150,20 @@ std::string mechanism_name(CK_MECHANISM_TYPE type) {
 
 TokenCapabilities probe_capabilities(Token& token, bool active) {
   TokenCapabilities caps;
+  std::vector<CK_MECHANISM_TYPE> types;
+  check_rv(token.query_slot([&](CK_FUNCTION_LIST* list, CK_SLOT_ID id) {
+    CK_ULONG count = 0;
+    CK_RV rv = list->C_GetMechanismList(id, nullptr, &count);
+    if (rv != CKR_OK) return rv;
+    types.resize(count);
+    rv = list->C_GetMechanismList(id, types.data(), &count);
+    types.resize(rv == CKR_OK ? count : 0);
+    return rv;
+  }),
+           "C_GetMechanismList");
+  // The slot as the list was read (a recovery may have selected it anew).
   const CK_SLOT_ID slot = token.slot();
   CK_FUNCTION_LIST* f = token.fn();
-  CK_ULONG count = 0;
-  check_rv(f->C_GetMechanismList(slot, nullptr, &count), "C_GetMechanismList");
-  std::vector<CK_MECHANISM_TYPE> types(count);
-  check_rv(f->C_GetMechanismList(slot, types.data(), &count), "C_GetMechanismList");
-  types.resize(count);
   for (CK_MECHANISM_TYPE type : types) {
     CK_MECHANISM_INFO info{};
     if (f->C_GetMechanismInfo(slot, type, &info) != CKR_OK) continue;

@@ -14,14 +14,10 @@ TokenDescription Token::describe() {
                        std::to_string(module_info.libraryVersion.minor);
   }
   CK_TOKEN_INFO info{};
-  CK_RV rv = retry_store_race([&] { return fn()->C_GetTokenInfo(slot(), &info); });
-  if (rv != CKR_OK) {
-    // A vanished device or module reset: recover once, then describe the token again.
-    // CKR_GENERAL_ERROR: SoftHSM2's store read half-written by this process (another wrote).
-    if (!is_recoverable(rv) && rv != CKR_GENERAL_ERROR) check_rv(rv, "C_GetTokenInfo");
-    recover(rv);
-    check_rv(fn()->C_GetTokenInfo(slot(), &info), "C_GetTokenInfo");
-  }
+  check_rv(query_slot([&](CK_FUNCTION_LIST* f, CK_SLOT_ID slot) {
+             return f->C_GetTokenInfo(slot, &info);
+           }),
+           "C_GetTokenInfo");
   d.pool_limit = pool_limit();
   d.label = from_padded(info.label, sizeof info.label);
   d.serial = from_padded(info.serialNumber, sizeof info.serialNumber);

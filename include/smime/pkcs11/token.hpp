@@ -132,6 +132,13 @@ class Token {
   template <class F>
   static CK_RV retry_store_race(F&& f);
 
+  // A query of the token's slot (token or mechanism information): f(CK_FUNCTION_LIST*,
+  // CK_SLOT_ID) returns a CK_RV. Retried through the store race, and on a recoverable answer
+  // (a slot renumbered by a network HSM or a SoftHSM2 store re-read: CKR_SLOT_ID_INVALID) the
+  // token recovers and f runs once more with the slot selected anew; other answers are f's.
+  template <class F>
+  CK_RV query_slot(F&& f);
+
   // Called after every C_DeriveKey; may schedule a recycle of the module (see TokenConfig).
   void note_derived_object();
   std::uint64_t recycles() const;
@@ -187,6 +194,15 @@ CK_RV Token::retry_store_race(F&& f) {
     rv = f();
   }
   return rv;
+}
+
+template <class F>
+CK_RV Token::query_slot(F&& f) {
+  CK_RV rv = retry_store_race([&] { return f(fn(), slot()); });
+  // CKR_GENERAL_ERROR: SoftHSM2's store read half-written by this process (another wrote).
+  if (rv == CKR_OK || (!is_recoverable(rv) && rv != CKR_GENERAL_ERROR)) return rv;
+  recover(rv);
+  return retry_store_race([&] { return f(fn(), slot()); });
 }
 
 template <class Op>

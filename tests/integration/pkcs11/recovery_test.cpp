@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "smime/common/error.hpp"
+#include "smime/pkcs11/mechanisms.hpp"
 #include "smime/pkcs11/token_key_store.hpp"
 #include "support/faulty_module.hpp"
 #include "support/softhsm_fixture.hpp"
@@ -112,6 +113,41 @@ TEST_F(RecoveryTest, PersistentFailureIsReportedAfterOneRetry) {
     EXPECT_NE(std::string(e.detail()).find("CKR_DEVICE_ERROR"), std::string::npos);
   }
   EXPECT_EQ(faulty_.call_count("C_FindObjectsInit"), before + 2) << "one try and one retry";
+}
+
+// Token status and probing query the slot itself: a slot that vanished under them (a network
+// HSM renumbering its slots, SoftHSM2 re-reading a store another process was writing) is
+// selected anew and the query answered, instead of failing the status (seen in CI through
+// p11-kit server as C_GetMechanismList CKR_SLOT_ID_INVALID).
+TEST_F(RecoveryTest, SlotQueriesRecoverFromAVanishedSlot) {
+  auto token = pkcs11::Token::open(faulty_config());
+  token->login();
+  const unsigned long lists_before = faulty_.call_count("C_GetMechanismList");
+  faulty_.inject_on("C_GetMechanismList", CKR_SLOT_ID_INVALID, 1);
+  pkcs11::TokenCapabilities caps = pkcs11::probe_capabilities(*token, false);
+  EXPECT_TRUE(caps.ecdsa);
+  EXPECT_GE(faulty_.call_count("C_GetMechanismList"), lists_before + 2)
+      << "failed once, asked again after the recovery";
+  EXPECT_EQ(token->reinitializations(), 1u);
+  EXPECT_TRUE(token->logged_in()) << "the recovery logs in again";
+
+  faulty_.inject_on("C_GetTokenInfo", CKR_SLOT_ID_INVALID, 1);
+  pkcs11::TokenDescription description = token->describe();
+  EXPECT_TRUE(description.initialized);
+  EXPECT_EQ(token->reinitializations(), 2u);
+}
+
+TEST_F(RecoveryTest, SlotQueriesReportOtherFailures) {
+  auto token = pkcs11::Token::open(faulty_config());
+  faulty_.inject_on("C_GetMechanismList", CKR_FUNCTION_FAILED, 1);
+  try {
+    pkcs11::probe_capabilities(*token, false);
+    FAIL() << "expected the module's failure";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.ckr(), CKR_FUNCTION_FAILED);
+    EXPECT_NE(std::string(e.detail()).find("C_GetMechanismList"), std::string::npos);
+  }
+  EXPECT_EQ(token->reinitializations(), 0u);
 }
 
 TEST_F(RecoveryTest, NonRecoverableErrorsAreNotRetried) {
