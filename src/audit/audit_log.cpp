@@ -93,14 +93,14 @@ std::string_view to_string(ChainProblem problem) noexcept {
   return "none";
 }
 
-AuditLog::Impl::Impl(std::shared_ptr<sqlite::Database> database, const AuditLogOptions& options)
-    : shared(std::move(database)),
-      writer(sqlite::Connection::open(shared->file()), options.max_batch),
-      reader(sqlite::Connection::open(shared->file())),
+AuditLog::Impl::Impl(std::unique_ptr<detail::AuditBackend> database, const AuditLogOptions& options)
+    : backend(std::move(database)),
+      writer(backend->open_writer(), options.max_batch),
+      reader(backend->open_reader()),
       entry_limits(options.entry) {}
 
 AuditLog::AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options)
-    : impl_(std::make_unique<Impl>(std::move(database), options)) {}
+    : impl_(std::make_unique<Impl>(detail::sqlite_backend(std::move(database)), options)) {}
 
 AuditLog::AuditLog(const std::filesystem::path& database, AuditLogOptions options)
     : AuditLog(store::open_sqlite_database(database), options) {}
@@ -118,13 +118,13 @@ void AuditLog::record_with(AuditEvent& event, const Change& change) {
   if (event.actor.empty() || event.operation.empty()) {
     throw Error(ErrorCode::invalid_input, "An audit entry needs an actor and an operation");
   }
-  impl_->shared->in_transaction([&](sqlite::Connection& db) {
+  impl_->backend->in_shared_transaction([&](detail::AuditTable& table) {
     bool written = false;
     const auto write_entry = [&] {
       if (written) return;
       const AuditEvent stored = normalised_event(event, impl_->entry_limits);
       const AuditEvent* entries[] = {&stored};
-      detail::append_entries(db, entries);
+      detail::append_entries(table, entries);
       written = true;
     };
     change(write_entry);
@@ -134,22 +134,22 @@ void AuditLog::record_with(AuditEvent& event, const Change& change) {
 
 std::vector<AuditEntry> AuditLog::list(const AuditQuery& query, store::Store* store) {
   std::lock_guard lock(impl_->read_mutex);
-  return detail::list_entries(impl_->reader, query, store);
+  return detail::list_entries(*impl_->reader, query, store);
 }
 
 std::optional<std::int64_t> AuditLog::known_count(const AuditQuery& query) {
   std::lock_guard lock(impl_->read_mutex);
-  return detail::known_count(impl_->reader, query);
+  return detail::known_count(*impl_->reader, query);
 }
 
 std::int64_t AuditLog::count(const AuditQuery& query) {
   std::lock_guard lock(impl_->read_mutex);
-  return detail::count_entries(impl_->reader, query);
+  return detail::count_entries(*impl_->reader, query);
 }
 
 VerifyReport AuditLog::verify(const VerifyOptions& options) {
   std::lock_guard lock(impl_->read_mutex);
-  return detail::verify_chain(impl_->reader, options);
+  return detail::verify_chain(*impl_->reader, options);
 }
 
 std::size_t AuditLog::queue_depth() const noexcept {

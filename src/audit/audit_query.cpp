@@ -11,32 +11,6 @@
 namespace smime::audit {
 namespace {
 
-// WHERE clause with fixed parameter numbers (?1..?7); unused ones are not referenced.
-std::string where_clause(const AuditQuery& query) {
-  std::string sql = " WHERE 1";
-  if (query.direction) sql += " AND direction = ?1";
-  if (!query.operation.empty()) sql += " AND operation = ?2";
-  if (query.status) sql += " AND status = ?3";
-  if (!query.address.empty()) sql += " AND instr(lower(addresses), ?4) > 0";
-  if (!query.actor.empty()) sql += " AND actor = ?5";
-  if (!query.message_id.empty()) sql += " AND message_id = ?6";
-  if (query.since_ms > 0) sql += " AND at_ms >= ?7";
-  if (query.retryable_only) {
-    sql += " AND direction = 'incoming' AND status = 'failed' AND needs <> '[]'";
-  }
-  return sql;
-}
-
-void bind_filters(sqlite::Statement& statement, const AuditQuery& query) {
-  if (query.direction) statement.bind(1, to_string(*query.direction));
-  if (!query.operation.empty()) statement.bind(2, query.operation);
-  if (query.status) statement.bind(3, to_string(*query.status));
-  if (!query.address.empty()) statement.bind(4, ascii_lower(query.address));
-  if (!query.actor.empty()) statement.bind(5, query.actor);
-  if (!query.message_id.empty()) statement.bind(6, query.message_id);
-  if (query.since_ms > 0) statement.bind(7, query.since_ms);
-}
-
 bool may_be_retryable(const AuditEntry& entry) {
   return entry.event.direction == Direction::incoming && entry.event.status == Status::failed &&
          !entry.event.needs.empty();
@@ -68,6 +42,44 @@ bool stored(store::Store& store, const Need& need, bool with_key) {
 
 }  // namespace
 
+namespace detail {
+
+SqlCondition filter_condition(const AuditQuery& query, const SqlDialect& dialect) {
+  SqlCondition condition = kind_condition(query, dialect);
+  const auto add = [&](std::string_view sql, auto value) {
+    condition.parameters.emplace_back(std::move(value));
+    condition.sql +=
+        std::string(sql) + dialect.parameter(static_cast<int>(condition.parameters.size()));
+  };
+  if (!query.address.empty()) {
+    condition.parameters.emplace_back(ascii_lower(query.address));
+    condition.sql += " AND " + dialect.contains("addresses", dialect.parameter(static_cast<int>(
+                                                                 condition.parameters.size())));
+  }
+  if (!query.actor.empty()) add(" AND actor = ", query.actor);
+  if (!query.message_id.empty()) add(" AND message_id = ", query.message_id);
+  if (query.since_ms > 0) add(" AND at_ms >= ", std::int64_t{query.since_ms});
+  if (query.retryable_only) {
+    condition.sql += " AND direction = 'incoming' AND status = 'failed' AND needs <> '[]'";
+  }
+  return condition;
+}
+
+SqlCondition kind_condition(const AuditQuery& query, const SqlDialect& dialect) {
+  SqlCondition condition{" WHERE 1 = 1", {}};
+  const auto add = [&](std::string_view sql, std::string value) {
+    condition.parameters.emplace_back(std::move(value));
+    condition.sql +=
+        std::string(sql) + dialect.parameter(static_cast<int>(condition.parameters.size()));
+  };
+  if (query.direction) add(" AND direction = ", std::string(to_string(*query.direction)));
+  if (!query.operation.empty()) add(" AND operation = ", query.operation);
+  if (query.status) add(" AND status = ", std::string(to_string(*query.status)));
+  return condition;
+}
+
+}  // namespace detail
+
 bool needs_satisfied(const std::vector<std::string>& needs, store::Store& store) {
   if (needs.empty()) return false;
   bool wants_key = false;
@@ -87,7 +99,7 @@ bool needs_satisfied(const std::vector<std::string>& needs, store::Store& store)
 
 namespace detail {
 
-std::vector<AuditEntry> list_entries(sqlite::Connection& db, const AuditQuery& query,
+std::vector<AuditEntry> list_entries(AuditTable& table, const AuditQuery& query,
                                      store::Store* store) {
   if (query.limit < 1 || query.limit > kMaxListLimit) {
     throw Error(ErrorCode::invalid_input,
@@ -99,63 +111,53 @@ std::vector<AuditEntry> list_entries(sqlite::Connection& db, const AuditQuery& q
   if (query.retryable_only && store == nullptr) {
     throw Error(ErrorCode::internal, "Listing retryable entries needs the store");
   }
-  std::string sql = "SELECT " + std::string(kEntryColumns) + " FROM audit_log" +
-                    where_clause(query) + " ORDER BY id DESC";
   // Retryable is decided per row here, so paging happens below instead of in SQL.
-  if (!query.retryable_only) sql += " LIMIT ?8 OFFSET ?9";
-  sqlite::Statement statement = db.prepare(sql);
-  bind_filters(statement, query);
-  if (!query.retryable_only) statement.bind(8, query.limit).bind(9, query.offset);
+  std::optional<std::pair<int, int>> page;
+  if (!query.retryable_only) page = std::pair{query.limit, query.offset};
 
   std::vector<AuditEntry> entries;
   int skipped = 0;
-  while (statement.step()) {
-    AuditEntry entry;
-    try {
-      entry = read_entry(statement);
-    } catch (const Error&) {
-      // A row edited into something undecodable: shown as far as it goes; verify names it.
-      entry.id = statement.int64(0);
-      entry.event.at_ms = statement.int64(1);
-      entry.event.actor = statement.text(2);
-      entry.event.operation = statement.text(4);
-      entry.event.detail = "(this entry does not decode: run smimectl log verify)";
-      entry.hash = statement.text(12);
-    }
-    if (store != nullptr && may_be_retryable(entry)) {
-      entry.retryable = needs_satisfied(entry.event.needs, *store);
-    }
-    if (query.retryable_only) {
-      if (!entry.retryable) continue;
-      if (skipped < query.offset) {
-        ++skipped;
-        continue;
-      }
-    }
-    entries.push_back(std::move(entry));
-    if (static_cast<int>(entries.size()) >= query.limit) break;
-  }
+  table.rows(filter_condition(query, table.dialect()), /*newest_first=*/true, page,
+             [&](const StoredRow& row) {
+               AuditEntry entry;
+               try {
+                 entry = decode_row(row);
+               } catch (const Error&) {
+                 // A row edited into something undecodable: shown as far as it goes; verify
+                 // names it.
+                 entry.id = row.id;
+                 entry.event.at_ms = row.at_ms;
+                 entry.event.actor = row.actor;
+                 entry.event.operation = row.operation;
+                 entry.event.detail = "(this entry does not decode: run smimectl log verify)";
+                 entry.hash = row.hash;
+               }
+               if (store != nullptr && may_be_retryable(entry)) {
+                 entry.retryable = needs_satisfied(entry.event.needs, *store);
+               }
+               if (query.retryable_only) {
+                 if (!entry.retryable) return true;
+                 if (skipped < query.offset) {
+                   ++skipped;
+                   return true;
+                 }
+               }
+               entries.push_back(std::move(entry));
+               return static_cast<int>(entries.size()) < query.limit;
+             });
   return entries;
 }
 
-std::int64_t count_entries(sqlite::Connection& db, const AuditQuery& query) {
-  sqlite::Statement statement = db.prepare("SELECT count(*) FROM audit_log" + where_clause(query));
-  bind_filters(statement, query);
-  return statement.step() ? statement.int64(0) : 0;
+std::int64_t count_entries(AuditTable& table, const AuditQuery& query) {
+  return table.count_rows(filter_condition(query, table.dialect()));
 }
 
-std::optional<std::int64_t> known_count(sqlite::Connection& db, const AuditQuery& query) {
+std::optional<std::int64_t> known_count(AuditTable& table, const AuditQuery& query) {
   const bool by_kind_only = query.address.empty() && query.actor.empty() &&
                             query.message_id.empty() && query.since_ms <= 0 &&
                             !query.retryable_only;
   if (!by_kind_only) return std::nullopt;
-  std::string sql = "SELECT coalesce(sum(entries), 0) FROM audit_counts WHERE 1";
-  if (query.direction) sql += " AND direction = ?1";
-  if (!query.operation.empty()) sql += " AND operation = ?2";
-  if (query.status) sql += " AND status = ?3";
-  sqlite::Statement statement = db.prepare(sql);
-  bind_filters(statement, query);
-  return statement.step() ? statement.int64(0) : 0;
+  return table.counted(kind_condition(query, table.dialect()));
 }
 
 }  // namespace detail

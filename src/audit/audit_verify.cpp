@@ -13,28 +13,6 @@ namespace {
 // How far from its current id a renumbered row's original id is searched for.
 constexpr std::int64_t kRenumberSearch = 10'000;
 
-// A deferred read transaction: one consistent snapshot of the WAL file for the whole walk,
-// without taking the write lock (record() in other threads and processes carries on).
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(sqlite::Connection& db) : db_(db) { db_.exec("BEGIN DEFERRED"); }
-  ~ReadSnapshot() {
-    if (db_.in_transaction()) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
- private:
-  sqlite::Connection& db_;
-};
-
-std::optional<std::int64_t> id_with_hash(sqlite::Connection& db, const std::string& hash) {
-  sqlite::Statement query = db.prepare("SELECT id FROM audit_log WHERE hash = ?1 LIMIT 1");
-  query.bind(1, hash);
-  if (query.step()) return query.int64(0);
-  return std::nullopt;
-}
-
 // The id under which a row's contents were hashed, when it is not its current id.
 std::optional<std::int64_t> original_id(const AuditEntry& entry) {
   for (std::int64_t distance = 1; distance <= kRenumberSearch; ++distance) {
@@ -62,10 +40,10 @@ VerifyReport broken(VerifyReport report, ChainProblem problem, std::int64_t id,
 }
 
 // A row whose link to the row before it is wrong (`previous_id` is 0 for the first row).
-VerifyReport broken_link(VerifyReport report, sqlite::Connection& db, const AuditEntry& entry,
+VerifyReport broken_link(VerifyReport report, AuditTable& table, const AuditEntry& entry,
                          bool content_ok, std::int64_t previous_id) {
   const std::string id = std::to_string(entry.id);
-  if (auto other = id_with_hash(db, entry.previous_hash); other && *other != entry.id) {
+  if (auto other = table.id_with_hash(entry.previous_hash); other && *other != entry.id) {
     return broken(std::move(report), ChainProblem::reordered, entry.id,
                   "row " + id + " is out of order: it was written after row " +
                       std::to_string(*other) + ", not after " +
@@ -104,22 +82,7 @@ VerifyReport broken_content(VerifyReport report, const AuditEntry& entry) {
                 "row " + id + " was edited: its fields do not match its hash");
 }
 
-struct Head {
-  std::int64_t last_id = 0;
-  std::int64_t entries = 0;
-  std::string hash;
-};
-
-Head read_head(sqlite::Connection& db) {
-  sqlite::Statement query =
-      db.prepare("SELECT last_id, entries, hash FROM audit_head WHERE id = 1");
-  if (!query.step()) {
-    throw Error(ErrorCode::internal, "The audit log head is missing (database not migrated?)");
-  }
-  return Head{query.int64(0), query.int64(1), query.text(2)};
-}
-
-VerifyReport check_head(VerifyReport report, const Head& head) {
+VerifyReport check_head(VerifyReport report, const ChainHead& head) {
   // Read what the messages need before the report is moved into the answer.
   const std::int64_t last = report.last_id;
   const std::int64_t entries = report.entries;
@@ -148,16 +111,15 @@ VerifyReport check_head(VerifyReport report, const Head& head) {
   return report;
 }
 
-VerifyReport check_anchor(VerifyReport report, sqlite::Connection& db,
+VerifyReport check_anchor(VerifyReport report, AuditTable& table,
                           const std::pair<std::int64_t, std::string>& anchor) {
   const auto& [id, hash] = anchor;
-  sqlite::Statement query = db.prepare("SELECT hash FROM audit_log WHERE id = ?1");
-  query.bind(1, id);
-  if (!query.step()) {
+  const std::optional<std::string> stored = table.hash_of(id);
+  if (!stored) {
     return broken(std::move(report), ChainProblem::deleted, id,
                   "the anchor row " + std::to_string(id) + " is gone");
   }
-  if (query.text(0) != hash) {
+  if (*stored != hash) {
     return broken(std::move(report), ChainProblem::edited, id,
                   "row " + std::to_string(id) +
                       " does not have the anchored hash: the log was rewritten up to it");
@@ -165,39 +127,57 @@ VerifyReport check_anchor(VerifyReport report, sqlite::Connection& db,
   return report;
 }
 
-}  // namespace
-
-VerifyReport verify_chain(sqlite::Connection& db, const VerifyOptions& options) {
-  ReadSnapshot snapshot(db);
-  const Head head = read_head(db);
+// The chain walked from its first row; the report so far, or the first break.
+VerifyReport walk_rows(AuditTable& table) {
   VerifyReport report;
-  sqlite::Statement rows =
-      db.prepare("SELECT " + std::string(kEntryColumns) + " FROM audit_log ORDER BY id");
+  std::optional<VerifyReport> failure;
   std::int64_t previous_id = 0;
   std::string previous_hash(kGenesisHash);
-  while (rows.step()) {
-    AuditEntry entry;
-    try {
-      entry = read_entry(rows);
-    } catch (const Error&) {
-      const std::int64_t id = rows.int64(0);
-      return broken(std::move(report), ChainProblem::edited, id,
-                    "row " + std::to_string(id) + " was edited: a column no longer decodes");
+  table.rows(SqlCondition{" WHERE 1 = 1", {}}, /*newest_first=*/false, std::nullopt,
+             [&](const StoredRow& row) {
+               AuditEntry entry;
+               try {
+                 entry = decode_row(row);
+               } catch (const Error&) {
+                 failure = broken(
+                     std::move(report), ChainProblem::edited, row.id,
+                     "row " + std::to_string(row.id) + " was edited: a column no longer decodes");
+                 return false;
+               }
+               const bool content_ok =
+                   entry_hash(entry.id, entry.event, entry.previous_hash) == entry.hash;
+               if (entry.previous_hash != previous_hash) {
+                 failure = broken_link(std::move(report), table, entry, content_ok, previous_id);
+                 return false;
+               }
+               if (!content_ok) {
+                 failure = broken_content(std::move(report), entry);
+                 return false;
+               }
+               previous_id = entry.id;
+               previous_hash = entry.hash;
+               ++report.entries;
+               report.last_id = entry.id;
+               report.head_hash = entry.hash;
+               return true;
+             });
+  return failure ? std::move(*failure) : report;
+}
+
+}  // namespace
+
+VerifyReport verify_chain(AuditTable& table, const VerifyOptions& options) {
+  VerifyReport report;
+  // One consistent snapshot for the whole walk, without holding back writers.
+  table.in_read_snapshot([&] {
+    const ChainHead head = table.head();
+    report = walk_rows(table);
+    if (!report.intact) return;
+    report = check_head(std::move(report), head);
+    if (report.intact && options.anchor) {
+      report = check_anchor(std::move(report), table, *options.anchor);
     }
-    const bool content_ok = entry_hash(entry.id, entry.event, entry.previous_hash) == entry.hash;
-    if (entry.previous_hash != previous_hash) {
-      return broken_link(std::move(report), db, entry, content_ok, previous_id);
-    }
-    if (!content_ok) return broken_content(std::move(report), entry);
-    previous_id = entry.id;
-    previous_hash = entry.hash;
-    ++report.entries;
-    report.last_id = entry.id;
-    report.head_hash = entry.hash;
-  }
-  report = check_head(std::move(report), head);
-  if (report.intact && options.anchor)
-    report = check_anchor(std::move(report), db, *options.anchor);
+  });
   return report;
 }
 

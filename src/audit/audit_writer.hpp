@@ -1,5 +1,5 @@
 // Group commit of audit entries: callers queue an entry and wait; one thread appends every
-// queued entry in one IMMEDIATE transaction on a synchronous=FULL connection, extending the
+// queued entry in one durable write transaction on a connection of its own, extending the
 // hash chain from the head it reads inside that transaction, then wakes the whole batch.
 #pragma once
 
@@ -10,25 +10,19 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <thread>
 #include <vector>
 
+#include "audit_table.hpp"
 #include "smime/audit/audit_sink.hpp"
 #include "smime/common/error.hpp"
-#include "smime/sqlite/connection.hpp"
 
 namespace smime::audit::detail {
 
-// Appends the events at the head of the hash chain (reading the head, inserting the rows,
-// moving the head) on `db`, which must be inside a write (IMMEDIATE) transaction. Returns the
-// id of the last one.
-std::int64_t append_entries(sqlite::Connection& db, std::span<const AuditEvent* const> events);
-
 class GroupCommitWriter {
  public:
-  // Takes the connection over and sets synchronous=FULL on it.
-  GroupCommitWriter(sqlite::Connection connection, std::size_t max_batch);
+  // Takes the writer's connection (AuditBackend::open_writer) over.
+  GroupCommitWriter(std::unique_ptr<AuditTable> table, std::size_t max_batch);
   // Commits what is queued, then joins the thread.
   ~GroupCommitWriter();
   GroupCommitWriter(const GroupCommitWriter&) = delete;
@@ -52,7 +46,7 @@ class GroupCommitWriter {
   void run();
   void commit(const std::vector<Pending*>& batch);
 
-  sqlite::Connection db_;
+  std::unique_ptr<AuditTable> table_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable work_;  // the writer waits for entries

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audit_table.hpp"
 #include "smime/common/error.hpp"
 
 namespace smime::audit::detail {
@@ -40,29 +41,46 @@ std::vector<std::string> decode_list(std::string_view json) {
   return out;
 }
 
-AuditEntry read_entry(const sqlite::Statement& row) {
+AuditEntry decode_row(const StoredRow& row) {
   AuditEntry entry;
-  entry.id = row.int64(0);
-  entry.event.at_ms = row.int64(1);
-  entry.event.actor = row.text(2);
-  const std::string direction = row.text(3);
-  const std::string status = row.text(5);
-  const auto parsed_direction = parse_direction(direction);
-  const auto parsed_status = parse_status(status);
+  entry.id = row.id;
+  entry.event.at_ms = row.at_ms;
+  entry.event.actor = row.actor;
+  const auto parsed_direction = parse_direction(row.direction);
+  const auto parsed_status = parse_status(row.status);
   if (!parsed_direction || !parsed_status) {
     throw Error(ErrorCode::invalid_input, "The audit entry has an unknown direction or status");
   }
   entry.event.direction = *parsed_direction;
-  entry.event.operation = row.text(4);
+  entry.event.operation = row.operation;
   entry.event.status = *parsed_status;
-  entry.event.message_id = row.text(6);
-  entry.event.addresses = decode_list(row.text(7));
-  entry.event.fingerprints = decode_list(row.text(8));
-  entry.event.detail = row.text(9);
-  entry.event.needs = decode_list(row.text(10));
-  entry.previous_hash = row.text(11);
-  entry.hash = row.text(12);
+  entry.event.message_id = row.message_id;
+  entry.event.addresses = decode_list(row.addresses);
+  entry.event.fingerprints = decode_list(row.fingerprints);
+  entry.event.detail = row.detail;
+  entry.event.needs = decode_list(row.needs);
+  entry.previous_hash = row.previous_hash;
+  entry.hash = row.hash;
   return entry;
+}
+
+StoredRow encode_row(std::int64_t id, const AuditEvent& event, std::string previous_hash,
+                     std::string hash) {
+  StoredRow row;
+  row.id = id;
+  row.at_ms = event.at_ms;
+  row.actor = event.actor;
+  row.direction = to_string(event.direction);
+  row.operation = event.operation;
+  row.status = to_string(event.status);
+  row.message_id = event.message_id;
+  row.addresses = encode_list(event.addresses);
+  row.fingerprints = encode_list(event.fingerprints);
+  row.detail = event.detail;
+  row.needs = encode_list(event.needs);
+  row.previous_hash = std::move(previous_hash);
+  row.hash = std::move(hash);
+  return row;
 }
 
 }  // namespace smime::audit::detail

@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "smime/audit/audit_log.hpp"
-#include "smime/sqlite/connection.hpp"
 
 namespace smime::audit::detail {
 
-// The columns read_entry() expects, in this order.
+struct StoredRow;
+
+// The columns of a StoredRow, in its order.
 inline constexpr std::string_view kEntryColumns =
     "id, at_ms, actor, direction, operation, status, message_id, addresses, fingerprints, "
     "detail, needs, previous_hash, hash";
@@ -22,6 +23,8 @@ std::string valid_utf8(const std::string& text);
 
 // Error(invalid_input) when a column does not decode (a row edited by hand).
 std::vector<std::string> decode_list(std::string_view json);
-AuditEntry read_entry(const sqlite::Statement& row);
+AuditEntry decode_row(const StoredRow& row);
+StoredRow encode_row(std::int64_t id, const AuditEvent& event, std::string previous_hash,
+                     std::string hash);
 
 }  // namespace smime::audit::detail
