@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "migrations.hpp"
+#include "record_rules.hpp"
 #include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
@@ -27,15 +28,6 @@ namespace {
 
 constexpr std::size_t kSecretBytes = 32;
 constexpr std::int64_t kLastUsedResolution = 60;  // seconds between last_used_at writes
-
-bool well_formed(std::string_view secret) {
-  if (secret.size() != kApiTokenPrefix.size() + 2 * kSecretBytes) return false;
-  if (secret.substr(0, kApiTokenPrefix.size()) != kApiTokenPrefix) return false;
-  for (char c : secret.substr(kApiTokenPrefix.size())) {
-    if (hex_digit_value(c) < 0) return false;
-  }
-  return true;
-}
 
 ApiToken read_token(const Statement& row) {
   ApiToken token;
@@ -122,7 +114,7 @@ class SqliteApiTokenStore final : public ApiTokenStore {
   }
 
   std::optional<ApiToken> authenticate(std::string_view secret) override {
-    if (!well_formed(secret)) return std::nullopt;
+    if (!well_formed_api_token_secret(secret)) return std::nullopt;
     // Looked up by the hash of a 256-bit random secret: the index walk can reveal at most
     // something about SHA-256 values of guesses, never about a stored secret. The match is
     // then confirmed in constant time.

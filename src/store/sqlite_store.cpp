@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "migrations.hpp"
+#include "record_rules.hpp"
 #include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/files.hpp"
@@ -32,66 +33,6 @@ using sqlite::throw_sqlite;
 using sqlite::Transaction;
 
 namespace {
-
-constexpr std::size_t kFingerprintDigits = 64;
-constexpr std::size_t kMinPrefixDigits = 8;
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) {
-      out += ',';
-    }
-    out += item;
-  }
-  return out;
-}
-
-std::vector<std::string> split(std::string_view list) {
-  std::vector<std::string> out;
-  while (!list.empty()) {
-    const auto comma = list.find(',');
-    out.emplace_back(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-  }
-  return out;
-}
-
-// Lowercase hex without the ':' separators openssl prints; nullopt when anything else is in it.
-std::optional<std::string> normalise_hex(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == ':') {
-      continue;
-    }
-    if (hex_digit_value(c) < 0) {
-      return std::nullopt;
-    }
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string full_fingerprint(std::string_view sha256) {
-  auto hex = normalise_hex(sha256);
-  if (!hex || hex->size() != kFingerprintDigits) {
-    throw Error(ErrorCode::invalid_input,
-                "A SHA-256 fingerprint is 64 hex digits, not \"" + std::string(sha256) + "\"");
-  }
-  return *hex;
-}
-
-// Lowercased, without empty entries and duplicates, in their original order.
-std::vector<std::string> normalise_emails(const std::vector<std::string>& emails) {
-  std::vector<std::string> out;
-  for (const auto& email : emails) {
-    std::string lower = ascii_lower(email);
-    if (!lower.empty() && std::find(out.begin(), out.end(), lower) == out.end()) {
-      out.push_back(std::move(lower));
-    }
-  }
-  return out;
-}
 
 void remove_database_files(const std::filesystem::path& file) {
   std::error_code ec;
@@ -137,20 +78,6 @@ GroupRecord read_group(const Statement& row) {
 
 // ---- certificate queries: parameter numbers are fixed, unused ones are simply not
 // referenced by the SQL ----
-
-// Checks the limit of a query; its fingerprint prefix as lowercase hex (nullopt: none).
-std::optional<std::string> query_prefix(const CertificateQuery& query) {
-  if (query.limit < 0) {
-    throw Error(ErrorCode::invalid_input, "A certificate query limit cannot be negative");
-  }
-  if (query.fingerprint_prefix.empty()) return std::nullopt;
-  std::optional<std::string> prefix = normalise_hex(query.fingerprint_prefix);
-  if (!prefix || prefix->size() > kFingerprintDigits) {
-    throw Error(ErrorCode::invalid_input,
-                "Not a fingerprint prefix: \"" + query.fingerprint_prefix + "\"");
-  }
-  return prefix;
-}
 
 std::string certificate_query_sql(const CertificateQuery& query, bool has_prefix) {
   std::string sql = "SELECT " + std::string(kCertificateColumns) + " FROM certificates WHERE 1";
@@ -234,13 +161,7 @@ class SqliteStore final : public Store {
   }
 
   CertificateRecord insert_certificate(const CertificateRecord& record) override {
-    CertificateRecord stored = record;
-    stored.sha256 = full_fingerprint(record.sha256);
-    stored.sha1 = ascii_lower(record.sha1);
-    stored.serial = ascii_lower(record.serial);
-    stored.subject_key_id = ascii_lower(record.subject_key_id);
-    stored.authority_key_id = ascii_lower(record.authority_key_id);
-    stored.emails = normalise_emails(record.emails);
+    CertificateRecord stored = normalised_certificate(record);
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     // Checked inside the write transaction, so no other writer can take it in between.
@@ -289,25 +210,20 @@ class SqliteStore final : public Store {
   }
 
   std::optional<CertificateRecord> certificate(std::string_view fingerprint) override {
-    const auto hex = normalise_hex(fingerprint);
-    if (!hex || hex->size() < kMinPrefixDigits || hex->size() > kFingerprintDigits) {
-      const std::string given(fingerprint);
-      throw Error(ErrorCode::invalid_input,
-                  "A fingerprint or its prefix needs 8 to 64 hex digits, not \"" + given + "\"");
-    }
+    const std::string hex = lookup_prefix(fingerprint);
     std::lock_guard lock(mutex_);
     // Every hex digit sorts below 'g': [prefix, prefix + "g") is exactly the rows starting
     // with prefix, and the range uses the UNIQUE index on sha256.
     Statement query = db_.prepare("SELECT " + std::string(kCertificateColumns) +
                                   " FROM certificates WHERE sha256 >= ?1 AND sha256 < ?2 LIMIT 2");
-    query.bind(1, *hex).bind(2, *hex + "g");
+    query.bind(1, hex).bind(2, hex + "g");
     if (!query.step()) {
       return std::nullopt;
     }
     CertificateRecord found = read_certificate(query);
     if (query.step()) {
       throw Error(ErrorCode::conflict,
-                  "Fingerprint prefix " + *hex + " matches several certificates");
+                  "Fingerprint prefix " + hex + " matches several certificates");
     }
     return found;
   }

@@ -1,0 +1,203 @@
+#include "postgres_migrations.hpp"
+
+#include <array>
+#include <string>
+
+#include "smime/common/clock.hpp"
+#include "smime/common/error.hpp"
+#include "smime/postgres/connection.hpp"
+#include "smime/postgres/transaction.hpp"
+
+namespace smime::store::pg {
+
+using postgres::Connection;
+using postgres::Params;
+
+namespace {
+
+// Version 1: certificates with their SAN emails (in their order), groups, CRLs with their
+// revoked serials, and the revision counter that every change of certificates or CRLs bumps in
+// the same transaction (by trigger, per changed row, as in the SQLite schema), so that caches
+// on every node notice a change with one cheap read. Text that is compared or sorted is
+// COLLATE "C": byte order, as SQLite's BINARY, whatever the database's locale, so the
+// fingerprint prefix range [p, p || 'g') holds and ordering matches the SQLite store. Times
+// are unix seconds.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE certificates (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  sha256 TEXT COLLATE "C" NOT NULL UNIQUE,
+  sha1 TEXT NOT NULL,
+  der BYTEA NOT NULL,
+  subject TEXT COLLATE "C" NOT NULL,
+  issuer TEXT COLLATE "C" NOT NULL,
+  serial TEXT COLLATE "C" NOT NULL,
+  subject_key_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  authority_key_id TEXT NOT NULL DEFAULT '',
+  not_before BIGINT NOT NULL,
+  not_after BIGINT NOT NULL,
+  key_algorithm TEXT NOT NULL,
+  key_bits INTEGER NOT NULL,
+  curve TEXT NOT NULL DEFAULT '',
+  key_usages TEXT NOT NULL DEFAULT '',
+  extended_key_usages TEXT NOT NULL DEFAULT '',
+  can_sign BOOLEAN NOT NULL,
+  can_encrypt BOOLEAN NOT NULL,
+  is_ca BOOLEAN NOT NULL,
+  token_key_id TEXT NULL,
+  key_exportable BOOLEAN NOT NULL DEFAULT false,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+-- Chain building looks issuers up by key id and by name; listings sort by not_before.
+CREATE INDEX certificates_subject_key_id ON certificates (subject_key_id);
+CREATE INDEX certificates_issuer_serial ON certificates (issuer, serial);
+CREATE INDEX certificates_not_before ON certificates (not_before);
+
+CREATE TABLE certificate_emails (
+  certificate_id BIGINT NOT NULL REFERENCES certificates (id) ON DELETE CASCADE,
+  email TEXT COLLATE "C" NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY (certificate_id, email)
+);
+CREATE INDEX certificate_emails_email ON certificate_emails (email);
+
+CREATE TABLE groups (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  email TEXT NOT NULL,
+  behaviour TEXT NOT NULL CHECK (behaviour IN ('sign-encrypt', 'sign', 'encrypt', 'none')),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+
+-- One CRL per issuer: a newer one replaces it (and its entries, by cascade).
+CREATE TABLE crls (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  issuer TEXT COLLATE "C" NOT NULL UNIQUE,
+  issuer_sha256 TEXT NOT NULL,
+  der BYTEA NOT NULL,
+  this_update BIGINT NOT NULL,
+  next_update BIGINT NOT NULL DEFAULT 0,
+  crl_number TEXT NOT NULL DEFAULT '',
+  imported_at BIGINT NOT NULL
+);
+
+CREATE TABLE revoked_certificates (
+  crl_id BIGINT NOT NULL REFERENCES crls (id) ON DELETE CASCADE,
+  serial TEXT COLLATE "C" NOT NULL,
+  revoked_at BIGINT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (crl_id, serial)
+);
+
+CREATE TABLE store_revision (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  revision BIGINT NOT NULL
+);
+INSERT INTO store_revision (id, revision) VALUES (1, 1);
+CREATE FUNCTION bump_store_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE store_revision SET revision = revision + 1 WHERE id = 1;
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER certificates_revision AFTER INSERT OR UPDATE OR DELETE ON certificates
+  FOR EACH ROW EXECUTE FUNCTION bump_store_revision();
+CREATE TRIGGER crls_revision AFTER INSERT OR UPDATE OR DELETE ON crls
+  FOR EACH ROW EXECUTE FUNCTION bump_store_revision();
+)sql";
+
+// Version 2: API tokens. Only the SHA-256 of the secret is stored; the id is what the audit
+// log names as the actor.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE api_tokens (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+  secret_sha256 TEXT COLLATE "C" NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+)sql";
+
+// Version 3: the row probe_writable() writes, and the token keys the appliance itself uses.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE health_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at_ms BIGINT NOT NULL
+);
+INSERT INTO health_probe (id, at_ms) VALUES (1, 0);
+CREATE TABLE reserved_keys (
+  key_id TEXT COLLATE "C" PRIMARY KEY,
+  purpose TEXT NOT NULL,
+  reserved_at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
+    {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
+    {2, "API tokens (hashed secrets, roles)", kVersion2},
+    {3, "health probe row, reserved token keys", kVersion3},
+}};
+
+constexpr bool versions_are_consecutive() {
+  for (std::size_t i = 0; i < kMigrations.size(); ++i) {
+    if (kMigrations[i].version != static_cast<int>(i) + 1) return false;
+  }
+  return true;
+}
+static_assert(versions_are_consecutive(), "migration versions must be 1, 2, 3, ... in order");
+
+void require_known(int version) {
+  if (version > latest_version()) {
+    throw Error(ErrorCode::unsupported,
+                "The database has schema version " + std::to_string(version) +
+                    ", newer than this build supports (" + std::to_string(latest_version()) +
+                    "); run a newer version of the software or restore a backup");
+  }
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latest_version() {
+  return kMigrations.back().version;
+}
+
+int current_version(Connection& connection) {
+  // to_regclass: NULL (no error, so no aborted transaction) while the table does not exist.
+  if (connection.execute("SELECT to_regclass('schema_version') IS NOT NULL").text(0, 0) != "t") {
+    return 0;
+  }
+  return static_cast<int>(
+      connection.execute("SELECT coalesce(max(version), 0) FROM schema_version").int64(0, 0));
+}
+
+void migrate(Connection& connection) {
+  // The common case, an up-to-date database, takes no lock.
+  const int found = current_version(connection);
+  require_known(found);
+  if (found == latest_version()) return;
+  postgres::run_transaction(connection, [](Connection& locked) {
+    // Taken before anything else, even creating schema_version: two sessions racing through
+    // CREATE TABLE IF NOT EXISTS can both fail on the catalog's unique index.
+    postgres::advisory_xact_lock(locked, kMigrationLockKey);
+    locked.exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "summary TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+    const int current = current_version(locked);  // another node may have migrated meanwhile
+    require_known(current);
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= current) continue;
+      locked.exec(migration.sql);
+      locked.execute(
+          "INSERT INTO schema_version (version, summary, applied_at) VALUES ($1, $2, $3)",
+          Params().add(migration.version).add(migration.summary).add(unix_seconds_now()));
+    }
+  });
+}
+
+}  // namespace smime::store::pg
