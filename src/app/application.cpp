@@ -3,6 +3,7 @@
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/token_report.hpp"
+#include "smime/store/postgres_store.hpp"
 #include "smime/store/sqlite_store.hpp"
 
 namespace smime::app {
@@ -22,10 +23,19 @@ pkcs11::TokenConfig token_config(const AppConfig& config) {
 
 Application::Application(AppConfig config) : config_(std::move(config)) {
   export_softhsm_conf(config_);
-  auto database = store::open_sqlite_database(config_.home / "smime.db");
-  store_ = store::open_sqlite_store(database);
-  api_tokens_ = store::open_sqlite_api_token_store(database);
-  audit_ = std::make_unique<audit::AuditLog>(database);
+  if (config_.store.postgres()) {
+    // Shared by the nodes: certificates, groups, CRLs, API tokens and one audit chain.
+    auto database = store::open_postgres_database(
+        config_.store.url, static_cast<std::size_t>(config_.store.pool_size));
+    store_ = store::open_postgres_store(database);
+    api_tokens_ = store::open_postgres_api_token_store(database);
+    audit_ = std::make_unique<audit::AuditLog>(database);
+  } else {
+    auto database = store::open_sqlite_database(config_.home / "smime.db");
+    store_ = store::open_sqlite_store(database);
+    api_tokens_ = store::open_sqlite_api_token_store(database);
+    audit_ = std::make_unique<audit::AuditLog>(database);
+  }
   const auto keys = [this]() -> KeyStore& { return this->keys(); };
   certificates_ = std::make_unique<service::CertificateService>(*store_, keys);
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys);

@@ -102,6 +102,9 @@ AuditLog::Impl::Impl(std::unique_ptr<detail::AuditBackend> database, const Audit
 AuditLog::AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options)
     : impl_(std::make_unique<Impl>(detail::sqlite_backend(std::move(database)), options)) {}
 
+AuditLog::AuditLog(std::shared_ptr<postgres::Database> database, AuditLogOptions options)
+    : impl_(std::make_unique<Impl>(detail::postgres_backend(std::move(database)), options)) {}
+
 AuditLog::AuditLog(const std::filesystem::path& database, AuditLogOptions options)
     : AuditLog(store::open_sqlite_database(database), options) {}
 

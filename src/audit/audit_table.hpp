@@ -19,6 +19,9 @@
 namespace smime::sqlite {
 class Database;
 }
+namespace smime::postgres {
+class Database;
+}
 
 namespace smime::audit::detail {
 
@@ -114,6 +117,7 @@ class AuditBackend {
 };
 
 std::unique_ptr<AuditBackend> sqlite_backend(std::shared_ptr<sqlite::Database> database);
+std::unique_ptr<AuditBackend> postgres_backend(std::shared_ptr<postgres::Database> database);
 
 // Appends the events at the head of the chain (reading the head, inserting the rows, moving
 // the head, counting them by kind) inside a write transaction of `table`. Returns the id of

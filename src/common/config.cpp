@@ -52,6 +52,16 @@ std::optional<std::string> remembered_label(const std::filesystem::path& home) {
   return label;
 }
 
+// The store is SQLite (no URL) or PostgreSQL; anything else is a typo that must not silently
+// become the embedded file.
+void check_store_url(const std::string& url, const std::string& source) {
+  if (url.empty() || url.starts_with("postgresql://") || url.starts_with("postgres://")) return;
+  throw Error(ErrorCode::invalid_input,
+              source +
+                  ": [store] url must be empty (SQLite in the home directory) or a "
+                  "postgresql:// URL");
+}
+
 }  // namespace
 
 std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
@@ -106,6 +116,10 @@ AppConfig load_config(const std::filesystem::path& home,
       // A label given in the file without a serial means "by label": keep them exclusive.
       if (token->contains("serial") && !token->contains("label")) config.token.label.clear();
     }
+    if (const toml::table* store = root["store"].as_table()) {
+      read_string(*store, "url", config.store.url, file);
+      read_bounded(*store, "pool_size", config.store.pool_size, 1, 256, file);
+    }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);
     }
@@ -118,6 +132,8 @@ AppConfig load_config(const std::filesystem::path& home,
   }
   override_from_env(config.token.pin, "SMIME_TOKEN_PIN");
   override_from_env(config.log_level, "SMIME_LOG_LEVEL");
+  override_from_env(config.store.url, "SMIME_STORE_URL");
+  check_store_url(config.store.url, file.empty() ? "SMIME_STORE_URL" : file.string());
   return config;
 }
 

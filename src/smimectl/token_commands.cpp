@@ -1,4 +1,4 @@
-// smimectl token init | token status, db backup
+// smimectl token init | token status, db backup | db migrate
 #include <iostream>
 #include <optional>
 
@@ -92,6 +92,17 @@ void add_db_commands(CLI::App& app, const ContextFactory& context) {
     store.backup(*file);
     emit(ctx, {{"backup", *file}, {"schema_version", store.schema_version()}},
          [&](std::ostream& out) { out << "Database copied to " << *file << "\n"; });
+  });
+  // Opening the store migrates it (under a lock, so nodes starting at once are safe); this
+  // does only that, before the nodes are started on a new version.
+  auto* migrate = db->add_subcommand("migrate", "Bring the database's schema to this version");
+  migrate->callback([context] {
+    AppContext& ctx = context();
+    const int version = ctx.application().store().schema_version();
+    const std::string where = ctx.config().store.postgres() ? "PostgreSQL" : "SQLite";
+    emit(ctx, {{"schema_version", version}, {"database", where}}, [&](std::ostream& out) {
+      out << where << " database at schema version " << version << "\n";
+    });
   });
 }
 

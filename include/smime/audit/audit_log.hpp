@@ -1,4 +1,5 @@
-// The tamper-evident audit log (SPEC §9) in the appliance's SQLite file (table audit_log).
+// The tamper-evident audit log (SPEC §9) in the appliance's database (table audit_log): the
+// SQLite file, or the PostgreSQL database several nodes share.
 //
 // Durability: record() returns only once the entry is committed with synchronous=FULL (the
 // WAL is fsync'ed), so an acknowledged request always has its entry on disk. Concurrent
@@ -33,6 +34,9 @@ namespace smime::store {
 class Store;
 }
 namespace smime::sqlite {
+class Database;
+}
+namespace smime::postgres {
 class Database;
 }
 
@@ -133,6 +137,10 @@ class AuditLog final : public AuditSink, public AuditReader {
   // in the store's transactions; record() group-commits on a connection of its own to the same
   // file. Starts the writer thread. Throws a storage Error when the file cannot be opened.
   explicit AuditLog(std::shared_ptr<sqlite::Database> database, AuditLogOptions options = {});
+  // On a PostgreSQL database shared by several nodes (store::open_postgres_database): the
+  // same, with the chain's head row locked by every appending transaction, so that the nodes
+  // extend one chain; record() returns once the entry's commit is flushed on the server.
+  explicit AuditLog(std::shared_ptr<postgres::Database> database, AuditLogOptions options = {});
   // The same on a database of its own (created and migrated when needed, like the store).
   explicit AuditLog(const std::filesystem::path& database, AuditLogOptions options = {});
   // Commits what is still queued, then stops the writer.

@@ -20,12 +20,23 @@ struct TokenSettings {
   int recycle_after_derivations = 5000;  // re-initialise the module after that many C_DeriveKey
 };
 
+// Where certificates, groups, CRLs, API tokens and the audit log live.
+struct StoreSettings {
+  // Empty: the embedded SQLite file <home>/smime.db. "postgresql://..." (or "postgres://"):
+  // a PostgreSQL database shared by several nodes. Keep passwords out of it (a libpq
+  // passfile, PGPASSFILE, or peer authentication on a Unix socket).
+  std::string url;
+  int pool_size = 8;  // PostgreSQL connections per process
+  bool postgres() const { return !url.empty(); }
+};
+
 // What both front ends read. smimed's own [server] table is read by the server library
 // (smime/server/server_settings.hpp) from config_file.
 struct AppConfig {
   std::filesystem::path home;
   std::filesystem::path config_file;  // empty when none was read
   TokenSettings token;
+  StoreSettings store;
   std::string log_level = "warn";
 };
 
@@ -38,7 +49,7 @@ std::filesystem::path resolve_home(const std::optional<std::string>& flag);
 
 // Reads `config_file` if given (it must exist), else <home>/smime.toml if it exists.
 // Environment overrides: SMIME_PKCS11_MODULE, SMIME_TOKEN_LABEL, SMIME_TOKEN_SERIAL,
-// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_LOG_LEVEL.
+// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_STORE_URL, SMIME_LOG_LEVEL.
 // Throws Error(invalid_input) naming the file and key on a bad value.
 AppConfig load_config(const std::filesystem::path& home,
                       const std::optional<std::filesystem::path>& config_file);

@@ -134,10 +134,63 @@ CREATE TABLE reserved_keys (
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Version 4: the audit log (src/audit), as in the SQLite schema: each row's hash covers its
+// own fields and the previous row's hash; audit_head holds the newest row's id and hash and
+// the row count, and is the row every appender locks (SELECT ... FOR UPDATE), so that nodes
+// appending at once extend one chain; audit_counts are statistics kept with every append. The
+// triggers make the log append-only for every ordinary writer (TRUNCATE included).
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE audit_log (
+  id BIGINT PRIMARY KEY,
+  at_ms BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('incoming', 'outgoing', 'admin')),
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  message_id TEXT NOT NULL DEFAULT '',
+  addresses TEXT NOT NULL DEFAULT '[]',
+  fingerprints TEXT NOT NULL DEFAULT '[]',
+  detail TEXT NOT NULL DEFAULT '',
+  needs TEXT NOT NULL DEFAULT '[]',
+  previous_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at_ms);
+CREATE INDEX audit_log_hash ON audit_log (hash);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_id BIGINT NOT NULL,
+  entries BIGINT NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, last_id, entries, hash)
+  VALUES (1, 0, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE audit_counts (
+  direction TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  status TEXT NOT NULL,
+  entries BIGINT NOT NULL,
+  PRIMARY KEY (direction, operation, status)
+);
+CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '%', TG_ARGV[0];
+END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse('the audit log is append-only');
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse('the audit log is append-only');
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse('the audit log head cannot be deleted');
+CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse('the audit log head cannot be deleted');
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
+    {4, "hash-chained audit log, its head and counts", kVersion4},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 #include "unit/audit/audit_test_support.hpp"
 
@@ -150,6 +151,38 @@ TEST_F(AuditCliTest, AFailedIncomingMessageBecomesRetryableAfterTheCertificateIs
   EXPECT_EQ(smimectl({"message", "incoming", "--in", message}).exit_code, 0)
       << "the retry succeeds";
   EXPECT_EQ(smimectl({"log", "verify"}).exit_code, 0);
+}
+
+// [store] url: two smimectl "nodes" with homes of their own on one PostgreSQL database see
+// one set of groups and one audit chain; the SQLite file is not created.
+TEST_F(AuditCliTest, TwoHomesOnOnePostgresqlDatabaseShareGroupsAndTheChain) {
+  const std::string url = test::fresh_database_url();
+  test::TempDir other;
+  const auto on = [&](const std::filesystem::path& home, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {SMIME_TEST_SMIMECTL, "--home", home.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run_process(argv, {{"SMIME_HOME", home.string()}, {"SMIME_STORE_URL", url}});
+  };
+  test::ProcessResult migrated = on(dir_.path(), {"--json", "db", "migrate"});
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
+  EXPECT_EQ(nlohmann::json::parse(migrated.out)["database"], "PostgreSQL");
+  ASSERT_EQ(
+      on(dir_.path(), {"group", "set", "support", "--email", "support@example.org"}).exit_code, 0);
+  ASSERT_EQ(on(other.path(), {"group", "set", "sales", "--email", "sales@example.org"}).exit_code,
+            0);
+
+  test::ProcessResult groups = on(other.path(), {"--json", "group", "list"});
+  ASSERT_EQ(groups.exit_code, 0) << groups.err;
+  EXPECT_EQ(nlohmann::json::parse(groups.out).size(), 2u) << groups.out;
+  test::ProcessResult listed = on(dir_.path(), {"--json", "log", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(nlohmann::json::parse(listed.out).size(), 2u) << listed.out;
+  test::ProcessResult verified = on(other.path(), {"--json", "log", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "smime.db"));
+  EXPECT_FALSE(std::filesystem::exists(other.path() / "smime.db"));
+
+  EXPECT_EQ(on(dir_.path(), {"--json", "db", "migrate"}).exit_code, 0) << "migrating twice is fine";
 }
 
 }  // namespace

@@ -13,8 +13,9 @@ namespace {
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* v : {"SMIME_HOME", "SMIME_PKCS11_MODULE", "SMIME_TOKEN_LABEL",
-                          "SMIME_TOKEN_SERIAL", "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL"}) {
+    for (const char* v :
+         {"SMIME_HOME", "SMIME_PKCS11_MODULE", "SMIME_TOKEN_LABEL", "SMIME_TOKEN_SERIAL",
+          "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL", "SMIME_STORE_URL"}) {
       ::unsetenv(v);
     }
   }
@@ -28,6 +29,33 @@ TEST_F(ConfigTest, DefaultsWorkWithoutAFile) {
   EXPECT_EQ(c.token.pin, "file:" + (dir_.path() / "user.pin").string());
   EXPECT_EQ(c.token.softhsm_conf, (dir_.path() / "softhsm2.conf").string());
   EXPECT_TRUE(c.config_file.empty());
+  EXPECT_FALSE(c.store.postgres()) << "the embedded SQLite file is the default";
+  EXPECT_EQ(c.store.pool_size, 8);
+}
+
+TEST_F(ConfigTest, StoreUrlFromFileThenEnvironment) {
+  test::write_file(dir_.file("smime.toml"),
+                   "[store]\nurl = \"postgresql:///smime?host=/run/pg\"\npool_size = 4\n");
+  AppConfig c = load_config(dir_.path(), std::nullopt);
+  EXPECT_TRUE(c.store.postgres());
+  EXPECT_EQ(c.store.url, "postgresql:///smime?host=/run/pg");
+  EXPECT_EQ(c.store.pool_size, 4);
+  ::setenv("SMIME_STORE_URL", "postgres://db.internal/appliance", 1);
+  EXPECT_EQ(load_config(dir_.path(), std::nullopt).store.url, "postgres://db.internal/appliance");
+}
+
+TEST_F(ConfigTest, AStoreUrlThatIsNotPostgresqlIsRefused) {
+  test::write_file(dir_.file("smime.toml"), "[store]\nurl = \"mysql://db/smime\"\n");
+  try {
+    load_config(dir_.path(), std::nullopt);
+    FAIL() << "a mistyped URL must not fall back to the SQLite file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+    EXPECT_NE(std::string(e.what()).find("[store] url"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("smime.toml"), std::string::npos) << e.what();
+  }
+  test::write_file(dir_.file("smime.toml"), "[store]\npool_size = 0\n");
+  EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
 }
 
 TEST_F(ConfigTest, HomeFromFlagThenEnvironmentThenVar) {
