@@ -2,7 +2,8 @@
 // SQLite file, or the PostgreSQL database several nodes share.
 //
 // Durability: record() returns only once the entry is committed with synchronous=FULL (the
-// WAL is fsync'ed), so an acknowledged request always has its entry on disk. Concurrent
+// WAL is fsync'ed; on PostgreSQL, synchronous_commit), so an acknowledged request always has
+// its entry on disk. Concurrent
 // callers are group-committed: one writer thread takes every pending entry, appends them in
 // one IMMEDIATE transaction and then wakes all of that batch's callers.
 //
