@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "smime/store/api_token_store.hpp"
+#include "smime/store/postgres_store.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/token_server.hpp"
@@ -22,18 +23,20 @@ extern char** environ;
 namespace smime::test {
 
 SmimedProcess::SmimedProcess(std::filesystem::path home, const std::filesystem::path& token_home,
-                             const std::string& server_lines)
+                             const std::string& server_lines, const std::string& store_url)
     : home_(std::move(home)) {
   std::filesystem::create_directories(home_);
-  write_file((home_ / "smime.toml").string(),
-             "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
-                 std::string(kTestTokenLabel) +
-                 "\"\npin = \"file:" + (token_home / "user.pin").string() +
-                 "\"\nsofthsm_conf = \"" + (token_home / "softhsm2.conf").string() +
-                 "\"\n[server]\nport = 0\n" + server_lines + "\n");
-  admin_secret_ = std::string(store::open_sqlite_api_token_store(home_ / "smime.db")
-                                  ->create("admin", store::ApiRole::admin)
-                                  .secret.view());
+  write_file(
+      (home_ / "smime.toml").string(),
+      "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
+          std::string(kTestTokenLabel) + "\"\npin = \"file:" + (token_home / "user.pin").string() +
+          "\"\nsofthsm_conf = \"" + (token_home / "softhsm2.conf").string() +
+          "\"\n[store]\nurl = \"" + store_url + "\"\n[server]\nport = 0\n" + server_lines + "\n");
+  const auto tokens =
+      store_url.empty()
+          ? store::open_sqlite_api_token_store(home_ / "smime.db")
+          : store::open_postgres_api_token_store(store::open_postgres_database(store_url, 1));
+  admin_secret_ = std::string(tokens->create("admin", store::ApiRole::admin).secret.view());
 }
 
 SmimedProcess::~SmimedProcess() {

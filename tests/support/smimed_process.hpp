@@ -15,9 +15,11 @@ namespace smime::test {
 class SmimedProcess {
  public:
   // Writes <home>/smime.toml for the token in token_home (SoftHsmTest::home()) with
-  // `server_lines` added to its [server] table, and creates an admin API token.
+  // `server_lines` added to its [server] table, and creates an admin API token. With a
+  // `store_url`, the store is that PostgreSQL database ([store] url) instead of
+  // <home>/smime.db.
   SmimedProcess(std::filesystem::path home, const std::filesystem::path& token_home,
-                const std::string& server_lines = {});
+                const std::string& server_lines = {}, const std::string& store_url = {});
   ~SmimedProcess();
   SmimedProcess(const SmimedProcess&) = delete;
   SmimedProcess& operator=(const SmimedProcess&) = delete;
