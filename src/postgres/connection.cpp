@@ -8,6 +8,10 @@ namespace smime::postgres {
 
 namespace {
 
+// NOTICEs (e.g. "relation ... already exists, skipping" from the migrations) say nothing a
+// caller acts on; libpq would print them on stderr, which is smimed's log.
+void ignore_notice(void* /*arg*/, const char* /*message*/) {}
+
 PgConnPtr connect(const std::string& url) {
   // connect_timeout first: a value in the URL itself (expanded from dbname) overrides it.
   const std::array<const char*, 3> keywords = {"connect_timeout", "dbname", nullptr};
@@ -16,6 +20,7 @@ PgConnPtr connect(const std::string& url) {
   if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {
     throw_postgres(connection.get(), nullptr, "Cannot connect to the PostgreSQL database");
   }
+  PQsetNoticeProcessor(connection.get(), ignore_notice, nullptr);
   return connection;
 }
 
