@@ -39,6 +39,10 @@ std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
   return info.param == Backend::sqlite ? "Sqlite" : "Postgres";
 }
 
+void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::sqlite ? "Sqlite" : "Postgres");
+}
+
 BackendDatabase::BackendDatabase(Backend backend) : backend_(backend) {
   if (backend_ == Backend::sqlite) {
     // The parent directory does not exist yet: opening creates it.

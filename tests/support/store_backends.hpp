@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "smime/store/api_token_store.hpp"
@@ -30,6 +31,8 @@ enum class Backend { sqlite, postgres };
 
 inline const auto kAllBackends = ::testing::Values(Backend::sqlite, Backend::postgres);
 std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info);
+// So that gtest and ctest print "Sqlite" or "Postgres" for GetParam().
+void PrintTo(Backend backend, std::ostream* out);
 
 // One fresh database of a backend, and the stores on it.
 class BackendDatabase {
