@@ -126,6 +126,7 @@ TEST_F(PostgresStoreTest, MigrationsFromSeveralNodesAtOnce) {
   std::barrier start(kNodes);
   std::atomic<int> failures{0};
   std::vector<std::thread> nodes;
+  nodes.reserve(kNodes);
   for (int i = 0; i < kNodes; ++i) {
     nodes.emplace_back([&] {
       start.arrive_and_wait();
