@@ -1,5 +1,7 @@
 #include "smime/postgres/connection.hpp"
 
+#include <poll.h>
+
 #include <array>
 
 #include "smime/postgres/error.hpp"
@@ -76,10 +78,18 @@ bool Connection::in_transaction() const noexcept {
 }
 
 bool Connection::alive() noexcept {
-  if (PQstatus(handle()) != CONNECTION_OK) return false;
-  // Never blocks: reads only what is already there. A server that shut down sent an error and
-  // closed the socket; libpq then marks the connection bad.
-  return PQconsumeInput(handle()) == 1 && PQstatus(handle()) == CONNECTION_OK;
+  // Never blocks: reads only what is already there. A server that ends a session (shutdown,
+  // pg_terminate_backend) sends an error and then closes the socket; libpq marks the
+  // connection bad when a read meets the end. One read may take only the error, so read while
+  // the socket has more (bounded: an idle session receives little else).
+  constexpr int kMaxReads = 4;
+  for (int read = 0; read < kMaxReads; ++read) {
+    if (PQstatus(handle()) != CONNECTION_OK) return false;
+    pollfd socket{PQsocket(handle()), POLLIN, 0};
+    if (::poll(&socket, 1, 0) <= 0) return true;  // nothing pending
+    if (PQconsumeInput(handle()) != 1) return false;
+  }
+  return PQstatus(handle()) == CONNECTION_OK;
 }
 
 void Connection::reconnect() {

@@ -308,6 +308,37 @@ TEST_F(PostgresStoreTest, ADeadlockIsRetriedAndBothTransactionsCommit) {
       [](Connection& db) { EXPECT_EQ(db.execute("SELECT sum(v) FROM t").int64(0, 0), 4); });
 }
 
+TEST_F(PostgresStoreTest, ATransactionWhoseConnectionIsKilledIsRunAgainOnANewOne) {
+  node_a_->with_connection([](Connection& db) { db.exec("CREATE TABLE t (v INTEGER)"); });
+  int attempts = 0;
+  node_a_->in_transaction([&](Connection& db) {
+    ++attempts;
+    db.execute("INSERT INTO t VALUES (1)");
+    if (attempts == 1) {
+      // What a server restart or fail-over does to a session in the middle of a transaction.
+      const std::int64_t pid = db.execute("SELECT pg_backend_pid()").int64(0, 0);
+      node_b_->with_connection([&](Connection& other) {
+        other.execute("SELECT pg_terminate_backend($1)", Params().add(pid));
+      });
+    }
+    db.execute("INSERT INTO t VALUES (2)");
+  });
+  EXPECT_EQ(attempts, 2);
+  // The first attempt's insert went with its session: each row is there once.
+  node_b_->with_connection(
+      [](Connection& db) { EXPECT_EQ(db.execute("SELECT count(*) FROM t").int64(0, 0), 2); });
+  // An idle pooled connection that the server ended is noticed when it is next taken: the
+  // statement runs on a new session.
+  const std::int64_t pid = node_a_->query(
+      [](Connection& db) { return db.execute("SELECT pg_backend_pid()").int64(0, 0); });
+  node_b_->with_connection([&](Connection& other) {
+    other.execute("SELECT pg_terminate_backend($1, 5000)", Params().add(pid));  // waits for it
+  });
+  const std::int64_t new_pid = node_a_->query(
+      [](Connection& db) { return db.execute("SELECT pg_backend_pid()").int64(0, 0); });
+  EXPECT_NE(new_pid, pid);
+}
+
 TEST_F(PostgresStoreTest, AdvisoryLockSerialisesTwoNodes) {
   std::atomic<bool> inside{false};
   std::atomic<int> overlaps{0};
