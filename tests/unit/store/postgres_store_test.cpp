@@ -342,18 +342,21 @@ TEST_F(PostgresStoreTest, ATransactionWhoseConnectionIsKilledIsRunAgainOnANewOne
 TEST_F(PostgresStoreTest, AdvisoryLockSerialisesTwoNodes) {
   std::atomic<bool> inside{false};
   std::atomic<int> overlaps{0};
-  const auto locked = [&](postgres::Database& node) {
-    for (int i = 0; i < 20; ++i) {
-      node.in_transaction([&](Connection& db) {
-        postgres::advisory_xact_lock(db, 42);
-        if (inside.exchange(true)) ++overlaps;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        inside = false;
-      });
-    }
+  const auto critical_section = [&](Connection& db) {
+    postgres::advisory_xact_lock(db, 42);
+    if (inside.exchange(true)) ++overlaps;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    inside = false;
   };
-  std::thread a([&] { locked(*node_a_); });
-  std::thread b([&] { locked(*node_b_); });
+  constexpr int kRounds = 20;
+  // One node through its pool, the other on a connection of its own (as a group committer).
+  std::thread a([&] {
+    for (int i = 0; i < kRounds; ++i) node_a_->in_transaction(critical_section);
+  });
+  std::thread b([&] {
+    Connection own = node_b_->open_connection();
+    for (int i = 0; i < kRounds; ++i) postgres::run_transaction(own, critical_section);
+  });
   a.join();
   b.join();
   EXPECT_EQ(overlaps, 0);
