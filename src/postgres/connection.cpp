@@ -1,5 +1,7 @@
 #include "smime/postgres/connection.hpp"
 
+#include <poll.h>
+
 #include <array>
 
 #include "smime/postgres/error.hpp"
@@ -7,6 +9,10 @@
 namespace smime::postgres {
 
 namespace {
+
+// NOTICEs (e.g. "relation ... already exists, skipping" from the migrations) say nothing a
+// caller acts on; libpq would print them on stderr, which is smimed's log.
+void ignore_notice(void* /*arg*/, const char* /*message*/) {}
 
 PgConnPtr connect(const std::string& url) {
   // connect_timeout first: a value in the URL itself (expanded from dbname) overrides it.
@@ -16,6 +22,7 @@ PgConnPtr connect(const std::string& url) {
   if (!connection || PQstatus(connection.get()) != CONNECTION_OK) {
     throw_postgres(connection.get(), nullptr, "Cannot connect to the PostgreSQL database");
   }
+  PQsetNoticeProcessor(connection.get(), ignore_notice, nullptr);
   return connection;
 }
 
@@ -71,10 +78,18 @@ bool Connection::in_transaction() const noexcept {
 }
 
 bool Connection::alive() noexcept {
-  if (PQstatus(handle()) != CONNECTION_OK) return false;
-  // Never blocks: reads only what is already there. A server that shut down sent an error and
-  // closed the socket; libpq then marks the connection bad.
-  return PQconsumeInput(handle()) == 1 && PQstatus(handle()) == CONNECTION_OK;
+  // Never blocks: reads only what is already there. A server that ends a session (shutdown,
+  // pg_terminate_backend) sends an error and then closes the socket; libpq marks the
+  // connection bad when a read meets the end. One read may take only the error, so read while
+  // the socket has more (bounded: an idle session receives little else).
+  constexpr int kMaxReads = 4;
+  for (int read = 0; read < kMaxReads; ++read) {
+    if (PQstatus(handle()) != CONNECTION_OK) return false;
+    pollfd socket{PQsocket(handle()), POLLIN, 0};
+    if (::poll(&socket, 1, 0) <= 0) return true;  // nothing pending
+    if (PQconsumeInput(handle()) != 1) return false;
+  }
+  return PQstatus(handle()) == CONNECTION_OK;
 }
 
 void Connection::reconnect() {

@@ -42,8 +42,11 @@ void throw_postgres(PGconn* connection, const PGresult* result, std::string_view
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   if (state != nullptr) {
     const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    // The server ends the session after these (connection failure, shutdown, terminated
+    // backend), even if libpq has not yet read the end of the socket.
+    const bool ending = in_class(state, "08") || in_class(state, "57P");
     throw PostgresError(code_for_sqlstate(state), std::string(context) + ": " + trimmed(primary),
-                        state, lost);
+                        state, lost || ending);
   }
   const char* message = connection != nullptr ? PQerrorMessage(connection) : "out of memory";
   // No SQLSTATE: libpq failed on its side (connection refused or lost, out of memory).

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "smime/common/handles.hpp"
@@ -34,6 +35,15 @@ class Result {
   std::vector<unsigned char> bytea(int row, int column) const;
   // A text[] column (see array_literal.hpp).
   std::vector<std::string> text_array(int row, int column) const;
+
+  // read(*this, row) for every row, in order.
+  template <class Read>
+  auto map_rows(Read&& read) const -> std::vector<std::invoke_result_t<Read&, const Result&, int>> {
+    std::vector<std::invoke_result_t<Read&, const Result&, int>> out;
+    out.reserve(static_cast<std::size_t>(rows()));
+    for (int row = 0; row < rows(); ++row) out.push_back(read(*this, row));
+    return out;
+  }
 
   const PGresult* handle() const noexcept { return result_.get(); }
 

@@ -4,6 +4,11 @@
 // entry can commit in one transaction. The revision counter is a row updated in the
 // transaction of every change of certificates or CRLs: each node notices another node's
 // changes with one cheap SELECT.
+//
+// Unlike SQLite's, Store::in_transaction() may run its body more than once: when the server
+// aborts the transaction to resolve a deadlock or serialization failure, or its connection is
+// lost before COMMIT (postgres::run_transaction). A body must therefore only change the
+// database until it returns (keep other effects, such as answering a request, for after).
 #pragma once
 
 #include <cstddef>

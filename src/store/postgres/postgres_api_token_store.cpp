@@ -67,9 +67,7 @@ class PostgresApiTokenStore final : public ApiTokenStore {
     const Result rows = database_->query([&](Connection& db) {
       return db.execute("SELECT " + std::string(kColumns) + " FROM api_tokens ORDER BY id");
     });
-    std::vector<ApiToken> tokens;
-    for (int row = 0; row < rows.rows(); ++row) tokens.push_back(read_token(rows, row));
-    return tokens;
+    return rows.map_rows(read_token);
   }
 
   std::optional<ApiToken> get(std::int64_t id) override {

@@ -72,9 +72,11 @@ std::pair<int, std::string> run_pg_dump(const std::filesystem::path& program,
   }
   if (!password.empty()) env_storage.push_back("PGPASSWORD=" + password);
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -116,7 +118,7 @@ std::filesystem::path find_pg_dump() {
     std::string_view rest(path);
     while (!rest.empty()) {
       const auto colon = rest.find(':');
-      const std::filesystem::path candidate =
+      std::filesystem::path candidate =
           std::filesystem::path(std::string(rest.substr(0, colon))) / "pg_dump";
       if (::access(candidate.c_str(), X_OK) == 0) return candidate;
       rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);

@@ -138,9 +138,7 @@ class PostgresStore final : public Store {
     const pg::CertificateSearch search = pg::certificate_search(query);
     const Result rows =
         database_->query([&](Connection& db) { return db.execute(search.sql, search.params); });
-    std::vector<CertificateRecord> found;
-    for (int row = 0; row < rows.rows(); ++row) found.push_back(pg::read_certificate(rows, row));
-    return found;
+    return rows.map_rows(pg::read_certificate);
   }
 
   bool set_certificate_key(std::string_view sha256, const std::optional<std::string>& key_id,
@@ -199,9 +197,7 @@ class PostgresStore final : public Store {
     const Result rows = database_->query([&](Connection& db) {
       return db.execute("SELECT " + std::string(kGroupColumns) + " FROM groups ORDER BY name");
     });
-    std::vector<GroupRecord> groups;
-    for (int row = 0; row < rows.rows(); ++row) groups.push_back(read_group(rows, row));
-    return groups;
+    return rows.map_rows(read_group);
   }
 
   bool delete_group(std::string_view name) override {
@@ -217,9 +213,7 @@ class PostgresStore final : public Store {
     const Result rows = database_->query([&](Connection& db) {
       return db.execute("SELECT " + std::string(kCrlColumns) + " FROM crls ORDER BY issuer");
     });
-    std::vector<CrlRecord> crls;
-    for (int row = 0; row < rows.rows(); ++row) crls.push_back(read_crl(rows, row));
-    return crls;
+    return rows.map_rows(read_crl);
   }
 
   std::optional<RevokedEntry> revocation(std::string_view issuer,
@@ -254,10 +248,9 @@ class PostgresStore final : public Store {
     const Result rows = database_->query([&](Connection& db) {
       return db.execute("SELECT key_id, purpose FROM reserved_keys ORDER BY key_id");
     });
-    std::vector<std::pair<std::string, std::string>> keys;
-    for (int row = 0; row < rows.rows(); ++row)
-      keys.emplace_back(rows.text(row, 0), rows.text(row, 1));
-    return keys;
+    return rows.map_rows([](const Result& all, int row) {
+      return std::make_pair(all.text(row, 0), all.text(row, 1));
+    });
   }
 
   void probe_writable() override {

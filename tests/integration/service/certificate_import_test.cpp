@@ -1,13 +1,14 @@
-// Certificate import through the service against a real SQLite file and token (SPEC §6):
-// bundles judged per certificate, every accepted format, duplicates, bad inputs, PKCS#12 keys
-// into the token, selection of signer and recipient certificates, chains and CRLs.
+// Certificate import through the service against a real token and each store backend (SQLite file,
+// PostgreSQL database) (SPEC §6): bundles judged per certificate, every accepted format,
+// duplicates, bad inputs, PKCS#12 keys into the token, selection of signer and recipient
+// certificates, chains and CRLs.
 #include <gtest/gtest.h>
 
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/service/certificate_service.hpp"
-#include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/store_backends.hpp"
 #include "support/test_certs.hpp"
 #include "support/test_keys.hpp"
 
@@ -21,10 +22,11 @@ std::string sha256_of(const IssuedCertificate& c) {
   return certs::sha256_fingerprint(c.cert.get());
 }
 
-class CertificateImportTest : public SoftHsmTest {
+class CertificateImportTest : public SoftHsmTest, public ::testing::WithParamInterface<Backend> {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite_store(scratch_.path() / "smime.db");
+    database_ = std::make_unique<BackendDatabase>(GetParam());
+    store_ = &database_->store();
     service_ = std::make_unique<service::CertificateService>(*store_, key_store(),
                                                              [this] { return now_; });
   }
@@ -40,11 +42,14 @@ class CertificateImportTest : public SoftHsmTest {
   }
 
   std::time_t now_ = std::time(nullptr);
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BackendDatabase> database_;
+  store::Store* store_ = nullptr;
   std::unique_ptr<service::CertificateService> service_;
 };
 
-TEST_F(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
+INSTANTIATE_TEST_SUITE_P(Backends, CertificateImportTest, kAllBackends, backend_test_name);
+
+TEST_P(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
   IssuedCertificate root = issue_certificate(CertificateSpec::authority("Example Root CA"));
   IssuedCertificate intermediate =
       issue_certificate(CertificateSpec::authority("Example Issuing CA").issued_by(root));
@@ -82,7 +87,7 @@ TEST_F(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
   EXPECT_EQ(certs::sha256_fingerprint(chain.chain[1].get()), sha256_of(intermediate));
 }
 
-TEST_F(CertificateImportTest, DuplicateFingerprintIsReportedAndNothingChanges) {
+TEST_P(CertificateImportTest, DuplicateFingerprintIsReportedAndNothingChanges) {
   IssuedCertificate c = issue_certificate(CertificateSpec::smime("dup@example.org"));
   EXPECT_EQ(service_->import_certificates(bytes_of(pem(c.cert.get()))).imported.size(), 1u);
   service::ImportReport again = service_->import_certificates(der(c.cert.get()));
@@ -93,7 +98,7 @@ TEST_F(CertificateImportTest, DuplicateFingerprintIsReportedAndNothingChanges) {
   EXPECT_EQ(stored(), 1u);
 }
 
-TEST_F(CertificateImportTest, DerPkcs7AndTrustedCertificateFormats) {
+TEST_P(CertificateImportTest, DerPkcs7AndTrustedCertificateFormats) {
   IssuedCertificate a = issue_certificate(CertificateSpec::smime("der@example.org"));
   IssuedCertificate b = issue_certificate(CertificateSpec::smime("p7a@example.org", "ec-p384"));
   IssuedCertificate c = issue_certificate(CertificateSpec::smime("p7b@example.org"));
@@ -107,7 +112,7 @@ TEST_F(CertificateImportTest, DerPkcs7AndTrustedCertificateFormats) {
   EXPECT_EQ(stored(), 4u);
 }
 
-TEST_F(CertificateImportTest, Pkcs12PutsTheKeyIntoTheTokenWithAndWithoutPassphrase) {
+TEST_P(CertificateImportTest, Pkcs12PutsTheKeyIntoTheTokenWithAndWithoutPassphrase) {
   for (const char* passphrase : {"p12 secret", static_cast<const char*>(nullptr)}) {
     const std::string email = passphrase ? "p12@example.org" : "p12-open@example.org";
     IssuedCertificate c = issue_certificate(CertificateSpec::smime(email, "ec-p256"));
@@ -125,7 +130,7 @@ TEST_F(CertificateImportTest, Pkcs12PutsTheKeyIntoTheTokenWithAndWithoutPassphra
   }
 }
 
-TEST_F(CertificateImportTest, Pkcs12WithWrongPassphraseIsRefusedAndNothingChanges) {
+TEST_P(CertificateImportTest, Pkcs12WithWrongPassphraseIsRefusedAndNothingChanges) {
   IssuedCertificate c = issue_certificate(CertificateSpec::smime("p12w@example.org"));
   auto p12 = pkcs12(c.cert.get(), c.key.get(), {}, "right");
   SecretString wrong("wrong");
@@ -140,7 +145,7 @@ TEST_F(CertificateImportTest, Pkcs12WithWrongPassphraseIsRefusedAndNothingChange
   EXPECT_EQ(key_store().list().size(), keys_before);
 }
 
-TEST_F(CertificateImportTest, InputThatIsNoCertificateNamesTheAcceptedFormats) {
+TEST_P(CertificateImportTest, InputThatIsNoCertificateNamesTheAcceptedFormats) {
   IssuedCertificate c = issue_certificate(CertificateSpec::smime("x@example.org"));
   std::vector<unsigned char> garbage = {0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0x01, 0x02};
   EXPECT_EQ(import_error(garbage), ErrorCode::invalid_input);
@@ -156,7 +161,7 @@ TEST_F(CertificateImportTest, InputThatIsNoCertificateNamesTheAcceptedFormats) {
   EXPECT_EQ(stored(), 0u);
 }
 
-TEST_F(CertificateImportTest, CaCertificateBypassesTheRules) {
+TEST_P(CertificateImportTest, CaCertificateBypassesTheRules) {
   CertificateSpec ca = CertificateSpec::authority("Bare CA");
   ca.emails.clear();
   ca.key_usages = {"keyCertSign", "cRLSign"};
@@ -167,7 +172,7 @@ TEST_F(CertificateImportTest, CaCertificateBypassesTheRules) {
   EXPECT_TRUE(report.imported[0].record.is_ca);
 }
 
-TEST_F(CertificateImportTest, SigningSelectionPrefersNewestValidWithKeyAndNamesWhyNot) {
+TEST_P(CertificateImportTest, SigningSelectionPrefersNewestValidWithKeyAndNamesWhyNot) {
   const std::string who = "signer@example.org";
   EXPECT_NE(service_->signing_certificate(who).reason.find("was not found"), std::string::npos);
 
@@ -198,7 +203,7 @@ TEST_F(CertificateImportTest, SigningSelectionPrefersNewestValidWithKeyAndNamesW
   EXPECT_EQ(chosen.certificate->sha256, sha256_of(current));
 }
 
-TEST_F(CertificateImportTest, SeparateSigningAndEncryptionCertificatesForOneAddress) {
+TEST_P(CertificateImportTest, SeparateSigningAndEncryptionCertificatesForOneAddress) {
   const std::string who = "split@example.org";
   CertificateSpec sign_spec = CertificateSpec::smime(who);
   sign_spec.key_usages = {"digitalSignature"};
@@ -225,7 +230,7 @@ TEST_F(CertificateImportTest, SeparateSigningAndEncryptionCertificatesForOneAddr
   EXPECT_EQ(recipients[1].reason, "The certificate for missing@example.org was not found");
 }
 
-TEST_F(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMail) {
+TEST_P(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMail) {
   CertificateSpec old_spec = CertificateSpec::smime("old@example.org");
   old_spec.not_before_days = -400;
   old_spec.not_after_days = -1;
@@ -243,7 +248,7 @@ TEST_F(CertificateImportTest, ExpiredAndNotYetValidAreNeverSelectedForOutgoingMa
 
 // Selections are remembered for the hot path, but never past a change: the store's revision
 // (import, CRL) or the moment a candidate expires or becomes valid.
-TEST_F(CertificateImportTest, RememberedSelectionsFollowTheStoreAndTheClock) {
+TEST_P(CertificateImportTest, RememberedSelectionsFollowTheStoreAndTheClock) {
   CertificateSpec soon = CertificateSpec::smime("soon@example.org");
   soon.not_after_days = 2;
   service_->import_certificates(der(issue_certificate(soon).cert.get()));
@@ -264,13 +269,14 @@ TEST_F(CertificateImportTest, RememberedSelectionsFollowTheStoreAndTheClock) {
   ASSERT_TRUE(chosen.certificate);
   EXPECT_EQ(chosen.certificate->sha256, sha256_of(fresh));
 
-  // Another process changing the store is seen as well (the revision lives in the file).
-  auto other = store::open_sqlite_store(scratch_.path() / "smime.db");
+  // Another process (node) changing the store is seen as well (the revision lives in the
+  // database).
+  auto other = database_->open_other_store();
   other->delete_certificate(sha256_of(fresh));
   EXPECT_FALSE(service_->encryption_certificate("soon@example.org").certificate);
 }
 
-TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
+TEST_P(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CRL CA"));
   IssuedCertificate good =
       issue_certificate(CertificateSpec::smime("good@example.org").issued_by(ca));
@@ -296,7 +302,7 @@ TEST_F(CertificateImportTest, CrlFromAStoredCaMarksCertificatesRevoked) {
 
 // Issue 11 item 10: a bundle of 50,000 broken blocks is reported as one counted failure, and
 // a refusal does not echo every block.
-TEST_F(CertificateImportTest, RepeatedFailuresAreSummarisedWithACount) {
+TEST_P(CertificateImportTest, RepeatedFailuresAreSummarisedWithACount) {
   const std::string broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
   std::string bundle;
   for (int i = 0; i < 50'000; ++i) bundle += broken;
@@ -327,7 +333,7 @@ TEST_F(CertificateImportTest, RepeatedFailuresAreSummarisedWithACount) {
   EXPECT_EQ(report.failed(), 50'030u);
 }
 
-TEST_F(CertificateImportTest, DistinctFailuresBeyondTheLimitAreOnlyCounted) {
+TEST_P(CertificateImportTest, DistinctFailuresBeyondTheLimitAreOnlyCounted) {
   // Each certificate fails on its own SAN entry, so every message differs.
   std::string bundle;
   for (int i = 0; i < 25; ++i) {
@@ -341,7 +347,7 @@ TEST_F(CertificateImportTest, DistinctFailuresBeyondTheLimitAreOnlyCounted) {
   EXPECT_EQ(report.failed(), 25u);
 }
 
-TEST_F(CertificateImportTest, EmailWithAnEscapeSequenceIsRefusedByName) {
+TEST_P(CertificateImportTest, EmailWithAnEscapeSequenceIsRefusedByName) {
   CertificateSpec spec = CertificateSpec::smime("x@example.com");
   spec.emails = {"evil\x1b]0;pwned\x07@example.com"};
   const auto report =

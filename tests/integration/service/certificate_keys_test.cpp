@@ -1,6 +1,6 @@
-// Private keys of stored certificates (SPEC §6) against a real token and SQLite file: import
-// matched by public key, the indicator on the certificate, export only when exportable,
-// deletion with the key.
+// Private keys of stored certificates (SPEC §6) against a real token and each store backend (SQLite
+// file, PostgreSQL database): import matched by public key, the indicator on the certificate,
+// export only when exportable, deletion with the key.
 #include <gtest/gtest.h>
 
 #include "smime/common/error.hpp"
@@ -8,18 +8,19 @@
 #include "smime/common/private_key_decoder.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 #include "smime/service/certificate_service.hpp"
-#include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/store_backends.hpp"
 #include "support/test_keys.hpp"
 #include "support/token_attributes.hpp"
 
 namespace smime::test {
 namespace {
 
-class CertificateKeysTest : public SoftHsmTest {
+class CertificateKeysTest : public SoftHsmTest, public ::testing::WithParamInterface<Backend> {
  protected:
   void SetUp() override {
-    store_ = store::open_sqlite_store(scratch_.path() / "smime.db");
+    database_ = std::make_unique<BackendDatabase>(GetParam());
+    store_ = &database_->store();
     service_ = std::make_unique<service::CertificateService>(*store_, key_store());
   }
 
@@ -51,11 +52,14 @@ class CertificateKeysTest : public SoftHsmTest {
     service_->import_private_key(request);
   }
 
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BackendDatabase> database_;
+  store::Store* store_ = nullptr;
   std::unique_ptr<service::CertificateService> service_;
 };
 
-TEST_F(CertificateKeysTest, KeyImportIsMatchedToItsCertificateAndStaysInTheToken) {
+INSTANTIATE_TEST_SUITE_P(Backends, CertificateKeysTest, kAllBackends, backend_test_name);
+
+TEST_P(CertificateKeysTest, KeyImportIsMatchedToItsCertificateAndStaysInTheToken) {
   Contact c = imported_contact("ec-p256", "alice@example.org");
   EXPECT_FALSE(service_->get(c.fingerprint).token_key_id.has_value());
 
@@ -86,7 +90,7 @@ TEST_F(CertificateKeysTest, KeyImportIsMatchedToItsCertificateAndStaysInTheToken
   }
 }
 
-TEST_F(CertificateKeysTest, KeyWithoutCertificateIsRefusedAndNothingChanges) {
+TEST_P(CertificateKeysTest, KeyWithoutCertificateIsRefusedAndNothingChanges) {
   imported_contact("rsa-2048", "bob@example.org");
   EvpPkeyPtr stranger = generate_software_key("rsa-2048");
   std::string pem = pem_pkcs8(stranger.get());
@@ -104,7 +108,7 @@ TEST_F(CertificateKeysTest, KeyWithoutCertificateIsRefusedAndNothingChanges) {
   EXPECT_EQ(key_store().list().size(), tokens_before);
 }
 
-TEST_F(CertificateKeysTest, KeyForAnotherNamedCertificateIsRefused) {
+TEST_P(CertificateKeysTest, KeyForAnotherNamedCertificateIsRefused) {
   Contact a = imported_contact("ec-p256", "a@example.org");
   Contact b = imported_contact("ec-p256", "b@example.org");
   std::string pem = pem_pkcs8(a.key.get());
@@ -117,7 +121,7 @@ TEST_F(CertificateKeysTest, KeyForAnotherNamedCertificateIsRefused) {
   EXPECT_FALSE(service_->get(b.fingerprint).token_key_id.has_value());
 }
 
-TEST_F(CertificateKeysTest, WrongPassphraseHasItsOwnMessage) {
+TEST_P(CertificateKeysTest, WrongPassphraseHasItsOwnMessage) {
   Contact c = imported_contact("ec-p384", "carol@example.org");
   std::string pem = pem_encrypted_pkcs8(c.key.get(), "right");
   auto bytes = as_bytes(pem);
@@ -134,7 +138,7 @@ TEST_F(CertificateKeysTest, WrongPassphraseHasItsOwnMessage) {
   EXPECT_FALSE(service_->get(c.fingerprint).token_key_id.has_value());
 }
 
-TEST_F(CertificateKeysTest, ExportIsRefusedForTokenHeldKeysAndWorksForExportableOnes) {
+TEST_P(CertificateKeysTest, ExportIsRefusedForTokenHeldKeysAndWorksForExportableOnes) {
   SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_AES_KEY_WRAP_PAD);
   Contact held = imported_contact("rsa-2048", "held@example.org");
   Contact exportable = imported_contact("ec-p256", "export@example.org");
@@ -159,7 +163,7 @@ TEST_F(CertificateKeysTest, ExportIsRefusedForTokenHeldKeysAndWorksForExportable
   EXPECT_THROW(decode_private_key(out_bytes, &wrong), Error);
 }
 
-TEST_F(CertificateKeysTest, DownloadGivesPemAndDerOfTheStoredCertificate) {
+TEST_P(CertificateKeysTest, DownloadGivesPemAndDerOfTheStoredCertificate) {
   Contact c = imported_contact("rsa-2048", "dl@example.org");
   auto pem = service_->export_certificate(c.fingerprint, false);
   EXPECT_EQ(std::string(pem.begin(), pem.end()), c.pem_cert);
@@ -167,7 +171,7 @@ TEST_F(CertificateKeysTest, DownloadGivesPemAndDerOfTheStoredCertificate) {
   EXPECT_EQ(der, service_->get(c.fingerprint).der);
 }
 
-TEST_F(CertificateKeysTest, DeleteWithKeyRemovesBothAndWithoutKeepsTheKey) {
+TEST_P(CertificateKeysTest, DeleteWithKeyRemovesBothAndWithoutKeepsTheKey) {
   Contact a = imported_contact("ec-p256", "del-a@example.org");
   Contact b = imported_contact("ec-p256", "del-b@example.org");
   import_key(a);

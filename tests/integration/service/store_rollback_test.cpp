@@ -7,15 +7,15 @@
 #include "smime/common/pem.hpp"
 #include "smime/provisioning/certificate_builder.hpp"
 #include "smime/service/certificate_service.hpp"
-#include "smime/store/sqlite_store.hpp"
 #include "support/faulty_pkcs11_control.h"
 #include "support/softhsm_fixture.hpp"
+#include "support/store_backends.hpp"
 #include "support/test_keys.hpp"
 
 namespace smime::test {
 namespace {
 
-class StoreRollbackTest : public SoftHsmTest {
+class StoreRollbackTest : public SoftHsmTest, public ::testing::WithParamInterface<Backend> {
  protected:
   void SetUp() override {
     home();
@@ -26,7 +26,8 @@ class StoreRollbackTest : public SoftHsmTest {
     config.module_path = SMIME_TEST_FAULTY_MODULE;
     token_ = pkcs11::Token::open(config);
     keys_ = std::make_unique<pkcs11::TokenKeyStore>(token_);
-    store_ = store::open_sqlite_store(scratch_.path() / "smime.db");
+    database_ = std::make_unique<BackendDatabase>(GetParam());
+    store_ = &database_->store();
     service_ = std::make_unique<service::CertificateService>(*store_, *keys_);
 
     key_ = generate_software_key("ec-p256");
@@ -46,7 +47,8 @@ class StoreRollbackTest : public SoftHsmTest {
   decltype(&faulty_inject_on) inject_on_ = nullptr;
   std::shared_ptr<pkcs11::Token> token_;
   std::unique_ptr<pkcs11::TokenKeyStore> keys_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BackendDatabase> database_;
+  store::Store* store_ = nullptr;
   std::unique_ptr<service::CertificateService> service_;
   EvpPkeyPtr key_;
   std::string fingerprint_;
@@ -54,7 +56,9 @@ class StoreRollbackTest : public SoftHsmTest {
   std::vector<unsigned char> key_bytes_;
 };
 
-TEST_F(StoreRollbackTest, TokenWriteFailureDuringKeyImportRollsTheDatabaseBack) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreRollbackTest, kAllBackends, backend_test_name);
+
+TEST_P(StoreRollbackTest, TokenWriteFailureDuringKeyImportRollsTheDatabaseBack) {
   inject_on_("C_CreateObject", CKR_DEVICE_MEMORY, 1);
   try {
     service_->import_private_key(request());
@@ -72,7 +76,7 @@ TEST_F(StoreRollbackTest, TokenWriteFailureDuringKeyImportRollsTheDatabaseBack) 
   EXPECT_EQ(owners.size(), 1u);
 }
 
-TEST_F(StoreRollbackTest, TokenFailureDuringDeleteWithKeyKeepsCertificateAndKey) {
+TEST_P(StoreRollbackTest, TokenFailureDuringDeleteWithKeyKeepsCertificateAndKey) {
   service_->import_private_key(request());
   const std::string key_id = *store_->certificate(fingerprint_)->token_key_id;
   inject_on_("C_DestroyObject", CKR_DEVICE_MEMORY, 1);

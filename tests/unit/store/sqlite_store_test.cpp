@@ -1,4 +1,5 @@
-// SqliteStore through the Store interface, on a fresh database file per test.
+// The Store interface on each backend (a fresh SQLite file or PostgreSQL database per test),
+// and what only the SQLite store has (file modes, PRAGMAs, its backup file).
 #include "smime/store/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "smime/common/hex.hpp"
 #include "smime/sqlite/connection.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/store_backends.hpp"
 #include "unit/store/fake_records.hpp"
 
 namespace smime::store {
@@ -83,6 +85,15 @@ ErrorCode error_code_of(F&& call, std::string* message = nullptr) {
   return ErrorCode::internal;
 }
 
+class StoreTest : public ::testing::TestWithParam<test::Backend> {
+ protected:
+  test::TempDir dir_;  // backup destinations
+  test::BackendDatabase db_{GetParam()};
+  Store* store_ = &db_.store();
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, test::kAllBackends, test::backend_test_name);
+
 class SqliteStoreTest : public ::testing::Test {
  protected:
   test::TempDir dir_;
@@ -103,7 +114,7 @@ TEST(DefaultBehaviourTest, NamesRoundTrip) {
   EXPECT_EQ(parse_default_behaviour("sign_encrypt"), std::nullopt);
 }
 
-TEST_F(SqliteStoreTest, CertificateRoundTripKeepsEveryField) {
+TEST_P(StoreTest, CertificateRoundTripKeepsEveryField) {
   CertificateRecord record = fake_certificate("alice", 1'690'000'000);
   record.der = {0x30, 0x82, 0x00, 0x01, 0xff};
   record.subject_key_id = "0a1b2c";
@@ -157,7 +168,7 @@ TEST_F(SqliteStoreTest, CertificateRoundTripKeepsEveryField) {
   EXPECT_EQ(inserted.emails, loaded->emails);
 }
 
-TEST_F(SqliteStoreTest, EmptyListsAndAbsentKeyRoundTrip) {
+TEST_P(StoreTest, EmptyListsAndAbsentKeyRoundTrip) {
   CertificateRecord record = fake_certificate("bare");
   record.der.clear();
   record.emails.clear();
@@ -176,7 +187,7 @@ TEST_F(SqliteStoreTest, EmptyListsAndAbsentKeyRoundTrip) {
   EXPECT_FALSE(loaded->is_ca);
 }
 
-TEST_F(SqliteStoreTest, DuplicateFingerprintIsConflictAndChangesNothing) {
+TEST_P(StoreTest, DuplicateFingerprintIsConflictAndChangesNothing) {
   store_->insert_certificate(fake_certificate("alice"));
   CertificateRecord again = fake_certificate("alice");
   again.emails = {"other@example.com"};
@@ -193,10 +204,10 @@ TEST_F(SqliteStoreTest, DuplicateFingerprintIsConflictAndChangesNothing) {
   EXPECT_EQ(store_->find_certificates({}).size(), 1u);
   EXPECT_TRUE(store_->find_certificates(Query().email("other@example.com")).empty());
   EXPECT_EQ(store_->certificate(again.sha256)->subject, "CN=alice,O=Example");
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM certificate_emails"), "1");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM certificate_emails"), "1");
 }
 
-TEST_F(SqliteStoreTest, MalformedFingerprintIsInvalidInput) {
+TEST_P(StoreTest, MalformedFingerprintIsInvalidInput) {
   CertificateRecord record = fake_certificate("x");
   record.sha256.pop_back();
   EXPECT_EQ(error_code_of([&] { store_->insert_certificate(record); }), ErrorCode::invalid_input);
@@ -206,7 +217,7 @@ TEST_F(SqliteStoreTest, MalformedFingerprintIsInvalidInput) {
   EXPECT_TRUE(store_->find_certificates({}).empty());
 }
 
-TEST_F(SqliteStoreTest, LookupByFingerprintPrefix) {
+TEST_P(StoreTest, LookupByFingerprintPrefix) {
   CertificateRecord first = fake_certificate("first");
   CertificateRecord second = fake_certificate("second");
   first.sha256 = "abcdef01" + std::string(55, '0') + "1";
@@ -239,7 +250,7 @@ TEST_F(SqliteStoreTest, LookupByFingerprintPrefix) {
   EXPECT_EQ(store_->certificate(std::string(64, 'f')), std::nullopt);
 }
 
-class SqliteStoreQueryTest : public SqliteStoreTest {
+class StoreQueryTest : public StoreTest {
  protected:
   void SetUp() override {
     CertificateRecord ca = fake_certificate("ca", 1'500'000'000);
@@ -269,13 +280,15 @@ class SqliteStoreQueryTest : public SqliteStoreTest {
   }
 };
 
-TEST_F(SqliteStoreQueryTest, AllNewestNotBeforeFirst) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreQueryTest, test::kAllBackends, test::backend_test_name);
+
+TEST_P(StoreQueryTest, AllNewestNotBeforeFirst) {
   EXPECT_EQ(subjects({}),
             (std::vector<std::string>{"CN=alice,O=Example", "CN=bob,O=Example",
                                       "CN=Alice Old,O=Example", "CN=Example Root CA,O=Example"}));
 }
 
-TEST_F(SqliteStoreQueryTest, ByEmailIgnoringCase) {
+TEST_P(StoreQueryTest, ByEmailIgnoringCase) {
   EXPECT_EQ(subjects(Query().email("ALICE@example.COM")),
             (std::vector<std::string>{"CN=alice,O=Example", "CN=Alice Old,O=Example"}));
   EXPECT_EQ(subjects(Query().email("shared@example.com")),
@@ -284,7 +297,7 @@ TEST_F(SqliteStoreQueryTest, ByEmailIgnoringCase) {
   EXPECT_TRUE(subjects(Query().email("nobody@example.com")).empty());
 }
 
-TEST_F(SqliteStoreQueryTest, ByFingerprintPrefix) {
+TEST_P(StoreQueryTest, ByFingerprintPrefix) {
   const std::string bob = sha256_hex("bob");
   EXPECT_EQ(subjects(Query().prefix(bob.substr(0, 4))),
             (std::vector<std::string>{"CN=bob,O=Example"}));
@@ -293,7 +306,7 @@ TEST_F(SqliteStoreQueryTest, ByFingerprintPrefix) {
             ErrorCode::invalid_input);
 }
 
-TEST_F(SqliteStoreQueryTest, BySubjectTextIgnoringCase) {
+TEST_P(StoreQueryTest, BySubjectTextIgnoringCase) {
   EXPECT_EQ(subjects(Query().subject("aLiCe")),
             (std::vector<std::string>{"CN=alice,O=Example", "CN=Alice Old,O=Example"}));
   EXPECT_EQ(subjects(Query().subject("root ca")),
@@ -302,7 +315,7 @@ TEST_F(SqliteStoreQueryTest, BySubjectTextIgnoringCase) {
   EXPECT_TRUE(subjects(Query().subject("%")).empty());
 }
 
-TEST_F(SqliteStoreQueryTest, ByKeyAndCaFlags) {
+TEST_P(StoreQueryTest, ByKeyAndCaFlags) {
   EXPECT_EQ(subjects(Query().has_key(true)), (std::vector<std::string>{"CN=alice,O=Example"}));
   EXPECT_EQ(subjects(Query().has_key(false)).size(), 3u);
   EXPECT_EQ(subjects(Query().is_ca(true)),
@@ -310,7 +323,7 @@ TEST_F(SqliteStoreQueryTest, ByKeyAndCaFlags) {
   EXPECT_EQ(subjects(Query().is_ca(false)).size(), 3u);
 }
 
-TEST_F(SqliteStoreQueryTest, FiltersCombineWithAnd) {
+TEST_P(StoreQueryTest, FiltersCombineWithAnd) {
   EXPECT_EQ(subjects(Query().email("shared@example.com").has_key(false)),
             (std::vector<std::string>{"CN=bob,O=Example"}));
   EXPECT_EQ(subjects(Query().email("alice@example.com").subject("old")),
@@ -318,7 +331,7 @@ TEST_F(SqliteStoreQueryTest, FiltersCombineWithAnd) {
   EXPECT_TRUE(subjects(Query().email("alice@example.com").is_ca(true)).empty());
 }
 
-TEST_F(SqliteStoreQueryTest, LimitKeepsTheNewest) {
+TEST_P(StoreQueryTest, LimitKeepsTheNewest) {
   EXPECT_EQ(subjects(Query().limit(2)),
             (std::vector<std::string>{"CN=alice,O=Example", "CN=bob,O=Example"}));
   EXPECT_EQ(subjects(Query().is_ca(false).limit(1)),
@@ -327,7 +340,7 @@ TEST_F(SqliteStoreQueryTest, LimitKeepsTheNewest) {
             ErrorCode::invalid_input);
 }
 
-TEST_F(SqliteStoreTest, SetCertificateKeyRecordsAndClears) {
+TEST_P(StoreTest, SetCertificateKeyRecordsAndClears) {
   const CertificateRecord inserted = store_->insert_certificate(fake_certificate("carol"));
   EXPECT_TRUE(store_->set_certificate_key(inserted.sha256, std::string("c0ffee"), true));
   auto loaded = store_->certificate(inserted.sha256);
@@ -345,23 +358,23 @@ TEST_F(SqliteStoreTest, SetCertificateKeyRecordsAndClears) {
   EXPECT_FALSE(store_->set_certificate_key(sha256_hex("nobody"), std::string("01"), false));
 }
 
-TEST_F(SqliteStoreTest, DeleteCascadesToEmails) {
+TEST_P(StoreTest, DeleteCascadesToEmails) {
   const CertificateRecord kept = store_->insert_certificate(fake_certificate("kept"));
   CertificateRecord gone = fake_certificate("gone");
   gone.emails = {"gone@example.com", "gone2@example.com"};
   store_->insert_certificate(gone);
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM certificate_emails"), "3");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM certificate_emails"), "3");
 
   EXPECT_TRUE(store_->delete_certificate(gone.sha256));
   EXPECT_FALSE(store_->delete_certificate(gone.sha256));
   EXPECT_EQ(store_->certificate(gone.sha256), std::nullopt);
   EXPECT_TRUE(store_->find_certificates(Query().email("gone@example.com")).empty());
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM certificate_emails"), "1");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM certificate_emails"), "1");
   EXPECT_EQ(store_->certificate(kept.sha256)->emails,
             (std::vector<std::string>{"kept@example.com"}));
 }
 
-TEST_F(SqliteStoreTest, GroupsCreateReadUpdateDelete) {
+TEST_P(StoreTest, GroupsCreateReadUpdateDelete) {
   EXPECT_EQ(store_->group("sales"), std::nullopt);
   store_->upsert_group(make_group("sales", "Sales@Example.com", DefaultBehaviour::sign));
   store_->upsert_group(make_group("board", "board@example.com", DefaultBehaviour::sign_encrypt));
@@ -404,7 +417,7 @@ CrlRecord fake_crl(const std::string& issuer, std::int64_t this_update) {
   return crl;
 }
 
-TEST_F(SqliteStoreTest, CrlInsertReplaceRefuseAndRevocation) {
+TEST_P(StoreTest, CrlInsertReplaceRefuseAndRevocation) {
   const std::string issuer = "CN=Example CA,O=Example";
   const CrlRecord first =
       store_->insert_crl(fake_crl(issuer, 1000), {{"0A", 900, "keyCompromise"}, {"0b", 950, ""}});
@@ -445,11 +458,11 @@ TEST_F(SqliteStoreTest, CrlInsertReplaceRefuseAndRevocation) {
   EXPECT_EQ(store_->revocation(issuer, "0a"), std::nullopt);
   EXPECT_EQ(store_->revocation(issuer, "0c")->reason, "cessationOfOperation");
   // The replaced CRL's entries went with it.
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM revoked_certificates"), "2");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM revoked_certificates"), "2");
 }
 
-TEST_F(SqliteStoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOtherConnections) {
-  std::unique_ptr<Store> other = open_sqlite_store(file_);
+TEST_P(StoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOtherConnections) {
+  std::unique_ptr<Store> other = db_.open_other_store();
   std::int64_t seen = store_->revision();
   EXPECT_EQ(other->revision(), seen);
   const auto changed = [&](const char* what) {
@@ -473,7 +486,7 @@ TEST_F(SqliteStoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOther
   EXPECT_EQ(other->revision(), seen);
 }
 
-TEST_F(SqliteStoreTest, InTransactionRollsBackWhenTheBodyThrows) {
+TEST_P(StoreTest, InTransactionRollsBackWhenTheBodyThrows) {
   EXPECT_THROW(store_->in_transaction([&] {
     store_->insert_certificate(fake_certificate("a"));
     store_->upsert_group(make_group("g", "g@example.com"));
@@ -484,28 +497,28 @@ TEST_F(SqliteStoreTest, InTransactionRollsBackWhenTheBodyThrows) {
   EXPECT_TRUE(store_->find_certificates({}).empty());
   EXPECT_TRUE(store_->list_groups().empty());
   EXPECT_TRUE(store_->list_crls().empty());
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM certificate_emails"), "0");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM certificate_emails"), "0");
   // And the store is usable afterwards.
   store_->insert_certificate(fake_certificate("b"));
   EXPECT_EQ(store_->find_certificates({}).size(), 1u);
 }
 
-TEST_F(SqliteStoreTest, NestedCallsCommitTogether) {
+TEST_P(StoreTest, NestedCallsCommitTogether) {
   std::string seen_outside;
   store_->in_transaction([&] {
     store_->insert_certificate(fake_certificate("a"));
     store_->in_transaction([&] { store_->insert_certificate(fake_certificate("b")); });
     store_->upsert_group(make_group("g", "g@example.com"));
     // Another connection does not see anything before the outer commit.
-    seen_outside = raw_query(file_, "SELECT count(*) FROM certificates");
+    seen_outside = db_.raw_query("SELECT count(*) FROM certificates");
     EXPECT_EQ(store_->find_certificates({}).size(), 2u);  // but this one does
   });
   EXPECT_EQ(seen_outside, "0");
-  EXPECT_EQ(raw_query(file_, "SELECT count(*) FROM certificates"), "2");
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM certificates"), "2");
   EXPECT_EQ(store_->list_groups().size(), 1u);
 }
 
-TEST_F(SqliteStoreTest, FailedStepInsideATransactionUndoesOnlyItself) {
+TEST_P(StoreTest, FailedStepInsideATransactionUndoesOnlyItself) {
   store_->in_transaction([&] {
     store_->insert_certificate(fake_certificate("a"));
     // A failing method leaves no half-done row behind, even when the body goes on.
@@ -575,7 +588,7 @@ TEST_F(SqliteStoreTest, BackupIsACompleteCopyAndTheSourceStaysUsable) {
   EXPECT_EQ(sqlite_pragma(*copy, "integrity_check"), "ok");
 }
 
-TEST_F(SqliteStoreTest, BackupInsideATransactionIsRefused) {
+TEST_P(StoreTest, BackupInsideATransactionIsRefused) {
   const auto destination = dir_.path() / "copy.db";
   store_->in_transaction(
       [&] { EXPECT_EQ(error_code_of([&] { store_->backup(destination); }), ErrorCode::conflict); });

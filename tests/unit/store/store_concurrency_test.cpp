@@ -1,5 +1,6 @@
-// Several writers on one database file: two processes (fork) racing on a fresh file, and
-// several threads sharing one store object.
+// Several writers on one database, on each backend: two processes (fork) racing on a fresh
+// SQLite file or PostgreSQL database (through creating and migrating it too), and several
+// threads sharing one store object.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sys/wait.h>
@@ -14,14 +15,19 @@
 #include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/postgres/connection.hpp"
 #include "smime/sqlite/connection.hpp"
+#include "smime/store/postgres_store.hpp"
 #include "smime/store/sqlite_store.hpp"
+#include "support/postgres_server.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/store_backends.hpp"
 #include "unit/store/fake_records.hpp"
 
 namespace smime::store {
 namespace {
 
+using test::Backend;
 using testing::fake_certificate;
 using testing::Query;
 using testing::sha256_hex;
@@ -50,10 +56,24 @@ struct ChildResult {
   int unexpected = 0;
 };
 
+// A database neither process has opened yet: an SQLite file that does not exist, or an empty
+// PostgreSQL database.
+struct FreshDatabase {
+  Backend backend;
+  std::filesystem::path file;
+  std::string url;
+
+  std::unique_ptr<Store> open() const {
+    if (backend == Backend::sqlite) return open_sqlite_store(file);
+    return open_postgres_store(open_postgres_database(url, 2));
+  }
+  std::string scalar(const char* sql) const;
+};
+
 // The body of a forked writer: no gtest macros (they would report in the child), no
-// destructors of the parent's objects (_exit). Opens the file only after the start signal so
-// that both processes also race through creating and migrating it.
-[[noreturn]] void run_writer(const std::filesystem::path& file, char process, int start_fd,
+// destructors of the parent's objects (_exit). Opens the database only after the start signal
+// so that both processes also race through creating and migrating it.
+[[noreturn]] void run_writer(const FreshDatabase& database, char process, int start_fd,
                              int result_fd) {
   ChildResult result;
   char go = 0;
@@ -61,7 +81,7 @@ struct ChildResult {
     ::_exit(3);
   }
   try {
-    auto store = open_sqlite_store(file);
+    auto store = database.open();
     for (int i = 0; i < kDistinctPerProcess; ++i) {
       store->insert_certificate(fake_certificate(distinct_name(process, i)));
       ++result.inserted;
@@ -103,9 +123,22 @@ std::string raw_scalar(const std::filesystem::path& file, const char* sql) {
   return text != nullptr ? reinterpret_cast<const char*>(text) : "";
 }
 
-TEST(StoreConcurrencyTest, TwoProcessesInsertIntoOneFile) {
+std::string FreshDatabase::scalar(const char* sql) const {
+  if (backend == Backend::sqlite) return raw_scalar(file, sql);
+  const postgres::Result rows = postgres::Connection::open(url).execute(sql);
+  return rows.empty() ? std::string() : rows.text(0, 0);
+}
+
+class StoreConcurrencyTest : public ::testing::TestWithParam<Backend> {};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConcurrencyTest, test::kAllBackends,
+                         test::backend_test_name);
+
+TEST_P(StoreConcurrencyTest, TwoProcessesInsertIntoOneDatabase) {
   test::TempDir dir;
-  const auto file = dir.path() / "store.db";
+  FreshDatabase database{GetParam(), dir.path() / "store.db", ""};
+  // Created by the parent, so that both children find the server running.
+  if (GetParam() == Backend::postgres) database.url = test::fresh_database_url();
   std::array<int, 2> start{};
   std::array<int, 2> results{};
   ASSERT_EQ(::pipe(start.data()), 0);
@@ -116,7 +149,7 @@ TEST(StoreConcurrencyTest, TwoProcessesInsertIntoOneFile) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      run_writer(file, process, start[0], results[1]);
+      run_writer(database, process, start[0], results[1]);
     }
     children.push_back(pid);
   }
@@ -148,7 +181,7 @@ TEST(StoreConcurrencyTest, TwoProcessesInsertIntoOneFile) {
   EXPECT_EQ(total.shared_won, kShared);        // each shared row was inserted once ...
   EXPECT_EQ(total.shared_conflicts, kShared);  // ... and the other process was told so
 
-  auto store = open_sqlite_store(file);
+  auto store = database.open();
   for (char process : {'a', 'b'}) {
     for (int i = 0; i < kDistinctPerProcess; ++i) {
       const auto name = distinct_name(process, i);
@@ -161,19 +194,25 @@ TEST(StoreConcurrencyTest, TwoProcessesInsertIntoOneFile) {
     EXPECT_EQ(store->find_certificates(Query().email(shared_name(i) + "@example.com")).size(), 1u);
   }
   const std::string rows = std::to_string(2 * kDistinctPerProcess + kShared);
-  EXPECT_EQ(raw_scalar(file, "SELECT count(*) FROM certificates"), rows);
-  EXPECT_EQ(raw_scalar(file, "SELECT count(DISTINCT sha256) FROM certificates"), rows);
-  EXPECT_EQ(raw_scalar(file, "SELECT count(*) FROM certificate_emails"), rows);
-  EXPECT_EQ(raw_scalar(file, "SELECT count(*) FROM schema_migrations"),
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM certificates"), rows);
+  EXPECT_EQ(database.scalar("SELECT count(DISTINCT sha256) FROM certificates"), rows);
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM certificate_emails"), rows);
+  if (GetParam() == Backend::postgres) {
+    // Both migrated at once: each step was applied exactly once.
+    EXPECT_EQ(database.scalar("SELECT count(*) FROM schema_version"),
+              std::to_string(latest_postgres_schema_version()));
+    return;
+  }
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM schema_migrations"),
             std::to_string(latest_schema_version()));
-  EXPECT_EQ(raw_scalar(file, "PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(raw_scalar(file, "SELECT count(*) FROM pragma_foreign_key_check"), "0");
+  EXPECT_EQ(database.scalar("PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(database.scalar("SELECT count(*) FROM pragma_foreign_key_check"), "0");
   EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
 }
 
-TEST(StoreConcurrencyTest, ThreadsShareOneStoreObject) {
-  test::TempDir dir;
-  auto store = open_sqlite_store(dir.path() / "store.db");
+TEST_P(StoreConcurrencyTest, ThreadsShareOneStoreObject) {
+  test::BackendDatabase database(GetParam());
+  Store* store = &database.store();
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
   std::vector<std::thread> threads;
@@ -209,7 +248,9 @@ TEST(StoreConcurrencyTest, ThreadsShareOneStoreObject) {
   const std::size_t committed = kThreads * (kPerThread - kPerThread / 10);
   EXPECT_EQ(store->find_certificates({}).size(), committed);
   EXPECT_EQ(store->list_groups().size(), committed);
-  EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
+  if (GetParam() == Backend::sqlite) {
+    EXPECT_EQ(sqlite_pragma(*store, "integrity_check"), "ok");
+  }
 }
 
 }  // namespace
