@@ -75,7 +75,4 @@ class BackendDatabase {
   std::unique_ptr<ApiTokenStore> tokens_;
 };
 
-// A store of its own on a fresh database of `backend` (kept alive by the store).
-std::unique_ptr<Store> open_fresh_store(Backend backend, const std::filesystem::path& sqlite_file);
-
 }  // namespace smime::test
