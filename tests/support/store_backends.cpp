@@ -93,8 +93,4 @@ void BackendDatabase::raw_exec(const std::string& sql) const {
   postgres::Connection::open(url_).exec(sql);
 }
 
-std::string BackendDatabase::migrations_table() const {
-  return backend_ == Backend::sqlite ? "schema_migrations" : "schema_version";
-}
-
 }  // namespace smime::test

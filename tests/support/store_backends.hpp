@@ -61,8 +61,6 @@ class BackendDatabase {
   // SQLite: the database file. PostgreSQL: its URL.
   const std::filesystem::path& file() const noexcept { return file_; }
   const std::string& url() const noexcept { return url_; }
-  // The table of applied migrations (schema_migrations, schema_version).
-  std::string migrations_table() const;
 
  private:
   Backend backend_;
