@@ -93,14 +93,4 @@ void BackendDatabase::raw_exec(const std::string& sql) const {
   postgres::Connection::open(url_).exec(sql);
 }
 
-std::string BackendDatabase::migrations_table() const {
-  return backend_ == Backend::sqlite ? "schema_migrations" : "schema_version";
-}
-
-std::unique_ptr<Store> open_fresh_store(Backend backend, const std::filesystem::path& sqlite_file) {
-  if (backend == Backend::sqlite) return store::open_sqlite_store(sqlite_file);
-  return store::open_postgres_store(
-      store::open_postgres_database(fresh_database_url(), kTestPoolSize));
-}
-
 }  // namespace smime::test

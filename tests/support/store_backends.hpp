@@ -61,8 +61,6 @@ class BackendDatabase {
   // SQLite: the database file. PostgreSQL: its URL.
   const std::filesystem::path& file() const noexcept { return file_; }
   const std::string& url() const noexcept { return url_; }
-  // The table of applied migrations (schema_migrations, schema_version).
-  std::string migrations_table() const;
 
  private:
   Backend backend_;
@@ -74,8 +72,5 @@ class BackendDatabase {
   std::unique_ptr<Store> store_;
   std::unique_ptr<ApiTokenStore> tokens_;
 };
-
-// A store of its own on a fresh database of `backend` (kept alive by the store).
-std::unique_ptr<Store> open_fresh_store(Backend backend, const std::filesystem::path& sqlite_file);
 
 }  // namespace smime::test
