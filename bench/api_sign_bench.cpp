@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "https_client.hpp"
+#include "load.hpp"
 #include "smime/engine/engine.hpp"
 #include "smime/server/appliance.hpp"
 #include "smime/server/server_settings.hpp"
@@ -24,42 +25,8 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-const std::string kMessage = [] {
-  std::string body;
-  while (body.size() < 1024) body += "The ticket was resolved; thank you for your patience.\r\n";
-  return "From: support@example.org\r\nTo: bob@example.net\r\nSubject: bench\r\n"
-         "Message-ID: <bench@example.org>\r\nContent-Type: text/plain\r\n\r\n" +
-         body;
-}();
-
-// Runs work() on `threads` threads for `seconds`; returns operations per second.
-double rate(unsigned threads, double seconds, const std::function<std::function<bool()>()>& make) {
-  std::atomic<bool> stop{false};
-  std::atomic<long> done{0};
-  std::atomic<bool> failed{false};
-  std::vector<std::thread> pool;
-  const auto started = Clock::now();
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      auto work = make();
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (!work()) {
-          failed = true;
-          return;
-        }
-        ++done;
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : pool) t.join();
-  if (failed) throw std::runtime_error("an operation failed during the run");
-  return static_cast<double>(done.load()) /
-         std::chrono::duration<double>(Clock::now() - started).count();
-}
+const std::string& kMessage = smime::bench::kSignedMessage;
+using smime::bench::rate;
 
 struct Options {
   double seconds = 3;

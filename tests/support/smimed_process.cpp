@@ -26,12 +26,12 @@ SmimedProcess::SmimedProcess(std::filesystem::path home, const std::filesystem::
                              const std::string& server_lines, const std::string& store_url)
     : home_(std::move(home)) {
   std::filesystem::create_directories(home_);
-  write_file(
-      (home_ / "smime.toml").string(),
-      "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
-          std::string(kTestTokenLabel) + "\"\npin = \"file:" + (token_home / "user.pin").string() +
-          "\"\nsofthsm_conf = \"" + (token_home / "softhsm2.conf").string() +
-          "\"\n[store]\nurl = \"" + store_url + "\"\n[server]\nport = 0\n" + server_lines + "\n");
+  config_ = "[token]\nmodule = \"" + test_module_path() + "\"\nlabel = \"" +
+            std::string(kTestTokenLabel) +
+            "\"\npin = \"file:" + (token_home / "user.pin").string() + "\"\nsofthsm_conf = \"" +
+            (token_home / "softhsm2.conf").string() + "\"\n[store]\nurl = \"" + store_url + "\"\n";
+  server_lines_ = server_lines;
+  write_config();
   const auto tokens =
       store_url.empty()
           ? store::open_sqlite_api_token_store(home_ / "smime.db")
@@ -46,7 +46,14 @@ SmimedProcess::~SmimedProcess() {
   }
 }
 
+void SmimedProcess::write_config() const {
+  // Port 0 the first time; a restarted node keeps its port (a load balancer names it).
+  write_file((home_ / "smime.toml").string(),
+             config_ + "[server]\nport = " + std::to_string(port_) + "\n" + server_lines_ + "\n");
+}
+
 unsigned short SmimedProcess::start() {
+  write_config();
   const std::string out = (home_ / "smimed.out").string();
   const std::string err = (home_ / "smimed.err").string();
   posix_spawn_file_actions_t actions;

@@ -25,6 +25,7 @@ class SmimedProcess {
   SmimedProcess& operator=(const SmimedProcess&) = delete;
 
   // Starts smimed and waits for its port; throws std::runtime_error if it does not start.
+  // Started again (after a kill), it listens on the port it had.
   unsigned short start();
   unsigned short port() const { return port_; }
   const std::string& admin_secret() const { return admin_secret_; }
@@ -40,7 +41,11 @@ class SmimedProcess {
   int wait_exit(std::chrono::seconds timeout);
 
  private:
+  void write_config() const;
+
   std::filesystem::path home_;
+  std::string config_;        // smime.toml without its [server] table
+  std::string server_lines_;  // the test's lines of [server]
   std::string admin_secret_;
   pid_t pid_ = 0;
   unsigned short port_ = 0;

@@ -1,13 +1,21 @@
 // Two smimed nodes on one PostgreSQL database and one token: what one node changes, the other
 // uses on its next request (a certificate made on node A signs on node B; an API token
-// revoked on A is refused by B), and both append to one intact audit chain.
+// revoked on A is refused by B), and both append to one intact audit chain. Behind HAProxy,
+// a node killed under load loses no acknowledged request and rejoins when restarted.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "https_client.hpp"
 #include "smime/audit/audit_log.hpp"
 #include "smime/store/postgres_store.hpp"
+#include "support/haproxy.hpp"
 #include "support/postgres_server.hpp"
 #include "support/smimed_process.hpp"
 #include "support/softhsm_fixture.hpp"
@@ -74,6 +82,150 @@ TEST_F(NodesTest, WhatOneNodeChangesTheOtherUsesAtOnce) {
   const audit::VerifyReport report = log.verify();
   EXPECT_TRUE(report.intact) << report.reason;
   EXPECT_GE(report.entries, 5) << "key, two signatures, token created and revoked";
+}
+
+// Clients sending signing requests through the balancer, each on a keep-alive connection
+// that it opens again when it breaks. Remembers the Message-ID of every acknowledged (200)
+// request.
+class BalancedLoad {
+ public:
+  BalancedLoad(unsigned short port, std::string secret) : port_(port), secret_(std::move(secret)) {}
+  ~BalancedLoad() { stop(); }
+
+  void start(int clients) {
+    for (int c = 0; c < clients; ++c) threads_.emplace_back([this, c] { run(c); });
+  }
+  void stop() {
+    stopping_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+  std::size_t acknowledged() const {
+    std::lock_guard lock(mutex_);
+    return acknowledged_.size();
+  }
+  std::vector<std::string> acknowledged_ids() const {
+    std::lock_guard lock(mutex_);
+    return acknowledged_;
+  }
+  int failed() const { return failed_; }
+  // Waits until `more` further requests were acknowledged; false after 60 s.
+  bool wait_for_more(std::size_t more) const {
+    const std::size_t target = acknowledged() + more;
+    for (int i = 0; i < 600 && acknowledged() < target; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return acknowledged() >= target;
+  }
+
+ private:
+  static constexpr int kMaxRequestsPerClient = 2000;  // bounded, whatever happens
+
+  void run(int client_number) {
+    std::unique_ptr<HttpsClient> client;
+    for (int n = 0; n < kMaxRequestsPerClient && !stopping_; ++n) {
+      const std::string id = "<load-" + std::to_string(client_number) + "-" + std::to_string(n) +
+                             "@nodes.example.org>";
+      const std::string message =
+          "From: nodes@example.org\r\nTo: bob@example.net\r\n"
+          "Subject: load\r\nMessage-ID: " +
+          id + "\r\nContent-Type: text/plain\r\n\r\nBalanced.\r\n";
+      try {
+        if (!client)
+          client = std::make_unique<HttpsClient>(port_, ClientOptions(TLS1_2_VERSION, 0, {}, 20));
+        const HttpResult result = client->request(
+            "POST", "/api/v1/messages/outgoing?sign=true&encrypt=false", message,
+            {{"Authorization", "Bearer " + secret_}, {"Content-Type", "message/rfc822"}});
+        if (result.status == 200) {
+          std::lock_guard lock(mutex_);
+          acknowledged_.push_back(id);
+        } else {
+          ++failed_;
+        }
+        if (!result.keep_alive) client.reset();
+      } catch (const std::exception&) {
+        ++failed_;  // the node went away under this connection: open another
+        client.reset();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+
+  unsigned short port_;
+  std::string secret_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> failed_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::string> acknowledged_;
+  std::vector<std::thread> threads_;
+};
+
+std::set<std::string> audited_message_ids(const std::string& url) {
+  audit::AuditLog log(store::open_postgres_database(url, 1));
+  std::set<std::string> ids;
+  audit::AuditQuery query;
+  query.limit = audit::kMaxListLimit;
+  for (;; query.offset += query.limit) {
+    const auto entries = log.list(query);
+    for (const auto& entry : entries) {
+      if (entry.event.status == audit::Status::ok) ids.insert(entry.event.message_id);
+    }
+    if (entries.size() < static_cast<std::size_t>(query.limit)) return ids;
+  }
+}
+
+TEST_F(NodesTest, BehindHaproxyANodeKilledUnderLoadLosesNoAcknowledgedRequest) {
+  SmimedProcess a(scratch_.path() / "a", home(), "worker_threads = 2\n", url_);
+  SmimedProcess b(scratch_.path() / "b", home(), "worker_threads = 2\n", url_);
+  a.start();
+  b.start();
+  const nlohmann::json key = {{"algorithm", "ec-p256"},
+                              {"label", "balanced"},
+                              {"emails", {"nodes@example.org"}},
+                              {"self_signed", true}};
+  ASSERT_EQ(call(a, a.admin_secret(), "POST", "/api/v1/keys", key.dump()).status, 201);
+
+  Haproxy balancer(scratch_.path() / "haproxy", {{"a", a.port()}, {"b", b.port()}});
+  balancer.start();
+  ASSERT_TRUE(balancer.wait_for_status("a", "UP", 10'000));
+  ASSERT_TRUE(balancer.wait_for_status("b", "UP", 10'000));
+
+  BalancedLoad load(balancer.port(), a.admin_secret());
+  load.start(4);
+  ASSERT_TRUE(load.wait_for_more(40)) << "no load through the balancer";
+  const long long a_sessions = balancer.stats()["a"].sessions;
+  EXPECT_GT(a_sessions, 0) << "the balancer sent node a nothing";
+
+  a.signal(SIGKILL);  // mid-run: requests are in flight on a
+  ASSERT_EQ(a.wait_exit(std::chrono::seconds(10)), 128 + SIGKILL);
+  EXPECT_TRUE(balancer.wait_for_status("a", "DOWN", 10'000)) << "/healthz of a dead node";
+  EXPECT_TRUE(load.wait_for_more(40)) << "node b stopped answering after a was killed";
+  load.stop();
+
+  // Restarted on its port, a passes its health checks again and is given connections.
+  a.start();
+  ASSERT_TRUE(balancer.wait_for_status("a", "UP", 20'000)) << a.stderr_text();
+  for (int i = 0; i < 6; ++i) {
+    HttpsClient client(balancer.port());
+    EXPECT_EQ(client.request("GET", "/healthz").status, 200);
+  }
+  EXPECT_GT(balancer.stats()["a"].sessions, a_sessions) << "the restarted node got no traffic";
+
+  // Every acknowledged request has its entry, whichever node answered; one intact chain.
+  const std::set<std::string> audited = audited_message_ids(url_);
+  const std::vector<std::string> acknowledged = load.acknowledged_ids();
+  std::size_t missing = 0;
+  for (const std::string& id : acknowledged) {
+    const std::string bare = id.substr(1, id.size() - 2);
+    if (audited.count(id) == 0 && audited.count(bare) == 0) ++missing;
+  }
+  EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged requests";
+  audit::AuditLog log(store::open_postgres_database(url_, 1));
+  const audit::VerifyReport report = log.verify();
+  EXPECT_TRUE(report.intact) << report.reason;
+  EXPECT_GE(report.entries, static_cast<std::int64_t>(acknowledged.size()));
+  RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
+  RecordProperty("failed_while_a_died", load.failed());
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+// What the API benchmarks share: the 1 KB message they sign and a closed-loop load of
+// client threads.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace smime::bench {
+
+inline const std::string kSignedMessage = [] {
+  std::string body;
+  while (body.size() < 1024) body += "The ticket was resolved; thank you for your patience.\r\n";
+  return "From: support@example.org\r\nTo: bob@example.net\r\nSubject: bench\r\n"
+         "Message-ID: <bench@example.org>\r\nContent-Type: text/plain\r\n\r\n" +
+         body;
+}();
+
+// Runs the operation that make() returns for each of `threads` threads, back to back, for
+// `seconds`; returns operations per second. Throws when an operation failed.
+inline double rate(unsigned threads, double seconds,
+                   const std::function<std::function<bool()>()>& make) {
+  using Clock = std::chrono::steady_clock;
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> pool;
+  const auto started = Clock::now();
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      auto work = make();
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!work()) {
+          failed = true;
+          return;
+        }
+        ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : pool) t.join();
+  if (failed) throw std::runtime_error("an operation failed during the run");
+  return static_cast<double>(done.load()) /
+         std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+}  // namespace smime::bench
