@@ -115,20 +115,14 @@ class SqliteApiTokenStore final : public ApiTokenStore {
 
   std::optional<ApiToken> authenticate(std::string_view secret) override {
     if (!well_formed_api_token_secret(secret)) return std::nullopt;
-    // Looked up by the hash of a 256-bit random secret: the index walk can reveal at most
-    // something about SHA-256 values of guesses, never about a stored secret. The match is
-    // then confirmed in constant time.
+    // By hash, then confirmed in constant time (record_rules.hpp).
     const std::string hash = api_token_hash(secret);
     std::lock_guard lock(auth_mutex_);
     Statement query = auth_db_.prepare("SELECT " + std::string(kColumns) +
                                        " FROM api_tokens WHERE secret_sha256 = ?1");
     query.bind(1, hash);
     if (!query.step()) return std::nullopt;
-    const std::string stored = query.text(6);
-    if (stored.size() != hash.size() ||
-        CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) != 0) {
-      return std::nullopt;
-    }
+    if (!same_secret_hash(query.text(6), hash)) return std::nullopt;
     ApiToken token = read_token(query);
     if (token.revoked_at) return std::nullopt;
     touch(token);

@@ -1,5 +1,7 @@
 #include "record_rules.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -108,6 +110,11 @@ bool well_formed_api_token_secret(std::string_view secret) {
   if (secret.substr(0, kApiTokenPrefix.size()) != kApiTokenPrefix) return false;
   return std::all_of(secret.begin() + kApiTokenPrefix.size(), secret.end(),
                      [](char c) { return hex_digit_value(c) >= 0; });
+}
+
+bool same_secret_hash(std::string_view stored, std::string_view hash) noexcept {
+  return stored.size() == hash.size() &&
+         CRYPTO_memcmp(stored.data(), hash.data(), hash.size()) == 0;
 }
 
 }  // namespace smime::store

@@ -37,5 +37,9 @@ std::optional<std::string> query_prefix(const CertificateQuery& query);
 
 // "smk_" + 64 hex digits: the only form authenticate() looks up.
 bool well_formed_api_token_secret(std::string_view secret);
+// authenticate() looks a token up by the SHA-256 of a 256-bit random secret, so the index walk
+// can reveal at most something about hashes of guesses, never about a stored secret; the row
+// found is then confirmed with this comparison in constant time.
+bool same_secret_hash(std::string_view stored, std::string_view hash) noexcept;
 
 }  // namespace smime::store
