@@ -14,11 +14,13 @@
 
 #include "https_client.hpp"
 #include "smime/audit/audit_log.hpp"
+#include "smime/certs/certificate_info.hpp"
 #include "smime/store/postgres_store.hpp"
 #include "support/haproxy.hpp"
 #include "support/postgres_server.hpp"
 #include "support/smimed_process.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "support/test_certs.hpp"
 
 namespace smime::test {
 namespace {
@@ -82,6 +84,53 @@ TEST_F(NodesTest, WhatOneNodeChangesTheOtherUsesAtOnce) {
   const audit::VerifyReport report = log.verify();
   EXPECT_TRUE(report.intact) << report.reason;
   EXPECT_GE(report.entries, 5) << "key, two signatures, token created and revoked";
+}
+
+// Can node's preflight encrypt to alice? Its reason when not.
+std::string encrypt_preflight(SmimedProcess& node) {
+  const HttpResult r =
+      call(node, node.admin_secret(), "POST", "/api/v1/messages/preflight",
+           nlohmann::json{{"from", "nodes@example.org"}, {"to", {"alice@example.com"}}}.dump());
+  if (r.status != 200) return "HTTP " + std::to_string(r.status) + ": " + r.body;
+  const auto body = nlohmann::json::parse(r.body);
+  return body["encrypt"]["possible"].get<bool>() ? "possible"
+                                                 : body["encrypt"]["reason"].get<std::string>();
+}
+
+TEST_F(NodesTest, ACertificateImportedRevokedOrDeletedOnOneNodeIsSoUsedByTheOther) {
+  SmimedProcess a(scratch_.path() / "a", home(), "worker_threads = 2\n", url_);
+  SmimedProcess b(scratch_.path() / "b", home(), "worker_threads = 2\n", url_);
+  a.start();
+  b.start();
+  // The sender's own key: a message is also encrypted to its sender.
+  const nlohmann::json key = {{"algorithm", "ec-p256"},
+                              {"label", "sender"},
+                              {"emails", {"nodes@example.org"}},
+                              {"self_signed", true}};
+  ASSERT_EQ(call(a, a.admin_secret(), "POST", "/api/v1/keys", key.dump()).status, 201);
+  const IssuedCertificate ca = issue_certificate(CertificateSpec::authority("Nodes CA"));
+  const IssuedCertificate alice =
+      issue_certificate(CertificateSpec::smime("alice@example.com").issued_by(ca));
+  EXPECT_NE(encrypt_preflight(b), "possible") << "nothing imported yet";
+
+  HttpResult imported =
+      call(a, a.admin_secret(), "POST", "/api/v1/certificates",
+           pem_bundle({alice.cert.get(), ca.cert.get()}), "application/x-pem-file");
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  EXPECT_EQ(encrypt_preflight(b), "possible") << "imported on a";
+
+  const std::vector<unsigned char> crl = issue_crl(ca, {{alice.cert.get(), 1}}, 30, true);
+  HttpResult revoked = call(a, a.admin_secret(), "POST", "/api/v1/crls",
+                            std::string(crl.begin(), crl.end()), "application/x-pem-file");
+  ASSERT_LT(revoked.status, 300) << revoked.body;
+  const std::string after_crl = encrypt_preflight(b);
+  EXPECT_NE(after_crl, "possible") << "revoked by a CRL imported on a";
+  EXPECT_NE(after_crl.find("revoked"), std::string::npos) << after_crl;
+
+  const std::string fingerprint = certs::sha256_fingerprint(alice.cert.get());
+  ASSERT_EQ(call(a, a.admin_secret(), "DELETE", "/api/v1/certificates/" + fingerprint).status, 204);
+  EXPECT_EQ(encrypt_preflight(b), "The certificate for alice@example.com was not found")
+      << "deleted on a";
 }
 
 // Clients sending signing requests through the balancer, each on a keep-alive connection
