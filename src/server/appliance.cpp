@@ -19,6 +19,7 @@ RequestHandler appliance_handler(const Router& router, const StaticSite& site,
     authenticate(head, access);
     Admission admission = router.admit(head);
     decision.priority = admission.route != nullptr && admission.route->priority;
+    decision.body_limit = router.body_limit(admission.route);
     if (!admission.refusal) return decision;
     add_api_security_headers(*admission.refusal);
     if (admission.refusal->status == 401 && head.credentials_given &&
@@ -45,7 +46,8 @@ RequestHandler appliance_handler(const Router& router, const StaticSite& site,
 Appliance::Appliance(AppConfig config, ServerSettings settings)
     : application_(std::move(config)),
       settings_(std::move(settings)),
-      context_{application_.use_cases(), [this] { return metrics_.render(); }} {}
+      context_{application_.use_cases(), [this] { return metrics_.render(); },
+               incoming_body_limit_for(settings_)} {}
 
 Appliance::~Appliance() {
   // The server (and its worker threads) stop before the use cases they call go away.
@@ -72,8 +74,8 @@ void Appliance::start(bool handle_signals) {
     metrics_.observe(record);
     if (extra) extra(record);
   };
-  router_ =
-      std::make_unique<Router>(make_api_routes(context_), settings.body_limit, std::move(observe));
+  router_ = std::make_unique<Router>(
+      make_api_routes(context_), BodyLimit{settings.body_limit, "body_limit"}, std::move(observe));
   site_ = std::make_unique<StaticSite>(settings.web_root);
   if (settings.web_root.empty()) {
     spdlog::info("no web root: the admin UI is off");

@@ -1,5 +1,8 @@
 #include "smime/server/http.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "smime/common/hex.hpp"
 #include "smime/common/text.hpp"
 
@@ -58,6 +61,11 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+std::string too_large_message(const BodyLimit& limit) {
+  return "The request body exceeds " + std::to_string(limit.bytes) +
+         " bytes (the [server] setting " + limit.setting + ")";
+}
+
 std::optional<Target> parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return std::nullopt;
   Target result;
@@ -99,6 +107,70 @@ std::optional<std::string_view> bearer_token(const Headers& headers) {
 
 std::string media_type(std::string_view content_type) {
   return ascii_lower(trim(content_type.substr(0, content_type.find(';'))));
+}
+
+namespace {
+
+// "q=0.5" among an Accept entry's parameters; 1 without one, 0 when malformed.
+double entry_quality(std::string_view parameters) {
+  while (!parameters.empty()) {
+    const std::size_t end = std::min(parameters.find(';'), parameters.size());
+    const std::string_view parameter = trim(parameters.substr(0, end));
+    parameters.remove_prefix(std::min(end + 1, parameters.size()));
+    if (parameter.size() < 2 || !ascii_iequals(parameter.substr(0, 2), "q=")) continue;
+    const std::string value(parameter.substr(2));
+    char* rest = nullptr;
+    const double q = std::strtod(value.c_str(), &rest);
+    if (rest == value.c_str() || *rest != '\0' || !(q >= 0.0 && q <= 1.0)) return 0.0;
+    return q;
+  }
+  return 1.0;
+}
+
+}  // namespace
+
+double accept_quality(std::optional<std::string_view> accept, std::string_view type,
+                      bool wildcards) {
+  if (!accept || trim(*accept).empty()) return wildcards ? 1.0 : 0.0;
+  const std::string wanted = ascii_lower(type);
+  const std::string family = wanted.substr(0, wanted.find('/')) + "/*";
+  double exact = -1, partial = -1, any = -1;
+  std::string_view list = *accept;
+  while (!list.empty()) {
+    const std::size_t end = std::min(list.find(','), list.size());
+    const std::string_view entry = list.substr(0, end);
+    list.remove_prefix(std::min(end + 1, list.size()));
+    const std::size_t semicolon = std::min(entry.find(';'), entry.size());
+    const std::string name = ascii_lower(trim(entry.substr(0, semicolon)));
+    const double q = entry_quality(entry.substr(std::min(semicolon + 1, entry.size())));
+    if (name == wanted) exact = std::max(exact, q);
+    if (name == family) partial = std::max(partial, q);
+    if (name == "*/*") any = std::max(any, q);
+  }
+  if (exact >= 0) return exact;
+  if (!wildcards) return 0.0;
+  if (partial >= 0) return partial;
+  return any >= 0 ? any : 0.0;
+}
+
+std::string header_value(std::string_view text, std::size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+    if (out.size() > max_bytes) {
+      out.resize(max_bytes > 3 ? max_bytes - 3 : 0);
+      return out + "...";
+    }
+  }
+  return out;
 }
 
 }  // namespace smime::server

@@ -33,9 +33,54 @@ Response outgoing(const ApiContext& c, const Call& call) {
   return response;
 }
 
+// Accept naming message/rfc822 at least as high as JSON: the message itself, not JSON.
+bool wants_message(const Call& call) {
+  const auto accept = call.request.headers.get("Accept");
+  const double message = accept_quality(accept, "message/rfc822", /*wildcards=*/false);
+  return message > 0 && message >= accept_quality(accept, "application/json", true);
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// The JSON summary's fields as X-Smime-* headers, each value made safe for a header.
+Response incoming_as_message(engine::IncomingResult result) {
+  Response response;
+  response.content_type = "message/rfc822";
+  Headers& h = response.headers;
+  h.add("X-Smime-Encrypted", result.encrypted ? "true" : "false");
+  h.add("X-Smime-Decrypted", result.decrypted ? "true" : "false");
+  h.add("X-Smime-Signed", result.signed_ ? "true" : "false");
+  h.add("X-Smime-Signature", std::string(engine::to_string(result.signature)));
+  if (!result.signature_reason.empty()) {
+    h.add("X-Smime-Signature-Reason", header_value(result.signature_reason));
+  }
+  if (result.signer) {
+    h.add("X-Smime-Signer", header_value(result.signer->fingerprint));
+    h.add("X-Smime-Signer-Subject", header_value(result.signer->subject));
+    if (!result.signer->emails.empty()) {
+      h.add("X-Smime-Signer-Emails", header_value(joined(result.signer->emails)));
+    }
+  }
+  if (!result.layers.empty()) h.add("X-Smime-Layers", header_value(joined(result.layers)));
+  if (!result.decryption_key.empty()) h.add("X-Smime-Decryption-Key", result.decryption_key);
+  std::vector<std::string> codes;
+  for (const auto& e : result.errors) codes.push_back(e.code);
+  if (!codes.empty()) {
+    h.add("X-Smime-Errors", header_value(joined(codes)));
+    h.add("X-Smime-Error-Message", header_value(result.errors.front().message));
+  }
+  if (!result.missing.empty()) h.add("X-Smime-Missing", std::to_string(result.missing.size()));
+  response.body = std::move(result.message);
+  return response;
+}
+
 Response incoming(const ApiContext& c, const Call& call) {
-  const engine::IncomingResult result =
-      c.use_cases.messages.incoming(caller_of(call), call.request.body);
+  engine::IncomingResult result = c.use_cases.messages.incoming(caller_of(call), call.request.body);
+  if (wants_message(call)) return incoming_as_message(std::move(result));
   nlohmann::json body = engine::to_json(result);
   body["message"] = base64(result.message);
   return json_response(200, body);
@@ -90,6 +135,9 @@ void add_message_routes(std::vector<Route>& routes, const ApiContext& c) {
                     {"message/rfc822"},
                     "processIncoming",
                     bind(c, incoming)});
+  if (c.incoming_body_limit != 0) {
+    routes.back().body_limit = BodyLimit{c.incoming_body_limit, "incoming_body_limit"};
+  }
   routes.push_back({"POST",
                     "/api/v1/messages/preflight",
                     Access::messages,

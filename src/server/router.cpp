@@ -152,8 +152,14 @@ std::optional<bool> Call::query_flag(std::string_view name) const {
               "Query parameter '" + std::string(name) + "' must be true or false");
 }
 
-Router::Router(std::vector<Route> routes, std::size_t body_limit, RequestObserver observer)
-    : routes_(std::move(routes)), body_limit_(body_limit), observer_(std::move(observer)) {}
+Router::Router(std::vector<Route> routes, BodyLimit body_limit, RequestObserver observer)
+    : routes_(std::move(routes)),
+      body_limit_(std::move(body_limit)),
+      observer_(std::move(observer)) {}
+
+const BodyLimit& Router::body_limit(const Route* route) const noexcept {
+  return route != nullptr && route->body_limit ? *route->body_limit : body_limit_;
+}
 
 void Router::observe(const Request& request, std::string_view operation, const Response& response,
                      std::chrono::steady_clock::time_point started) const noexcept {
@@ -284,9 +290,9 @@ Response Router::dispatch(const Request& request, std::string_view& operation) c
   if (resolution.route) operation = resolution.route->operation;
   if (resolution.refusal) return std::move(*resolution.refusal);
   const Route& route = *resolution.route;
-  if (body_limit_ != 0 && request.body.size() > body_limit_) {
-    return error_response(413, "payload_too_large",
-                          "The request body exceeds " + std::to_string(body_limit_) + " bytes");
+  if (const BodyLimit& limit = body_limit(&route);
+      limit.bytes != 0 && request.body.size() > limit.bytes) {
+    return error_response(413, "payload_too_large", too_large_message(limit));
   }
   nlohmann::json json;
   if (!request.body.empty() && !route.accepts.empty()) {

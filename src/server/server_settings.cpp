@@ -61,6 +61,7 @@ void read_server_settings(const toml::table& root, const std::filesystem::path& 
   read_text(*table, "listen", server.listen_address, file);
   read_int(*table, "port", server.port, 0, 65535, file);
   read_int(*table, "body_limit", server.body_limit, 1024, kMaxBytes, file);
+  read_int(*table, "incoming_body_limit", server.incoming_body_limit, 1024, 2 * kMaxBytes, file);
   // One header field of Beast's parser holds at most 65,535 bytes; a larger limit would let a
   // client send a field the parser cannot store.
   read_int(*table, "header_limit", server.header_limit, 1024, kMaxHeaderLimit, file);
@@ -139,6 +140,11 @@ ServerSettings load_server_settings(const AppConfig& config) {
   }
   override_server_from_env(server);
   return server;
+}
+
+std::size_t incoming_body_limit_for(const ServerSettings& settings) {
+  if (settings.incoming_body_limit != 0) return settings.incoming_body_limit;
+  return 2 * settings.body_limit + 1024 * 1024;
 }
 
 }  // namespace smime::server

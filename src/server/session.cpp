@@ -127,10 +127,10 @@ void Session::on_header(beast::error_code ec) {
   bool priority = false;
   if (!admit(head, priority)) return;
   const auto length = reader_->content_length();
-  if (length && *length > state_.options.body_limit) {
-    return reject(413, "payload_too_large", too_large_message());
+  if (length && *length > body_limit_.bytes) {
+    return reject(413, "payload_too_large", too_large_message(body_limit_));
   }
-  reader_->limit_body(state_.options.body_limit);  // chunked bodies are cut off here
+  reader_->limit_body(body_limit_.bytes);  // chunked bodies are cut off here
   if (beast::iequals(head.headers.get("Expect").value_or(""), "100-continue") &&
       head.body_announced) {
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
@@ -147,6 +147,7 @@ void Session::on_header(beast::error_code ec) {
 
 // The application's decision on the head; false when the request was answered here.
 bool Session::admit(Request& head, bool& priority) {
+  body_limit_ = BodyLimit{state_.options.body_limit};
   if (!state_.handler.admit) return true;
   RequestHandler::Decision decision;
   try {
@@ -155,6 +156,7 @@ bool Session::admit(Request& head, bool& priority) {
     decision.refusal = error_response(500, "internal", "Internal error");
   }
   priority = decision.priority;
+  if (decision.body_limit) body_limit_ = *decision.body_limit;
   if (decision.after) net::post(state_.workers, std::move(decision.after));
   if (!decision.refusal) return true;
   const auto length = reader_->content_length();
@@ -163,7 +165,7 @@ bool Session::admit(Request& head, bool& priority) {
   const bool keep_alive = reader_->keep_alive();
   if (decision.refusal->status == 400 ||
       (head.body_announced &&
-       (!keep_alive || expects_continue || (length && *length > state_.options.body_limit)))) {
+       (!keep_alive || expects_continue || (length && *length > body_limit_.bytes)))) {
     // Malformed, or a body that will not come or is not worth reading: close after it.
     reject(std::move(*decision.refusal));
     return false;
@@ -171,7 +173,7 @@ bool Session::admit(Request& head, bool& priority) {
   if (head.body_announced) {
     // Answered now; the body is then read and dropped (never kept) to keep the connection.
     reader_->discard_body();
-    reader_->limit_body(state_.options.body_limit);
+    reader_->limit_body(body_limit_.bytes);
     skip_body_ = true;
   } else {
     reader_.reset();
@@ -191,10 +193,6 @@ void Session::skip_body() {
                    });
 }
 
-std::string Session::too_large_message() const {
-  return "The request body exceeds " + std::to_string(state_.options.body_limit) + " bytes";
-}
-
 void Session::read_body(bool priority) {
   beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
   http::async_read(stream_, buffer_, *reader_,
@@ -205,7 +203,9 @@ void Session::read_body(bool priority) {
 
 void Session::on_body(beast::error_code ec, bool priority) {
   if (phase_ == Phase::closed) return;
-  if (ec == http::error::body_limit) return reject(413, "payload_too_large", too_large_message());
+  if (ec == http::error::body_limit) {
+    return reject(413, "payload_too_large", too_large_message(body_limit_));
+  }
   if (ec == http::error::buffer_overflow) {
     return reject(400, "bad_request", "A chunk header or the trailer section is too large");
   }
@@ -291,7 +291,7 @@ void Session::write(Response response, bool keep_alive) {
 void Session::on_write(beast::error_code ec, bool close) {
   if (phase_ == Phase::closed) return;
   if (ec) return close_now();
-  if (close && lingering_) return linger(kDrainLimitFactor * state_.options.body_limit);
+  if (close && lingering_) return linger(kDrainLimitFactor * body_limit_.bytes);
   if (close) return shutdown();
   first_request_ = false;
   if (std::exchange(skip_body_, false)) return skip_body();

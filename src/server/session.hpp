@@ -41,7 +41,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code ec);
   bool admit(Request& head, bool& priority);
   void skip_body();
-  std::string too_large_message() const;
   void linger(std::uint64_t budget);
   void read_body(bool priority);
   void on_body(boost::beast::error_code ec, bool priority);
@@ -64,6 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_request_ = true;
   bool head_request_ = false;  // the answer is written without its body
   bool lingering_ = false;     // the answer refused a request; drop what still arrives
+  BodyLimit body_limit_;       // of the request being read: its route's, else the server's
   bool skip_body_ = false;     // after the answer, read and drop the refused request's body
   std::unique_ptr<std::array<char, 16384>> scratch_;  // for dropping an unread body
   // The bound on a request's work (ServerOptions::work_timeout); the serial tells a late

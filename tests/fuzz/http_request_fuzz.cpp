@@ -70,7 +70,7 @@ const Router& router() {
              return r;
            }},
       },
-      kBodyLimit);
+      BodyLimit{kBodyLimit});
   return instance;
 }
 

@@ -2,6 +2,7 @@
 // table is in the OpenAPI document (src/server/openapi.json), and a test checks that.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ struct ApiContext {
   app::UseCases& use_cases;
   // GET /metrics: the Prometheus text of the server's counters.
   std::function<std::string()> metrics;
+  // POST /api/v1/messages/incoming takes bodies up to this (0: the router's bound).
+  std::size_t incoming_body_limit = 0;
 };
 
 // The whole API route table; `context` must outlive it.

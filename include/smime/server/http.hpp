@@ -2,6 +2,7 @@
 // Boost.Beast, so the whole API can be exercised without sockets.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,6 +54,14 @@ struct Response {
   std::optional<ErrorCode> error;  // the Error it answers (metrics); not sent
 };
 
+// A bound on request bodies and the [server] setting that sets it, which the 413 names.
+struct BodyLimit {
+  std::size_t bytes = 0;  // 0: none
+  std::string setting = "body_limit";
+};
+// "The request body exceeds N bytes (the [server] setting <setting>)".
+std::string too_large_message(const BodyLimit& limit);
+
 // Path ("/a/b") and decoded query parameters of a target. nullopt on a malformed
 // percent-encoding or a target that is not an origin-form path.
 struct Target {
@@ -66,5 +75,16 @@ std::optional<std::string_view> bearer_token(const Headers& headers);
 
 // Media type of a Content-Type value, lowercased, without parameters ("application/json").
 std::string media_type(std::string_view content_type);
+
+// The quality (0 to 1) an Accept header gives `type` ("message/rfc822"): its own entry, else
+// "message/*", else "*/*" when `wildcards`; 0 when the header does not accept it. A missing
+// or empty header accepts everything (quality 1 with wildcards, else 0).
+double accept_quality(std::optional<std::string_view> accept, std::string_view type,
+                      bool wildcards);
+
+// Text from a message or certificate as a response header value: printable ASCII kept, every
+// other byte written as \xNN (so no CR, LF or control character reaches the header), at most
+// `max_bytes` long (cut with "...").
+std::string header_value(std::string_view text, std::size_t max_bytes = 1024);
 
 }  // namespace smime::server

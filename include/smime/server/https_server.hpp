@@ -44,9 +44,10 @@ ServerOptions server_options(const ServerSettings& settings);
 // answered 500 and logged, never passed on). The request is the handler's to change.
 struct RequestHandler {
   struct Decision {
-    std::optional<Response> refusal;  // answer this now; the body is never read
-    bool priority = false;            // run on the priority lane (health), not the worker pool
-    std::function<void()> after;      // worker-pool work once the refusal is answered
+    std::optional<Response> refusal;      // answer this now; the body is never read
+    bool priority = false;                // run on the priority lane (health), not the worker pool
+    std::optional<BodyLimit> body_limit;  // the route's bound; unset: ServerOptions::body_limit
+    std::function<void()> after;          // worker-pool work once the refusal is answered
   };
   // On the connection's I/O thread once the head is complete, before any body byte is read:
   // authentication and everything the head decides. Unset: every request is admitted.

@@ -74,6 +74,9 @@ struct Route {
   std::vector<std::string> parameters = {};
   // Answered on the server's priority lane, never queued behind message work (health).
   bool priority = false;
+  // Its own bound on the body (incoming mail is larger than what it was made from); unset:
+  // the router's.
+  std::optional<BodyLimit> body_limit = {};
 };
 
 // Called once per routed request (metrics); operation is empty when no route matched.
@@ -94,7 +97,7 @@ struct Admission {
 
 class Router {
  public:
-  explicit Router(std::vector<Route> routes, std::size_t body_limit = 0,
+  explicit Router(std::vector<Route> routes, BodyLimit body_limit = {},
                   RequestObserver observer = nullptr);
 
   // Everything the head decides: 400 bad target or query parameter, 404, 405, 401, 403, 415
@@ -103,6 +106,8 @@ class Router {
   // The whole request: the checks of admit() again, then the body and the handler.
   Response handle(const Request& request) const noexcept;
   const std::vector<Route>& routes() const noexcept { return routes_; }
+  // The bound on the body of a request for `route` (nullptr: the router's).
+  const BodyLimit& body_limit(const Route* route) const noexcept;
 
  private:
   struct Resolution {
@@ -119,7 +124,7 @@ class Router {
                std::chrono::steady_clock::time_point started) const noexcept;
 
   std::vector<Route> routes_;
-  std::size_t body_limit_;
+  BodyLimit body_limit_;
   RequestObserver observer_;
 };
 

@@ -17,11 +17,13 @@ struct ServerSettings {
   std::string listen_address = "127.0.0.1";
   int port = 8443;                              // 0: an ephemeral port (tests)
   std::size_t body_limit = 25UL * 1024 * 1024;  // bytes of one request body
-  std::size_t header_limit = 16UL * 1024;       // bytes of the request line and headers (<= 65535)
-  int read_timeout_s = 30;                      // headers and body of one request
-  int handshake_timeout_s = 10;                 // TCP accept to the end of the TLS handshake
-  int idle_timeout_s = 60;                      // keep-alive wait for the next request
-  int token_timeout_s = 30;                     // a request's token/database work, then 503
+  // Bytes of one message to POST /api/v1/messages/incoming; 0: incoming_body_limit_for().
+  std::size_t incoming_body_limit = 0;
+  std::size_t header_limit = 16UL * 1024;  // bytes of the request line and headers (<= 65535)
+  int read_timeout_s = 30;                 // headers and body of one request
+  int handshake_timeout_s = 10;            // TCP accept to the end of the TLS handshake
+  int idle_timeout_s = 60;                 // keep-alive wait for the next request
+  int token_timeout_s = 30;                // a request's token/database work, then 503
   int max_connections = 256;
   int max_connections_per_address = 32;  // open connections from one client IP address
   int io_threads = 1;                    // TLS and HTTP parsing
@@ -36,6 +38,11 @@ struct ServerSettings {
   // tree smimed was built from; SMIME_WEB_ROOT overrides). Empty: no web UI.
   std::filesystem::path web_root;
 };
+
+// The bound on incoming messages: the configured one, else room for whatever outgoing made
+// of a body of body_limit. Signing may base64-encode 8-bit parts and the envelope is base64
+// again (at most 1.37 x 1.37 = 1.88 times the size), so 2 x body_limit + 1 MiB.
+std::size_t incoming_body_limit_for(const ServerSettings& settings);
 
 // The defaults for config.home, then the [server] table of config.config_file (when one was
 // read), then SMIME_LISTEN_ADDRESS, SMIME_LISTEN_PORT and SMIME_WEB_ROOT. Throws

@@ -126,5 +126,79 @@ TEST_F(MessageRoutesTest, IncomingTakesOurMessageApartAndEachOperationIsLogged) 
   EXPECT_EQ(bad_filter.status, 400);
 }
 
+// Issue 15 item 4: what outgoing made of a body within body_limit comes back in through
+// incoming (its own, larger bound), and Accept: message/rfc822 returns the message itself.
+TEST_F(MessageRoutesTest, IncomingTakesWhatOutgoingMadeOfABodyAtTheLimit) {
+  SMIME_SKIP_UNLESS_TOKEN_OFFERS(CKM_ECDH1_DERIVE);
+  HttpsClient c = client();
+  // 8-bit text just under body_limit: signing may transfer-encode it, the envelope is base64.
+  std::string text;
+  while (text.size() < kBodyLimit - 2048)
+    text += "Grüße aus dem Support, Ticket 4711 erledigt.\r\n";
+  const std::string original =
+      "From: support@example.org\r\nTo: support@example.org\r\n"
+      "Subject: Ticket 4711\r\nMessage-ID: <big4711@example.org>\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\n" +
+      text;
+  ASSERT_LT(original.size(), kBodyLimit);
+  HttpResult both = c.request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=true", original,
+                              auth("message/rfc822"));
+  ASSERT_EQ(both.status, 200) << both.body;
+  ASSERT_GT(both.body.size(), kBodyLimit) << "the result outgrew body_limit";
+
+  auto headers = auth("message/rfc822");
+  headers["Accept"] = "message/rfc822, application/json;q=0.5";
+  HttpResult incoming = c.request("POST", "/api/v1/messages/incoming", both.body, headers);
+  ASSERT_EQ(incoming.status, 200) << incoming.body;
+  EXPECT_EQ(incoming.headers["content-type"], "message/rfc822");
+  EXPECT_EQ(incoming.headers["x-smime-encrypted"], "true");
+  EXPECT_EQ(incoming.headers["x-smime-decrypted"], "true");
+  EXPECT_EQ(incoming.headers["x-smime-signed"], "true");
+  EXPECT_EQ(incoming.headers["x-smime-signature"], "valid");
+  EXPECT_EQ(incoming.headers["x-smime-signer"], org_fingerprint_);
+  EXPECT_EQ(incoming.headers["x-smime-signer-emails"], "support@example.org");
+  EXPECT_EQ(incoming.headers.count("x-smime-errors"), 0u);
+  EXPECT_NE(incoming.body.find("Subject: Ticket 4711"), std::string::npos);
+  EXPECT_GT(incoming.body.size(), text.size()) << "the whole decrypted message";
+
+  // JSON stays the default, also for a client that accepts anything.
+  headers["Accept"] = "*/*";
+  HttpResult as_json = c.request("POST", "/api/v1/messages/incoming", both.body, headers);
+  ASSERT_EQ(as_json.status, 200);
+  EXPECT_EQ(json::parse(as_json.body)["signature"]["status"], "valid");
+
+  // Each bound names its setting (and the connection closes after the 413).
+  HttpResult too_big_out =
+      client().request("POST", "/api/v1/messages/outgoing", original + std::string(4096, 'x'),
+                       auth("message/rfc822"));
+  EXPECT_EQ(too_big_out.status, 413);
+  EXPECT_NE(too_big_out.body.find("setting body_limit)"), std::string::npos) << too_big_out.body;
+  HttpResult too_big_in =
+      client().request("POST", "/api/v1/messages/incoming",
+                       std::string(2 * kBodyLimit + (1 << 20) + 1, 'x'), auth("message/rfc822"));
+  EXPECT_EQ(too_big_in.status, 413);
+  EXPECT_NE(too_big_in.body.find("incoming_body_limit"), std::string::npos) << too_big_in.body;
+}
+
+TEST_F(MessageRoutesTest, IncomingHeadersCarryNoControlCharactersOfTheMessage) {
+  HttpsClient c = client();
+  auto headers = auth("message/rfc822");
+  headers["Accept"] = "message/rfc822";
+  // Not S/MIME: the errors say so; nothing of the message becomes a header line.
+  HttpResult r = c.request("POST", "/api/v1/messages/incoming",
+                           "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+                           "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n",
+                           headers);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "message/rfc822");
+  EXPECT_FALSE(r.headers["x-smime-errors"].empty());
+  for (const auto& [name, value] : r.headers) {
+    for (const char ch : value) {
+      EXPECT_TRUE(ch >= 0x20 && ch < 0x7f) << name << ": " << value;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace smime::test

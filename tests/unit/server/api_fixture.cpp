@@ -30,8 +30,9 @@ ApiTest::ApiTest() {
                          }};
   use_cases_ = std::make_unique<app::UseCases>(std::move(deps));
   context_ = std::make_unique<server::ApiContext>(
-      server::ApiContext{*use_cases_, [this] { return metrics_text_; }});
-  router_ = std::make_unique<server::Router>(server::make_api_routes(*context_), 1 << 20);
+      server::ApiContext{*use_cases_, [this] { return metrics_text_; }, kIncomingBodyLimit});
+  router_ = std::make_unique<server::Router>(server::make_api_routes(*context_),
+                                             server::BodyLimit{kBodyLimit, "body_limit"});
 }
 
 server::Request ApiTest::request(std::string method, std::string target,

@@ -22,6 +22,10 @@ namespace smime::test {
 
 class ApiTest : public ::testing::Test {
  protected:
+  // The router's bound and the incoming route's (as smimed derives it: 2 x + 1 MiB).
+  static constexpr std::size_t kBodyLimit = 1 << 20;
+  static constexpr std::size_t kIncomingBodyLimit = 2 * kBodyLimit + (1 << 20);
+
   ApiTest();
 
   server::Request request(std::string method, std::string target,

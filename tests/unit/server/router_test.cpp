@@ -105,7 +105,7 @@ class RouterTest : public ::testing::Test {
                  "logs",
                  [](const Call&) { return json_response(200, json::array()); }},
             },
-            /*body_limit=*/64) {}
+            /*body_limit=*/{64, "body_limit"}) {}
 
   Router router_;
 };
@@ -245,7 +245,8 @@ TEST_F(RouterTest, ObserverSeesEveryRequest) {
                     {},
                     "getX",
                     [](const Call&) { return json_response(200, {}); }}},
-                  0, [&](const RequestRecord& r) { seen.emplace_back(r.operation, r.status); });
+                  BodyLimit{},
+                  [&](const RequestRecord& r) { seen.emplace_back(r.operation, r.status); });
   observed.handle(make("GET", "/x", std::nullopt));
   observed.handle(make("GET", "/y", std::nullopt));
   ASSERT_EQ(seen.size(), 2u);
