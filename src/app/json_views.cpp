@@ -91,4 +91,22 @@ nlohmann::json to_json(const Health& health, bool details) {
   return result;
 }
 
+nlohmann::json to_json(const DatabaseCopy& copy) {
+  nlohmann::json tables = nlohmann::json::object();
+  for (const auto& table : copy.copy.tables) tables[table.table] = table.rows;
+  const store::CopiedAuditHead& source = copy.copy.audit_head;
+  return {
+      {"source", copy.copy.source.string()},
+      {"source_schema_version", copy.copy.source_schema_version},
+      {"target_schema_version", copy.copy.target_schema_version},
+      {"tables", tables},
+      {"revision", copy.copy.revision},
+      {"audit_head",
+       {{"sqlite", {{"id", source.last_id}, {"hash", source.hash}, {"entries", source.entries}}},
+        {"postgresql",
+         {{"id", copy.target.last_id},
+          {"hash", copy.target.head_hash},
+          {"entries", copy.target.entries}}}}}};
+}
+
 }  // namespace smime::app

@@ -1,9 +1,11 @@
-// smimectl token init | token status, db backup | db migrate
+// smimectl token init | token status, db backup | db migrate | db copy
+#include <iomanip>
 #include <iostream>
 #include <optional>
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/app/json_views.hpp"
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/token_report.hpp"
 #include "smime/provisioning/dev_token.hpp"
@@ -61,6 +63,27 @@ void token_status(AppContext& ctx, bool probe) {
   if (report.login_error) throw *report.login_error;
 }
 
+void print_copy(std::ostream& out, const smime::app::DatabaseCopy& copied) {
+  out << "Copied " << copied.copy.source.string() << " (SQLite schema "
+      << copied.copy.source_schema_version << ") to PostgreSQL (schema "
+      << copied.copy.target_schema_version << "):\n";
+  for (const auto& table : copied.copy.tables) {
+    out << "  " << std::left << std::setw(22) << table.table << table.rows << "\n";
+  }
+  out << "Audit chain verified on PostgreSQL: head " << copied.target.last_id << ":"
+      << copied.target.head_hash << " (" << copied.target.entries
+      << " entries), as in SQLite; the copy is recorded as db.copy.\n"
+      << "Next: set [store] url (or SMIME_STORE_URL) to this database, then start smimed.\n";
+}
+
+void db_copy(AppContext& ctx, const std::string& url) {
+  // The home's SQLite file, whatever [store] url says. The application is not opened: the
+  // file is neither created nor migrated on the way.
+  const smime::app::DatabaseCopy copied =
+      smime::app::copy_sqlite_to_postgres(ctx.config().home / "smime.db", url, ctx.caller());
+  emit(ctx, smime::app::to_json(copied), [&](std::ostream& out) { print_copy(out, copied); });
+}
+
 }  // namespace
 
 void add_token_commands(CLI::App& app, const ContextFactory& context) {
@@ -104,6 +127,11 @@ void add_db_commands(CLI::App& app, const ContextFactory& context) {
       out << where << " database at schema version " << version << "\n";
     });
   });
+  auto url = std::make_shared<std::string>();
+  auto* copy = db->add_subcommand(
+      "copy", "Copy the home's SQLite database into a new, empty PostgreSQL database");
+  copy->add_option("--to", *url, "libpq URL of the target (postgresql://...)")->required();
+  copy->callback([context, url] { db_copy(context(), *url); });
 }
 
 }  // namespace smimectl

@@ -33,5 +33,8 @@ nlohmann::json to_json(const LogPage& page);
 // {"status": "ok"|"unavailable", "checks": {"token": {"ok", "detail"}, ...}}; without
 // details only {"status"} (what a stranger may know).
 nlohmann::json to_json(const Health& health, bool details);
+// {"source", "source_schema_version", "target_schema_version", "tables": {"certificates": n,
+//  ...}, "revision", "audit_head": {"sqlite": {"id", "hash", "entries"}, "postgresql": {...}}}
+nlohmann::json to_json(const DatabaseCopy& copy);
 
 }  // namespace smime::app

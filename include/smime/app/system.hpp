@@ -1,14 +1,18 @@
-// The audit log as administrators read it, the token's status and the node's health.
+// The audit log as administrators read it, the token's status and the node's health, and the
+// move of an SQLite appliance to PostgreSQL.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "smime/app/caller.hpp"
 #include "smime/app/dependencies.hpp"
+#include "smime/store/postgres_store.hpp"
 
 namespace smime::app {
 
@@ -66,5 +70,21 @@ class TokenUseCases {
  private:
   const Dependencies& deps_;
 };
+
+struct DatabaseCopy {
+  store::CopyReport copy;  // rows per table, the source's audit head
+  // The PostgreSQL chain as verified after the copy, before the entry that records the copy:
+  // intact, with the source's head.
+  audit::VerifyReport target;
+};
+
+// smimectl db copy: the SQLite appliance `sqlite_file` into the new PostgreSQL database at
+// `url` (store::copy_sqlite_to_postgres, whose errors it passes on), then the copied audit
+// chain verified on PostgreSQL and compared with the source's head, then an entry "db.copy"
+// of `caller` appended there. Not a use case on the appliance's own store: it works on two
+// databases that the configuration does not both name. Error(internal) when the copy does
+// not verify (the rows stay in the target; its log then names the failure).
+DatabaseCopy copy_sqlite_to_postgres(const std::filesystem::path& sqlite_file,
+                                     const std::string& url, const Caller& caller);
 
 }  // namespace smime::app

@@ -18,6 +18,8 @@ inline constexpr std::string_view group_delete = "group.delete";
 inline constexpr std::string_view crl_import = "crl.import";
 inline constexpr std::string_view apitoken_create = "apitoken.create";
 inline constexpr std::string_view apitoken_revoke = "apitoken.revoke";
+// An SQLite appliance copied into this (PostgreSQL) database: its first own entry.
+inline constexpr std::string_view db_copy = "db.copy";
 
 // Outgoing messages, by what was done to them.
 inline constexpr std::string_view message_sign = "message.sign";
