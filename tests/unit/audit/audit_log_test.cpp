@@ -1,7 +1,11 @@
 // The audit log's append and list side, on SQLite and PostgreSQL: order, filters, paging,
-// stored fields, needs and the retryable marking of failed incoming entries once the store has
-// what they needed.
+// counts, stored fields, entries committing with the change they record, needs and the
+// retryable marking of failed incoming entries once the store has what they needed.
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "audit_test_support.hpp"
 #include "smime/common/error.hpp"
@@ -250,6 +254,69 @@ TEST_P(AuditLogTest, DetailIsCutBeforeACharacter) {
   log->record(event);
   const std::string detail = log->list({}).at(0).event.detail;
   EXPECT_EQ(detail.substr(0, 4096), std::string(4095, 'a') + ".");
+}
+
+}  // namespace
+}  // namespace smime::audit::testing
+
+// A change and its entry in one transaction of the shared database, and the counts kept with
+// every append (moved from postgres_audit_test.cpp: they hold on both backends).
+namespace smime::audit::testing {
+namespace {
+
+TEST_P(AuditLogTest, AnEntryCommitsWithItsChangeOrNotAtAll) {
+  Node node = open_node();
+  AuditEvent kept = admin_event("group.create", "kept");
+  node.log->record_with(kept, [&](const std::function<void()>& write_entry) {
+    store::GroupRecord group;
+    group.name = "sales";
+    group.email = "sales@example.org";
+    node.store->upsert_group(group);
+    write_entry();
+  });
+  AuditEvent undone = admin_event("group.create", "undone");
+  EXPECT_THROW(node.log->record_with(undone,
+                                     [&](const std::function<void()>& write_entry) {
+                                       store::GroupRecord group;
+                                       group.name = "support";
+                                       group.email = "support@example.org";
+                                       node.store->upsert_group(group);
+                                       write_entry();
+                                       throw Error(ErrorCode::conflict, "refused after the entry");
+                                     }),
+               Error);
+  EXPECT_TRUE(node.store->group("sales").has_value());
+  EXPECT_FALSE(node.store->group("support").has_value()) << "the change was rolled back";
+  AuditQuery query;
+  query.operation = "group.create";
+  const auto entries = node.log->list(query);
+  ASSERT_EQ(entries.size(), 1u) << "its entry with it";
+  EXPECT_EQ(entries[0].event.detail, "kept");
+  EXPECT_TRUE(node.log->verify().intact);
+}
+
+TEST_P(AuditLogTest, ListingFiltersAndCounts) {
+  Node node = open_node();
+  for (int i = 0; i < 5; ++i) {
+    node.log->record(outgoing_event("Alice" + std::to_string(i) + "@x.org"));
+  }
+  node.log->record(admin_event("token.create"));
+  AuditQuery by_address;
+  by_address.address = "alice3";  // case-insensitive substring
+  const auto found = node.log->list(by_address);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].event.addresses, std::vector<std::string>{"Alice3@x.org"});
+
+  AuditQuery outgoing;
+  outgoing.direction = Direction::outgoing;
+  outgoing.limit = 2;
+  outgoing.offset = 1;
+  const auto page = node.log->list(outgoing);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, 4) << "newest first, after the offset";
+  EXPECT_EQ(node.log->known_count(outgoing), 5);
+  EXPECT_EQ(node.log->count(by_address), 1);
+  EXPECT_FALSE(node.log->known_count(by_address).has_value());
 }
 
 }  // namespace

@@ -36,6 +36,16 @@ inline AuditEvent admin_event(const std::string& operation, const std::string& d
   return event;
 }
 
+// A signing request through the API, for one address.
+inline AuditEvent outgoing_event(const std::string& address) {
+  AuditEvent event;
+  event.actor = "api:helpdesk";
+  event.direction = Direction::outgoing;
+  event.operation = "sign";
+  event.addresses = {address};
+  return event;
+}
+
 // sqlite3 or psql as an administrator (or attacker) would use them: no triggers kept, no
 // checks. Statements that fail throw (std::runtime_error; on PostgreSQL a PostgresError).
 class RawDatabase {
@@ -115,6 +125,20 @@ class AuditTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<store::Store> open_store() const {
     if (GetParam() == Backend::sqlite) return store::open_sqlite_store(file_);
     return store::open_postgres_store(store::open_postgres_database(url_, kPoolSize));
+  }
+  // A store and an audit log on one shared database (connection or pool), as smimed opens
+  // them: record_with() appends in the store's transaction.
+  struct Node {
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<AuditLog> log;
+  };
+  Node open_node() const {
+    if (GetParam() == Backend::sqlite) {
+      auto database = store::open_sqlite_database(file_);
+      return {store::open_sqlite_store(database), std::make_unique<AuditLog>(database)};
+    }
+    auto database = store::open_postgres_database(url_, kPoolSize);
+    return {store::open_postgres_store(database), std::make_unique<AuditLog>(database)};
   }
   // The attacker's connection: plain sqlite3 on the file, or plain libpq.
   RawDatabase raw() const {
