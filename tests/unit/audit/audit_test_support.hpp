@@ -60,8 +60,6 @@ class RawDatabase {
   // A plain libpq connection of its own.
   explicit RawDatabase(postgres::Connection connection) : pg_(std::move(connection)) {}
 
-  Backend backend() const noexcept { return pg_ ? Backend::postgres : Backend::sqlite; }
-
   void exec(const std::string& sql) {
     if (pg_) {
       pg_->exec(sql);
