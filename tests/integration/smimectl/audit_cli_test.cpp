@@ -11,8 +11,13 @@
 namespace smime::audit::testing {
 namespace {
 
-class AuditCliTest : public AuditTest {
+// smimectl on a home directory of its own: its database is the SQLite file smime.db there,
+// unless SMIME_STORE_URL names a PostgreSQL database.
+class AuditCliTest : public ::testing::Test {
  protected:
+  test::TempDir dir_;
+  std::filesystem::path file_ = dir_.path() / "smime.db";
+
   test::ProcessResult smimectl(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {SMIME_TEST_SMIMECTL, "--home", dir_.path().string()};
     argv.insert(argv.end(), args.begin(), args.end());

@@ -1,6 +1,8 @@
 // The audit log on a real PostgreSQL server (started by the tests, tests/support/
-// postgres_server): several nodes appending to one chain, entries committing with the changes
-// they record, listing and counting, tampering detected, and a restarted server.
+// postgres_server), where it differs from SQLite: several nodes appending to one chain, the
+// TRUNCATE guard, and a restarted server. What holds on both backends (listing, counting,
+// record_with, tampering, threads and processes appending) is in the parameterised suites
+// audit_log_test, audit_verify_test and audit_concurrency_test.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -19,6 +21,7 @@ namespace smime::audit {
 namespace {
 
 using testing::admin_event;
+using testing::outgoing_event;
 
 // One node: its own pool and its own audit log on the shared database.
 struct Node {
@@ -30,15 +33,6 @@ struct Node {
   std::unique_ptr<store::Store> store;
   AuditLog log;
 };
-
-AuditEvent outgoing_event(const std::string& address) {
-  AuditEvent event;
-  event.actor = "api:helpdesk";
-  event.direction = Direction::outgoing;
-  event.operation = "sign";
-  event.addresses = {address};
-  return event;
-}
 
 class PostgresAuditTest : public ::testing::Test {
  protected:
@@ -76,60 +70,6 @@ TEST_F(PostgresAuditTest, TwoNodesAppendingAtOnceExtendOneChain) {
             static_cast<std::uint64_t>(report.entries));
   EXPECT_LT(a.log.committed_batches(), a.log.committed_entries())
       << "concurrent callers are group-committed";
-}
-
-TEST_F(PostgresAuditTest, AnEntryCommitsWithItsChangeOrNotAtAll) {
-  Node node(url_);
-  AuditEvent kept = admin_event("group.create", "kept");
-  node.log.record_with(kept, [&](const std::function<void()>& write_entry) {
-    store::GroupRecord group;
-    group.name = "sales";
-    group.email = "sales@example.org";
-    node.store->upsert_group(group);
-    write_entry();
-  });
-  AuditEvent undone = admin_event("group.create", "undone");
-  EXPECT_THROW(node.log.record_with(undone,
-                                    [&](const std::function<void()>& write_entry) {
-                                      store::GroupRecord group;
-                                      group.name = "support";
-                                      group.email = "support@example.org";
-                                      node.store->upsert_group(group);
-                                      write_entry();
-                                      throw Error(ErrorCode::conflict, "refused after the entry");
-                                    }),
-               Error);
-  EXPECT_TRUE(node.store->group("sales").has_value());
-  EXPECT_FALSE(node.store->group("support").has_value()) << "the change was rolled back";
-  AuditQuery query;
-  query.operation = "group.create";
-  const auto entries = node.log.list(query);
-  ASSERT_EQ(entries.size(), 1u) << "its entry with it";
-  EXPECT_EQ(entries[0].event.detail, "kept");
-  EXPECT_TRUE(node.log.verify().intact);
-}
-
-TEST_F(PostgresAuditTest, ListingFiltersAndCountsAsOnSqlite) {
-  Node node(url_);
-  for (int i = 0; i < 5; ++i)
-    node.log.record(outgoing_event("Alice" + std::to_string(i) + "@x.org"));
-  node.log.record(admin_event("token.create"));
-  AuditQuery by_address;
-  by_address.address = "alice3";  // case-insensitive substring
-  const auto found = node.log.list(by_address);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].event.addresses, std::vector<std::string>{"Alice3@x.org"});
-
-  AuditQuery outgoing;
-  outgoing.direction = Direction::outgoing;
-  outgoing.limit = 2;
-  outgoing.offset = 1;
-  const auto page = node.log.list(outgoing);
-  ASSERT_EQ(page.size(), 2u);
-  EXPECT_EQ(page[0].id, 4) << "newest first, after the offset";
-  EXPECT_EQ(node.log.known_count(outgoing), 5);
-  EXPECT_EQ(node.log.count(by_address), 1);
-  EXPECT_FALSE(node.log.known_count(by_address).has_value());
 }
 
 TEST_F(PostgresAuditTest, TheLogIsAppendOnlyAndEditsBehindItsBackAreFound) {
