@@ -15,8 +15,10 @@
 namespace smime::audit::testing {
 namespace {
 
-class DbCopyCliTest : public AuditTest {
+class DbCopyCliTest : public ::testing::Test {
  protected:
+  test::TempDir dir_;
+  std::filesystem::path file_ = dir_.path() / "smime.db";
   std::string url_ = test::fresh_database_url();
 
   // smimectl on this home: on its SQLite file, or with `store_url` on PostgreSQL.
