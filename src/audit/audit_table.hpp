@@ -50,6 +50,22 @@ struct ChainHead {
   std::string hash;
 };
 
+// How many entries of one kind a batch adds (audit_counts).
+struct KindCount {
+  std::string direction;
+  std::string operation;
+  std::string status;
+  std::int64_t entries = 0;
+};
+
+// What one append writes: the new rows, the head after them, the counts by kind (one per
+// kind).
+struct Appended {
+  std::vector<StoredRow> rows;
+  ChainHead head;
+  std::vector<KindCount> counts;
+};
+
 // A query's filters as an SQL condition with dense parameter numbers ($1.. or ?1..), built
 // the same way for every database.
 struct SqlCondition {
@@ -83,10 +99,9 @@ class AuditTable {
 
   // Inside a write transaction: the head, locked for this transaction.
   virtual ChainHead locked_head() = 0;
-  virtual void insert(const StoredRow& row) = 0;
-  virtual void move_head(const ChainHead& head) = 0;
-  virtual void add_count(std::string_view direction, std::string_view operation,
-                         std::string_view status, std::int64_t entries) = 0;
+  // Inside the same write transaction: writes the rows, moves the head and adds the counts
+  // (on PostgreSQL in one statement, one round trip).
+  virtual void append(const Appended& appended) = 0;
 
   // The head as last committed.
   virtual ChainHead head() = 0;

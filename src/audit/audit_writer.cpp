@@ -87,30 +87,36 @@ void GroupCommitWriter::commit(const std::vector<Pending*>& batch) {
 namespace {
 
 // audit_counts, so that listing can say how many entries of a kind there are without a scan.
-void count_entries_by_kind(AuditTable& table, std::span<const AuditEvent* const> events) {
+std::vector<KindCount> count_entries_by_kind(std::span<const AuditEvent* const> events) {
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::int64_t> added;
   for (const AuditEvent* event : events) {
     ++added[{to_string(event->direction), event->operation, to_string(event->status)}];
   }
+  std::vector<KindCount> counts;
   for (const auto& [kind, n] : added) {
-    table.add_count(std::get<0>(kind), std::get<1>(kind), std::get<2>(kind), n);
+    counts.push_back({std::string(std::get<0>(kind)), std::string(std::get<1>(kind)),
+                      std::string(std::get<2>(kind)), n});
   }
+  return counts;
 }
 
 }  // namespace
 
 std::int64_t append_entries(AuditTable& table, std::span<const AuditEvent* const> events) {
-  ChainHead head = table.locked_head();
+  Appended appended;
+  appended.head = table.locked_head();
+  ChainHead& head = appended.head;
+  appended.rows.reserve(events.size());
   for (const AuditEvent* event : events) {
     const std::int64_t id = head.last_id + 1;
     std::string hash = entry_hash(id, *event, head.hash);
-    table.insert(encode_row(id, *event, std::move(head.hash), hash));
+    appended.rows.push_back(encode_row(id, *event, std::move(head.hash), hash));
     head.last_id = id;
     ++head.entries;
     head.hash = std::move(hash);
   }
-  table.move_head(head);
-  count_entries_by_kind(table, events);
+  appended.counts = count_entries_by_kind(events);
+  table.append(appended);
   return head.last_id;
 }
 

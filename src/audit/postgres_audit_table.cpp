@@ -5,14 +5,30 @@
 // snapshot is a REPEATABLE READ READ ONLY transaction, which never waits for writers.
 #include <libpq-fe.h>
 
+#include <array>
+
 #include "audit_table.hpp"
 #include "entry_codec.hpp"
 #include "smime/common/error.hpp"
+#include "smime/postgres/array_literal.hpp"
 #include "smime/postgres/database.hpp"
 #include "smime/postgres/error.hpp"
 
 namespace smime::audit::detail {
 namespace {
+
+constexpr const char* kAppendSql =
+    "WITH added AS ("
+    " INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id,"
+    " addresses, fingerprints, detail, needs, previous_hash, hash)"
+    " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+    " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+    " $13::text[])), counted AS ("
+    " INSERT INTO audit_counts (direction, operation, status, entries)"
+    " SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::bigint[])"
+    " ON CONFLICT (direction, operation, status)"
+    " DO UPDATE SET entries = audit_counts.entries + EXCLUDED.entries)"
+    " UPDATE audit_head SET last_id = $18, entries = $19, hash = $20 WHERE id = 1";
 
 using postgres::Connection;
 using postgres::Params;
@@ -100,39 +116,37 @@ class PostgresAuditTable final : public AuditTable {
     }));
   }
 
-  void insert(const StoredRow& row) override {
-    db_->execute(
-        "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
-        "addresses, fingerprints, detail, needs, previous_hash, hash) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        Params()
-            .add(row.id)
-            .add(row.at_ms)
-            .add(row.actor)
-            .add(row.direction)
-            .add(row.operation)
-            .add(row.status)
-            .add(row.message_id)
-            .add(row.addresses)
-            .add(row.fingerprints)
-            .add(row.detail)
-            .add(row.needs)
-            .add(row.previous_hash)
-            .add(row.hash));
-  }
-
-  void move_head(const ChainHead& head) override {
-    db_->execute("UPDATE audit_head SET last_id = $1, entries = $2, hash = $3 WHERE id = 1",
-                 Params().add(head.last_id).add(head.entries).add(head.hash));
-  }
-
-  void add_count(std::string_view direction, std::string_view operation, std::string_view status,
-                 std::int64_t entries) override {
-    db_->execute(
-        "INSERT INTO audit_counts (direction, operation, status, entries) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (direction, operation, status) "
-        "DO UPDATE SET entries = audit_counts.entries + EXCLUDED.entries",
-        Params().add(direction).add(operation).add(status).add(entries));
+  // One statement, one round trip, whatever the batch size: the rows as arrays (unnest), the
+  // counts upserted (one per kind, so no row is hit twice) and the head moved.
+  void append(const Appended& appended) override {
+    std::vector<std::int64_t> ids, times;
+    std::array<std::vector<std::string>, 11> text;  // actor .. hash, in column order
+    for (const StoredRow& row : appended.rows) {
+      ids.push_back(row.id);
+      times.push_back(row.at_ms);
+      const std::array<const std::string*, 11> fields = {
+          &row.actor,      &row.direction,     &row.operation,    &row.status,
+          &row.message_id, &row.addresses,     &row.fingerprints, &row.detail,
+          &row.needs,      &row.previous_hash, &row.hash};
+      for (std::size_t f = 0; f < fields.size(); ++f) text[f].push_back(*fields[f]);
+    }
+    std::array<std::vector<std::string>, 3> kinds;
+    std::vector<std::int64_t> counts;
+    for (const KindCount& count : appended.counts) {
+      kinds[0].push_back(count.direction);
+      kinds[1].push_back(count.operation);
+      kinds[2].push_back(count.status);
+      counts.push_back(count.entries);
+    }
+    Params params;
+    params.add(postgres::to_array_literal(ids)).add(postgres::to_array_literal(times));
+    for (const auto& column : text) params.add(postgres::to_array_literal(column));
+    for (const auto& column : kinds) params.add(postgres::to_array_literal(column));
+    params.add(postgres::to_array_literal(counts))
+        .add(appended.head.last_id)
+        .add(appended.head.entries)
+        .add(appended.head.hash);
+    db_->execute(kAppendSql, params);
   }
 
   void rows(const SqlCondition& condition, bool newest_first,

@@ -86,46 +86,10 @@ class SqliteAuditTable final : public AuditTable {
   ChainHead locked_head() override { return read_head(db_); }  // IMMEDIATE holds the file
   ChainHead head() override { return read_head(db_); }
 
-  void insert(const StoredRow& row) override {
-    db_.prepare(
-           "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
-           "addresses, fingerprints, detail, needs, previous_hash, hash) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
-        .bind(1, row.id)
-        .bind(2, row.at_ms)
-        .bind(3, row.actor)
-        .bind(4, row.direction)
-        .bind(5, row.operation)
-        .bind(6, row.status)
-        .bind(7, row.message_id)
-        .bind(8, row.addresses)
-        .bind(9, row.fingerprints)
-        .bind(10, row.detail)
-        .bind(11, row.needs)
-        .bind(12, row.previous_hash)
-        .bind(13, row.hash)
-        .run();
-  }
-
-  void move_head(const ChainHead& head) override {
-    db_.prepare("UPDATE audit_head SET last_id = ?1, entries = ?2, hash = ?3 WHERE id = 1")
-        .bind(1, head.last_id)
-        .bind(2, head.entries)
-        .bind(3, head.hash)
-        .run();
-  }
-
-  void add_count(std::string_view direction, std::string_view operation, std::string_view status,
-                 std::int64_t entries) override {
-    db_.prepare(
-           "INSERT INTO audit_counts (direction, operation, status, entries) "
-           "VALUES (?1, ?2, ?3, ?4) "
-           "ON CONFLICT (direction, operation, status) DO UPDATE SET entries = entries + ?4")
-        .bind(1, direction)
-        .bind(2, operation)
-        .bind(3, status)
-        .bind(4, entries)
-        .run();
+  void append(const Appended& appended) override {
+    for (const StoredRow& row : appended.rows) insert(row);
+    move_head(appended.head);
+    for (const KindCount& count : appended.counts) add_count(count);
   }
 
   void rows(const SqlCondition& condition, bool newest_first,
@@ -174,6 +138,47 @@ class SqliteAuditTable final : public AuditTable {
   }
 
  private:
+  void insert(const StoredRow& row) {
+    db_.prepare(
+           "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
+           "addresses, fingerprints, detail, needs, previous_hash, hash) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+        .bind(1, row.id)
+        .bind(2, row.at_ms)
+        .bind(3, row.actor)
+        .bind(4, row.direction)
+        .bind(5, row.operation)
+        .bind(6, row.status)
+        .bind(7, row.message_id)
+        .bind(8, row.addresses)
+        .bind(9, row.fingerprints)
+        .bind(10, row.detail)
+        .bind(11, row.needs)
+        .bind(12, row.previous_hash)
+        .bind(13, row.hash)
+        .run();
+  }
+
+  void move_head(const ChainHead& head) {
+    db_.prepare("UPDATE audit_head SET last_id = ?1, entries = ?2, hash = ?3 WHERE id = 1")
+        .bind(1, head.last_id)
+        .bind(2, head.entries)
+        .bind(3, head.hash)
+        .run();
+  }
+
+  void add_count(const KindCount& count) {
+    db_.prepare(
+           "INSERT INTO audit_counts (direction, operation, status, entries) "
+           "VALUES (?1, ?2, ?3, ?4) "
+           "ON CONFLICT (direction, operation, status) DO UPDATE SET entries = entries + ?4")
+        .bind(1, count.direction)
+        .bind(2, count.operation)
+        .bind(3, count.status)
+        .bind(4, count.entries)
+        .run();
+  }
+
   std::unique_ptr<sqlite::Connection> owned_;
   sqlite::Connection& db_;
 };
