@@ -28,23 +28,7 @@ namespace {
 const std::string& kMessage = smime::bench::kSignedMessage;
 using smime::bench::rate;
 
-struct Options {
-  double seconds = 3;
-  unsigned threads = std::max(2u, std::thread::hardware_concurrency());
-  std::string algorithm = "ec-p256";
-};
-
-Options parse_options(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seconds")) options.seconds = std::stod(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--threads")) {
-      options.threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    }
-    if (!std::strcmp(argv[i], "--algorithm")) options.algorithm = argv[i + 1];
-  }
-  return options;
-}
+using smime::bench::Options;
 
 // smimed on the shared test token, on an ephemeral port with a worker per client thread.
 smime::AppConfig bench_config(const smime::test::TempDir& scratch) {
@@ -159,7 +143,8 @@ double openssl_rate(const smime::test::TempDir& scratch, const OrgKey& key, cons
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse_options(argc, argv);
+  const Options options =
+      smime::bench::parse_options(argc, argv, std::max(2u, std::thread::hardware_concurrency()));
   try {
     smime::test::TempDir scratch;
     smime::AppConfig config = bench_config(scratch);

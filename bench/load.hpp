@@ -8,10 +8,30 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace smime::bench {
+
+// --seconds N, --threads N (client threads), --algorithm ec-p256|rsa-2048.
+struct Options {
+  double seconds = 3;
+  unsigned threads = 0;
+  std::string algorithm = "ec-p256";
+};
+
+inline Options parse_options(int argc, char** argv, unsigned default_threads) {
+  Options options;
+  options.threads = default_threads;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view name = argv[i];
+    if (name == "--seconds") options.seconds = std::stod(argv[i + 1]);
+    if (name == "--threads") options.threads = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (name == "--algorithm") options.algorithm = argv[i + 1];
+  }
+  return options;
+}
 
 inline const std::string kSignedMessage = [] {
   std::string body;

@@ -5,7 +5,7 @@
 //   - HAProxy in TCP mode over one and over two PostgreSQL nodes (the nodes share the token
 //     and the database, as in README "Running several nodes").
 // Every answer waits for its audit entry to be durable in that node's store.
-//   nodes_bench [--seconds N] [--clients N] [--algorithm ec-p256|rsa-2048]
+//   nodes_bench [--seconds N] [--threads N (clients)] [--algorithm ec-p256|rsa-2048]
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -24,23 +24,7 @@ namespace {
 using smime::test::HttpsClient;
 using smime::test::SmimedProcess;
 
-struct Options {
-  double seconds = 3;
-  unsigned clients = 2 * std::max(2u, std::thread::hardware_concurrency());
-  std::string algorithm = "ec-p256";
-};
-
-Options parse_options(int argc, char** argv) {
-  Options options;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seconds")) options.seconds = std::stod(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--clients")) {
-      options.clients = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    }
-    if (!std::strcmp(argv[i], "--algorithm")) options.algorithm = argv[i + 1];
-  }
-  return options;
-}
+using smime::bench::Options;
 
 // The org key for support@example.org, made through the node's API (into its store).
 void generate_org_key(SmimedProcess& node, const std::string& algorithm) {
@@ -58,7 +42,7 @@ void generate_org_key(SmimedProcess& node, const std::string& algorithm) {
 
 double sign_rate(unsigned short port, const std::string& secret, const Options& options,
                  double seconds) {
-  return smime::bench::rate(options.clients, seconds, [port, &secret] {
+  return smime::bench::rate(options.threads, seconds, [port, &secret] {
     auto client = std::make_shared<HttpsClient>(port);
     return [client, &secret] {
       auto r = client->request(
@@ -104,7 +88,8 @@ double balanced_rate(const smime::test::TempDir& scratch, const std::string& nam
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse_options(argc, argv);
+  const Options options = smime::bench::parse_options(
+      argc, argv, 2 * std::max(2u, std::thread::hardware_concurrency()));
   try {
     smime::test::TempDir scratch;
     auto sqlite_node = start_node(scratch.path() / "sqlite", "");
@@ -124,7 +109,7 @@ int main(int argc, char** argv) {
         "%.0f s each): SQLite node %.0f msg/s, PostgreSQL node %.0f msg/s, HAProxy over one "
         "PostgreSQL node %.0f msg/s, over two %.0f msg/s; PostgreSQL/SQLite = %.3f, "
         "two nodes/one node = %.3f (%u cores)\n",
-        options.algorithm.c_str(), options.clients, options.seconds, sqlite, postgres, one, two,
+        options.algorithm.c_str(), options.threads, options.seconds, sqlite, postgres, one, two,
         postgres / sqlite, two / one, std::thread::hardware_concurrency());
     std::fflush(stdout);
     return 0;
