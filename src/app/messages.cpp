@@ -4,11 +4,13 @@
 
 #include "audited.hpp"
 #include "message_audit.hpp"
+#include "smime/store/revision_scope.hpp"
 
 namespace smime::app {
 
 engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
                                                  const engine::OutgoingRequest& request) {
+  const store::RevisionScope one_revision;  // the caches share one read of it
   engine::OutgoingResult result;
   try {
     result = deps_.engine.outgoing(request);
@@ -23,6 +25,7 @@ engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
 }
 
 engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::string_view message) {
+  const store::RevisionScope one_revision;
   engine::IncomingResult result;
   try {
     result = deps_.engine.incoming(message);
@@ -37,6 +40,7 @@ engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::stri
 }
 
 engine::PreflightResult MessageUseCases::preflight(const engine::PreflightRequest& request) {
+  const store::RevisionScope one_revision;
   return deps_.engine.preflight(request);
 }
 

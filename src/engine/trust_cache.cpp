@@ -2,6 +2,7 @@
 
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
+#include "smime/store/revision_scope.hpp"
 
 namespace smime::engine {
 
@@ -54,7 +55,7 @@ std::vector<X509*> TrustSnapshot::issuers_of(X509* leaf) const {
 }
 
 std::shared_ptr<const TrustSnapshot> TrustCache::current() {
-  const std::int64_t revision = store_.revision();
+  const std::int64_t revision = store::current_revision(store_);
   std::lock_guard lock(mutex_);
   if (snapshot_ && snapshot_->revision() == revision) return snapshot_;
   std::vector<StoredCertificate> parsed;

@@ -8,6 +8,7 @@
 #include "smime/common/error.hpp"
 #include "smime/common/text.hpp"
 #include "smime/service/certificate_service.hpp"
+#include "smime/store/revision_scope.hpp"
 
 namespace smime::service {
 namespace {
@@ -56,7 +57,8 @@ Selection CertificateService::remembered(std::string_view kind, std::string_view
                                          SelectFunction select) {
   const std::string normalized = ascii_lower(address);
   const std::string key = std::string(kind) + ":" + normalized;
-  const std::int64_t revision = store_.revision();  // read first: a later change misses
+  // Read first: a later change misses. Once per request (revision_scope.hpp).
+  const std::int64_t revision = store::current_revision(store_);
   if (auto cached = selections_->find(key, revision, now())) return std::move(*cached);
   std::time_t valid_until = kForever;
   Selection result = (this->*select)(normalized, valid_until);

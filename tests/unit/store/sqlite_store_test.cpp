@@ -17,6 +17,7 @@
 #include "smime/common/handles.hpp"
 #include "smime/common/hex.hpp"
 #include "smime/sqlite/connection.hpp"
+#include "smime/store/revision_scope.hpp"
 #include "support/softhsm_fixture.hpp"
 #include "support/store_backends.hpp"
 #include "unit/store/fake_records.hpp"
@@ -484,6 +485,28 @@ TEST_P(StoreTest, RevisionGrowsWithEveryCertificateAndCrlChangeSeenByOtherConnec
   EXPECT_EQ(error_code_of([&] { store_->insert_crl(fake_crl("CN=Revision CA", 9), {}); }),
             ErrorCode::conflict);
   EXPECT_EQ(other->revision(), seen);
+}
+
+TEST_P(StoreTest, ARevisionScopeReadsTheRevisionOncePerStore) {
+  std::unique_ptr<Store> other = db_.open_other_store();
+  const std::int64_t before = store_->revision();
+  {
+    const RevisionScope request;
+    EXPECT_EQ(current_revision(*store_), before);
+    other->insert_certificate(fake_certificate("during"));  // another node, mid-request
+    EXPECT_EQ(current_revision(*store_), before) << "one reading for the whole request";
+    {
+      const RevisionScope nested;
+      EXPECT_EQ(current_revision(*store_), before) << "a nested scope shares the outer one";
+    }
+    EXPECT_EQ(current_revision(*store_), before);
+    EXPECT_GT(current_revision(*other), before) << "another store is read for itself";
+  }
+  EXPECT_GT(current_revision(*store_), before) << "the next request sees the change";
+  other->insert_certificate(fake_certificate("after"));
+  const std::int64_t later = current_revision(*store_);
+  other->insert_certificate(fake_certificate("later"));
+  EXPECT_GT(current_revision(*store_), later) << "without a scope every call reads";
 }
 
 TEST_P(StoreTest, InTransactionRollsBackWhenTheBodyThrows) {
