@@ -27,50 +27,72 @@ namespace http = boost::beast::http;
 constexpr std::size_t kHeaderLimit = 4096;
 constexpr std::size_t kBodyLimit = 64 * 1024;
 
+std::vector<Route> fuzz_routes() {
+  std::vector<Route> routes = {
+      {"GET",
+       "/healthz",
+       Access::public_,
+       {},
+       "health",
+       [](const Call&) {
+         return json_response(200, nlohmann::json{{"status", "ok"}});
+       }},
+      {"GET",
+       "/api/v1/certificates",
+       Access::read_certificates,
+       {},
+       "list",
+       [](const Call& c) {
+         const std::optional<bool> ca = c.query_flag("ca");
+         nlohmann::json body = {{"email", c.query("email")}};
+         body["ca"] = ca ? nlohmann::json(*ca) : nlohmann::json(nullptr);
+         return json_response(200, body);
+       },
+       {"email", "ca"}},
+      {"POST",
+       "/api/v1/certificates",
+       Access::admin,
+       {"application/x-pem-file", "application/pkix-cert"},
+       "import",
+       [](const Call& c) {
+         return json_response(201, nlohmann::json{{"size", c.request.body.size()}});
+       }},
+      {"PUT",
+       "/api/v1/groups/{name}",
+       Access::admin,
+       {"application/json"},
+       "putGroup",
+       [](const Call& c) {
+         // A path parameter echoed into a header: the writer must refuse line breaks.
+         Response r = json_response(200, c.json);
+         r.headers.add("X-Smime-Decided-By", "group " + c.param("name"));
+         return r;
+       }},
+      {"POST",
+       "/api/v1/messages/incoming",
+       Access::admin,
+       {"message/rfc822"},
+       "incoming",
+       [](const Call& c) {
+         // As the incoming route answers message/rfc822: Accept negotiated, text of the
+         // message in headers.
+         const auto accept = c.request.headers.get("Accept");
+         Response r = json_response(200, nlohmann::json::object());
+         if (accept_quality(accept, "message/rfc822", false) >=
+             accept_quality(accept, "application/json", true)) {
+           r.content_type = "message/rfc822";
+           r.body = c.request.body;
+         }
+         r.headers.add("X-Smime-Signature-Reason", header_value(c.request.body, 256));
+         return r;
+       }},
+  };
+  routes.back().body_limit = BodyLimit{2 * kBodyLimit, "incoming_body_limit"};
+  return routes;
+}
+
 const Router& router() {
-  static const Router instance(
-      {
-          {"GET",
-           "/healthz",
-           Access::public_,
-           {},
-           "health",
-           [](const Call&) {
-             return json_response(200, nlohmann::json{{"status", "ok"}});
-           }},
-          {"GET",
-           "/api/v1/certificates",
-           Access::read_certificates,
-           {},
-           "list",
-           [](const Call& c) {
-             const std::optional<bool> ca = c.query_flag("ca");
-             nlohmann::json body = {{"email", c.query("email")}};
-             body["ca"] = ca ? nlohmann::json(*ca) : nlohmann::json(nullptr);
-             return json_response(200, body);
-           },
-           {"email", "ca"}},
-          {"POST",
-           "/api/v1/certificates",
-           Access::admin,
-           {"application/x-pem-file", "application/pkix-cert"},
-           "import",
-           [](const Call& c) {
-             return json_response(201, nlohmann::json{{"size", c.request.body.size()}});
-           }},
-          {"PUT",
-           "/api/v1/groups/{name}",
-           Access::admin,
-           {"application/json"},
-           "putGroup",
-           [](const Call& c) {
-             // A path parameter echoed into a header: the writer must refuse line breaks.
-             Response r = json_response(200, c.json);
-             r.headers.add("X-Smime-Decided-By", "group " + c.param("name"));
-             return r;
-           }},
-      },
-      BodyLimit{kBodyLimit});
+  static const Router instance(fuzz_routes(), BodyLimit{kBodyLimit});
   return instance;
 }
 
@@ -140,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_written(std::move(*admission.refusal), is_head);
     return 0;
   }
-  reader.limit_body(kBodyLimit);
+  reader.limit_body(router().body_limit(admission.route).bytes);
   if (!feed(reader, buffer, input, step, /*header_only=*/false)) return 0;
   Request request = std::move(reader.request());
   check_written(router().handle(request), is_head);
