@@ -60,17 +60,8 @@ OrgKey generate_org_key(smime::server::Appliance& appliance, const std::string& 
                         const std::string& certificate_file) {
   const std::string admin_secret = std::string(
       appliance.api_tokens().create("admin", smime::store::ApiRole::admin).secret.view());
-  smime::test::HttpsClient client(appliance.port());
-  auto r = client.request(
-      "POST", "/api/v1/keys",
-      nlohmann::json{{"algorithm", algorithm},
-                     {"label", "support"},
-                     {"emails", {"support@example.org"}},
-                     {"self_signed", true}}
-          .dump(),
-      {{"Authorization", "Bearer " + admin_secret}, {"Content-Type", "application/json"}});
-  if (r.status != 201) throw std::runtime_error("key generation failed: " + r.body);
-  const auto generated = nlohmann::json::parse(r.body);
+  const nlohmann::json generated =
+      smime::bench::generate_org_key(appliance.port(), admin_secret, algorithm);
   smime::test::write_file(certificate_file, generated["certificate_pem"].get<std::string>());
   return {certificate_file, generated["key"]["uri"].get<std::string>()};
 }

@@ -1,16 +1,19 @@
-// What the API benchmarks share: the 1 KB message they sign and a closed-loop load of
-// client threads.
+// What the API benchmarks share: their options, the org key made through the API, the 1 KB
+// message they sign and a closed-loop load of client threads.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "https_client.hpp"
 
 namespace smime::bench {
 
@@ -31,6 +34,23 @@ inline Options parse_options(int argc, char** argv, unsigned default_threads) {
     if (name == "--algorithm") options.algorithm = argv[i + 1];
   }
   return options;
+}
+
+// The org key for support@example.org with a self-signed certificate, made through the API
+// as an admin would; the API's answer (certificate_pem, key.uri, ...).
+inline nlohmann::json generate_org_key(unsigned short port, const std::string& admin_secret,
+                                       const std::string& algorithm) {
+  test::HttpsClient client(port);
+  auto r = client.request(
+      "POST", "/api/v1/keys",
+      nlohmann::json{{"algorithm", algorithm},
+                     {"label", "support"},
+                     {"emails", {"support@example.org"}},
+                     {"self_signed", true}}
+          .dump(),
+      {{"Authorization", "Bearer " + admin_secret}, {"Content-Type", "application/json"}});
+  if (r.status != 201) throw std::runtime_error("key generation failed: " + r.body);
+  return nlohmann::json::parse(r.body);
 }
 
 inline const std::string kSignedMessage = [] {

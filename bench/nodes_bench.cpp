@@ -26,20 +26,6 @@ using smime::test::SmimedProcess;
 
 using smime::bench::Options;
 
-// The org key for support@example.org, made through the node's API (into its store).
-void generate_org_key(SmimedProcess& node, const std::string& algorithm) {
-  HttpsClient client(node.port());
-  auto r = client.request(
-      "POST", "/api/v1/keys",
-      nlohmann::json{{"algorithm", algorithm},
-                     {"label", "support"},
-                     {"emails", {"support@example.org"}},
-                     {"self_signed", true}}
-          .dump(),
-      {{"Authorization", "Bearer " + node.admin_secret()}, {"Content-Type", "application/json"}});
-  if (r.status != 201) throw std::runtime_error("key generation failed: " + r.body);
-}
-
 double sign_rate(unsigned short port, const std::string& secret, const Options& options,
                  double seconds) {
   return smime::bench::rate(options.threads, seconds, [port, &secret] {
@@ -93,14 +79,15 @@ int main(int argc, char** argv) {
   try {
     smime::test::TempDir scratch;
     auto sqlite_node = start_node(scratch.path() / "sqlite", "");
-    generate_org_key(*sqlite_node, options.algorithm);
+    smime::bench::generate_org_key(sqlite_node->port(), sqlite_node->admin_secret(),
+                                   options.algorithm);
     const double sqlite = sign_rate(sqlite_node->port(), sqlite_node->admin_secret(), options);
     sqlite_node.reset();
 
     const std::string url = smime::test::fresh_database_url();
     auto a = start_node(scratch.path() / "a", url);
     auto b = start_node(scratch.path() / "b", url);
-    generate_org_key(*a, options.algorithm);
+    smime::bench::generate_org_key(a->port(), a->admin_secret(), options.algorithm);
     const double postgres = sign_rate(a->port(), a->admin_secret(), options);
     const double one = balanced_rate(scratch, "haproxy-1", {a.get()}, options);
     const double two = balanced_rate(scratch, "haproxy-2", {a.get(), b.get()}, options);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "smimectl_home.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
 #include "unit/audit/audit_test_support.hpp"
@@ -11,20 +12,7 @@
 namespace smime::audit::testing {
 namespace {
 
-// smimectl on a home directory of its own: its database is the SQLite file smime.db there,
-// unless SMIME_STORE_URL names a PostgreSQL database.
-class AuditCliTest : public ::testing::Test {
- protected:
-  test::TempDir dir_;
-  std::filesystem::path file_ = dir_.path() / "smime.db";
-
-  test::ProcessResult smimectl(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {SMIME_TEST_SMIMECTL, "--home", dir_.path().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    // No token is touched by these commands; keep the environment from pointing elsewhere.
-    return test::run_process(argv, {{"SMIME_HOME", dir_.path().string()}});
-  }
-};
+using AuditCliTest = test::SmimectlHomeTest;
 
 TEST_F(AuditCliTest, AdminCommandsAreRecordedAndListed) {
   ASSERT_EQ(smimectl({"group", "set", "support", "--email", "support@example.org"}).exit_code, 0);

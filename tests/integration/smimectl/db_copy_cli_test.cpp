@@ -8,6 +8,7 @@
 #include "smime/postgres/database.hpp"
 #include "smime/store/api_token_store.hpp"
 #include "smime/store/postgres_store.hpp"
+#include "smimectl_home.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
 #include "unit/audit/audit_test_support.hpp"
@@ -15,21 +16,9 @@
 namespace smime::audit::testing {
 namespace {
 
-class DbCopyCliTest : public ::testing::Test {
+class DbCopyCliTest : public test::SmimectlHomeTest {
  protected:
-  test::TempDir dir_;
-  std::filesystem::path file_ = dir_.path() / "smime.db";
   std::string url_ = test::fresh_database_url();
-
-  // smimectl on this home: on its SQLite file, or with `store_url` on PostgreSQL.
-  test::ProcessResult smimectl(const std::vector<std::string>& args,
-                               const std::string& store_url = "") {
-    std::vector<std::string> argv = {SMIME_TEST_SMIMECTL, "--home", dir_.path().string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::map<std::string, std::string> env = {{"SMIME_HOME", dir_.path().string()},
-                                              {"SMIME_STORE_URL", store_url}};
-    return test::run_process(argv, env);
-  }
 
   nlohmann::json json_of(const std::vector<std::string>& args, const std::string& store_url = "") {
     std::vector<std::string> with_json = {"--json"};
