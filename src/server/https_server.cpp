@@ -91,7 +91,9 @@ struct HttpsServer::Impl {
         strand(net::make_strand(state.ioc)),
         acceptor(strand),
         signals(strand),
-        grace(strand) {}
+        grace(strand) {
+    state.handshake_on_workers = !identity.token_key_id.empty();
+  }
 
   void listen() {
     boost::system::error_code ec;

@@ -38,6 +38,8 @@ struct ServerState {
   LogThrottle token_handshakes{std::chrono::seconds(10)};  // TLS key in the token failing
   LogThrottle work_timeouts{std::chrono::seconds(10)};     // requests answered 503 in time
   std::atomic<bool> stopping{false};
+  // The TLS key is in the token: handshake steps run on the worker pool, not an I/O thread.
+  bool handshake_on_workers = false;
   // Called (once per stop) when the last connection ended during a stop.
   std::function<void()> on_drained;
 

@@ -38,7 +38,8 @@ bool is_parse_error(const beast::error_code& ec) {
 Session::Session(net::ip::tcp::socket socket, ServerState& state, std::string peer)
     : state_(state),
       peer_(std::move(peer)),
-      stream_(std::move(socket), state.tls),
+      executor_(socket.get_executor()),
+      socket_(std::move(socket)),
       buffer_(state.options.header_limit + kReadSlack) {}
 
 Session::~Session() {
@@ -46,10 +47,24 @@ Session::~Session() {
 }
 
 void Session::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    beast::get_lowest_layer(self->stream_).expires_after(self->state_.options.handshake_timeout);
-    self->stream_.async_handshake(net::ssl::stream_base::server,
-                                  [self](beast::error_code ec) { self->on_handshake(ec); });
+  net::dispatch(executor_, [self = shared_from_this()] {
+    if (self->phase_ == Phase::closed) return;
+    beast::error_code ec;
+    self->socket_.native_non_blocking(true, ec);  // OpenSSL reads and writes it directly
+    self->handshake_ssl_.reset(SSL_new(self->state_.tls.native_handle()));
+    if (ec || !self->handshake_ssl_ ||
+        SSL_set_fd(self->handshake_ssl_.get(), self->socket_.native_handle()) != 1) {
+      ERR_clear_error();
+      spdlog::warn("cannot start a TLS handshake: {}", ec ? ec.message() : "out of memory");
+      return self->close_now();
+    }
+    SSL_set_accept_state(self->handshake_ssl_.get());
+    self->handshake_timer_ = std::make_unique<net::steady_timer>(self->executor_);
+    self->handshake_timer_->expires_after(self->state_.options.handshake_timeout);
+    self->handshake_timer_->async_wait([self](beast::error_code e) {
+      if (!e) self->on_handshake_timeout();
+    });
+    self->handshake_step();
   });
 }
 
@@ -58,14 +73,14 @@ void Session::refuse() {
 }
 
 void Session::stop() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(executor_, [self = shared_from_this()] {
     switch (self->phase_) {
       case Phase::handshake:
       case Phase::idle:
       case Phase::reading:  // a request not yet received whole is not answered
         return self->close_now();
       case Phase::writing:  // a slow reader does not hold the stop for the grace period
-        beast::get_lowest_layer(self->stream_).expires_after(kShutdownTimeout);
+        beast::get_lowest_layer(*self->stream_).expires_after(kShutdownTimeout);
         return;
       case Phase::processing:  // answered, then closed (write() sees stopping)
       case Phase::closing:
@@ -75,36 +90,14 @@ void Session::stop() {
   });
 }
 
-void Session::on_handshake(beast::error_code ec) {
-  if (phase_ == Phase::closed) return;
-  if (ec) {
-    // The TLS key in the token failed to sign: the operator must hear of it (the token's error
-    // was parked by the key's callback on this thread; taking it also keeps it from being
-    // blamed on a later request).
-    if (std::optional<Error> token = take_callback_error()) {
-      if (auto left_out = state_.token_handshakes.permit()) {
-        spdlog::warn(
-            "TLS handshake failed: the TLS key in the token could not sign: {} ({} more "
-            "since the last warning)",
-            token->detail(), *left_out);
-      }
-      return close_now();
-    }
-    // Refused protocol versions, scanners, timeouts: nothing to answer.
-    spdlog::debug("TLS handshake failed: {}", ec.message());
-    return close_now();
-  }
-  read_header();
-}
-
 void Session::read_header() {
   if (state_.stopping) return shutdown();
   phase_ = Phase::idle;
   reader_.emplace(state_.options.header_limit);
-  beast::get_lowest_layer(stream_).expires_after(first_request_ ? state_.options.read_timeout
-                                                                : state_.options.idle_timeout);
+  beast::get_lowest_layer(*stream_).expires_after(first_request_ ? state_.options.read_timeout
+                                                                 : state_.options.idle_timeout);
   http::async_read_header(
-      stream_, buffer_, *reader_,
+      *stream_, buffer_, *reader_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
@@ -136,7 +129,7 @@ void Session::on_header(beast::error_code ec) {
     auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
                                                                       reader_->version());
     return http::async_write(
-        stream_, *interim,
+        *stream_, *interim,
         [self = shared_from_this(), interim, priority](beast::error_code e, std::size_t) {
           if (e) return self->close_now();
           self->read_body(priority);
@@ -183,8 +176,8 @@ bool Session::admit(Request& head, bool& priority) {
 }
 
 void Session::skip_body() {
-  beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
-  http::async_read(stream_, buffer_, *reader_,
+  beast::get_lowest_layer(*stream_).expires_after(state_.options.read_timeout);
+  http::async_read(*stream_, buffer_, *reader_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
                      if (self->phase_ == Phase::closed) return;
                      self->reader_.reset();
@@ -194,8 +187,8 @@ void Session::skip_body() {
 }
 
 void Session::read_body(bool priority) {
-  beast::get_lowest_layer(stream_).expires_after(state_.options.read_timeout);
-  http::async_read(stream_, buffer_, *reader_,
+  beast::get_lowest_layer(*stream_).expires_after(state_.options.read_timeout);
+  http::async_read(*stream_, buffer_, *reader_,
                    [self = shared_from_this(), priority](beast::error_code ec, std::size_t) {
                      self->on_body(ec, priority);
                    });
@@ -219,13 +212,13 @@ void Session::on_body(beast::error_code ec, bool priority) {
 
 void Session::process(bool priority) {
   phase_ = Phase::processing;
-  beast::get_lowest_layer(stream_).expires_never();
+  beast::get_lowest_layer(*stream_).expires_never();
   const bool keep_alive = reader_->keep_alive();
   auto request = std::make_shared<Request>(std::move(reader_->request()));
   reader_.reset();
   const std::uint64_t serial = ++work_serial_;
   if (state_.options.work_timeout.count() > 0) {
-    if (!work_timer_) work_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    if (!work_timer_) work_timer_ = std::make_unique<net::steady_timer>(executor_);
     work_timer_->expires_after(state_.options.work_timeout);
     work_timer_->async_wait([self = shared_from_this(), serial](beast::error_code ec) {
       if (!ec) self->on_work_timeout(serial);
@@ -243,7 +236,7 @@ void Session::process(bool priority) {
     const bool large = request->body.size() >= kTrimAfterBytes;
     request.reset();
     if (large) malloc_trim(0);  // hand the pages of a large request back to the system
-    net::post(self->stream_.get_executor(),
+    net::post(self->executor_,
               [self, response = std::move(response), keep_alive, serial]() mutable {
                 if (self->work_serial_ != serial) return;  // answered 503 already
                 if (self->work_timer_) self->work_timer_->cancel();
@@ -280,9 +273,9 @@ void Session::write(Response response, bool keep_alive) {
   phase_ = Phase::writing;
   auto message = std::make_shared<http::response<http::string_body>>(
       to_message(std::move(response), keep_alive && !state_.stopping, head_request_));
-  beast::get_lowest_layer(stream_).expires_after(state_.stopping ? kShutdownTimeout
-                                                                 : state_.options.read_timeout);
-  http::async_write(stream_, *message,
+  beast::get_lowest_layer(*stream_).expires_after(state_.stopping ? kShutdownTimeout
+                                                                  : state_.options.read_timeout);
+  http::async_write(*stream_, *message,
                     [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
                       self->on_write(ec, !message->keep_alive());
                     });
@@ -307,17 +300,18 @@ void Session::linger(std::uint64_t budget) {
   if (phase_ != Phase::closing) {
     phase_ = Phase::closing;
     beast::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send,
-                                                       ignored);
+    beast::get_lowest_layer(*stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send,
+                                                        ignored);
   }
   if (!scratch_) scratch_ = std::make_unique<std::array<char, 16384>>();
-  beast::get_lowest_layer(stream_).expires_after(kShutdownTimeout);
-  stream_.async_read_some(net::buffer(scratch_->data(), scratch_->size()),
-                          [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
-                            if (self->phase_ == Phase::closed) return;
-                            if (ec) return self->close_now();
-                            self->linger(n >= budget ? 0 : budget - n);
-                          });
+  beast::get_lowest_layer(*stream_).expires_after(kShutdownTimeout);
+  stream_->async_read_some(
+      net::buffer(scratch_->data(), scratch_->size()),
+      [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
+        if (self->phase_ == Phase::closed) return;
+        if (ec) return self->close_now();
+        self->linger(n >= budget ? 0 : budget - n);
+      });
 }
 
 void Session::reject(int status, std::string_view code, std::string_view message) {
@@ -335,18 +329,27 @@ void Session::reject(Response response) {
 void Session::shutdown() {
   if (phase_ == Phase::closing || phase_ == Phase::closed) return;
   phase_ = Phase::closing;
-  beast::get_lowest_layer(stream_).expires_after(kShutdownTimeout);
-  stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_now(); });
+  beast::get_lowest_layer(*stream_).expires_after(kShutdownTimeout);
+  stream_->next_layer().async_shutdown(
+      [self = shared_from_this()](beast::error_code) { self->close_now(); });
 }
 
 void Session::close_now() {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
   if (work_timer_) work_timer_->cancel();
+  if (handshake_timer_) handshake_timer_->cancel();
   beast::error_code ignored;
-  auto& socket = beast::get_lowest_layer(stream_).socket();
+  if (!stream_) {
+    // A handshake step on a worker may still use the descriptor: the peer is told now, the
+    // descriptor is closed when the step is back (on_handshake_step).
+    socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    if (!stepping_) socket_.close(ignored);
+    return;
+  }
+  auto& socket = beast::get_lowest_layer(*stream_).socket();
   socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(stream_).close();
+  beast::get_lowest_layer(*stream_).close();
 }
 
 }  // namespace smime::server

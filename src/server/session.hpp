@@ -1,7 +1,7 @@
-// Internal to smime_server: one HTTPS connection. TLS handshake, then a keep-alive loop of
-// read the head -> admit it (authentication, route, announced size; a refusal is answered
-// before any body byte is read) -> read the body -> run the handler on the worker pool (or the
-// priority lane) -> write the response. All socket work happens on the connection's strand;
+// Internal to smime_server: one HTTPS connection. TLS handshake (session_handshake.cpp), then
+// a keep-alive loop of read the head -> admit it (authentication, route, announced size; a refusal
+// is answered before any body byte is read) -> read the body -> run the handler on the worker pool
+// (or the priority lane) -> write the response. All socket work happens on the connection's strand;
 // the handler never runs on an I/O thread.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/flat_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdint>
@@ -17,9 +18,14 @@
 #include <string>
 
 #include "server_state.hpp"
+#include "smime/common/error.hpp"
 #include "smime/server/request_reader.hpp"
 
 namespace smime::server {
+
+struct SslFree {
+  void operator()(SSL* ssl) const noexcept { SSL_free(ssl); }
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -36,7 +42,17 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   enum class Phase { handshake, idle, reading, processing, writing, closing, closed };
 
-  void on_handshake(boost::beast::error_code ec);
+  // The handshake is driven here rather than by asio's SSL engine, which cannot pause it:
+  // each SSL_do_handshake step runs on the worker pool when the TLS key is in the token (a
+  // slow token never holds an I/O thread), every wait for the peer on this strand. The
+  // finished TLS state is then handed to stream_.
+  void handshake_step();
+  void on_handshake_step(int result, int ssl_error, std::optional<Error> token_error,
+                         unsigned long openssl_error);
+  void wait_for_peer(boost::asio::socket_base::wait_type wait);
+  void on_handshake_timeout();
+  void fail_handshake(const std::optional<Error>& token_error, unsigned long openssl_error);
+  void on_handshake();
   void read_header();
   void on_header(boost::beast::error_code ec);
   bool admit(Request& head, bool& priority);
@@ -55,7 +71,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ServerState& state_;
   const std::string peer_;
-  boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+  boost::asio::any_io_executor executor_;  // the connection's strand
+  // Until the handshake is done the connection is a socket and its TLS state; then both are
+  // stream_ (a flat_stream, as beast::ssl_stream has, which cannot take a TLS state).
+  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<SSL, SslFree> handshake_ssl_;
+  std::unique_ptr<boost::asio::steady_timer> handshake_timer_;
+  bool stepping_ = false;           // a handshake step is running (maybe on a worker)
+  bool handshake_expired_ = false;  // the handshake outlived handshake_timeout
+  using TlsStream = boost::beast::flat_stream<boost::asio::ssl::stream<boost::beast::tcp_stream>>;
+  std::optional<TlsStream> stream_;
   // Bounded: a chunk header or trailer section the parser must hold whole cannot grow it.
   boost::beast::flat_buffer buffer_;
   std::optional<RequestReader> reader_;
