@@ -57,32 +57,43 @@ bool generate_session_pair(Session& s, bool rsa, ObjectGuard& guard, CK_OBJECT_H
   return rv == CKR_OK;
 }
 
-bool try_oaep_sha256(Session& s) {
-  ObjectGuard guard(s);
-  CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
-  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
-  if (!generate_session_pair(s, true, guard, pub, priv)) return false;
-  EvpPkeyPtr public_key = read_public_key(s, pub);
+// Wraps a random secret with the software public key and unwraps it in the token.
+bool try_oaep(Session& s, const EVP_PKEY* public_key, CK_OBJECT_HANDLE priv, const EVP_MD* md) {
   unsigned char secret[32];
   RAND_bytes(secret, sizeof secret);
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, public_key.get(), "provider=default"));
+  EvpPkeyCtxPtr ctx(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, const_cast<EVP_PKEY*>(public_key), "provider=default"));
   std::vector<unsigned char> wrapped(512);
   std::size_t wrapped_len = wrapped.size();
   if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) <= 0 ||
       EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) <= 0 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) <= 0 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) <= 0 ||
       EVP_PKEY_encrypt(ctx.get(), wrapped.data(), &wrapped_len, secret, sizeof secret) <= 0) {
     drain_openssl_errors();
     return false;
   }
-  CK_RSA_PKCS_OAEP_PARAMS params{CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+  CK_RSA_PKCS_OAEP_PARAMS params = oaep_mechanism_parameters(md);
   CK_MECHANISM mech{CKM_RSA_PKCS_OAEP, &params, sizeof params};
   if (s.fn()->C_DecryptInit(s.handle(), &mech, priv) != CKR_OK) return false;
   unsigned char out[512];
   CK_ULONG out_len = sizeof out;
   CK_RV rv = s.fn()->C_Decrypt(s.handle(), wrapped.data(), wrapped_len, out, &out_len);
   return rv == CKR_OK && out_len == sizeof secret && CRYPTO_memcmp(out, secret, out_len) == 0;
+}
+
+// OAEP with SHA-1 and with SHA-256 on one temporary key pair.
+void probe_oaep(Session& s, TokenCapabilities& caps) {
+  ObjectGuard guard(s);
+  CK_OBJECT_HANDLE pub = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE priv = CK_INVALID_HANDLE;
+  if (!generate_session_pair(s, true, guard, pub, priv)) {
+    caps.oaep_sha1 = caps.oaep_sha256 = false;
+    return;
+  }
+  EvpPkeyPtr public_key = read_public_key(s, pub);
+  caps.oaep_sha1 = try_oaep(s, public_key.get(), priv, EVP_sha1());
+  caps.oaep_sha256 = try_oaep(s, public_key.get(), priv, EVP_sha256());
 }
 
 bool try_ecdh(Session& s, ck_ec_kdf_t kdf) {
@@ -148,6 +159,23 @@ std::string mechanism_name(CK_MECHANISM_TYPE type) {
   }
 }
 
+CK_RSA_PKCS_OAEP_PARAMS oaep_mechanism_parameters(const EVP_MD* md) {
+  switch (EVP_MD_get_type(md)) {
+    case NID_sha1:
+      return {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, nullptr, 0};
+    case NID_sha224:
+      return {CKM_SHA224, CKG_MGF1_SHA224, CKZ_DATA_SPECIFIED, nullptr, 0};
+    case NID_sha256:
+      return {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+    case NID_sha384:
+      return {CKM_SHA384, CKG_MGF1_SHA384, CKZ_DATA_SPECIFIED, nullptr, 0};
+    case NID_sha512:
+      return {CKM_SHA512, CKG_MGF1_SHA512, CKZ_DATA_SPECIFIED, nullptr, 0};
+    default:
+      throw Error(ErrorCode::unsupported, "No PKCS#11 RSA-OAEP parameters for this hash");
+  }
+}
+
 TokenCapabilities probe_capabilities(Token& token, bool active) {
   TokenCapabilities caps;
   std::vector<CK_MECHANISM_TYPE> types;
@@ -201,14 +229,15 @@ TokenCapabilities probe_capabilities(Token& token, bool active) {
   }
   if (active) {
     token.run([&](Session& s) {
-      if (caps.rsa_keygen && caps.rsa_oaep) caps.oaep_sha256 = try_oaep_sha256(s);
+      if (caps.rsa_keygen && caps.rsa_oaep) probe_oaep(s, caps);
       if (caps.ec_keygen && caps.ecdh_derive) {
         caps.ecdh_raw = try_ecdh(s, CKD_NULL);
         caps.ecdh_kdf = try_ecdh(s, CKD_SHA256_KDF);
       }
     });
-    spdlog::debug("token capabilities: oaep_sha256={} ecdh_kdf={}",
-                  caps.oaep_sha256.value_or(false), caps.ecdh_kdf.value_or(false));
+    spdlog::debug("token capabilities: oaep_sha1={} oaep_sha256={} ecdh_kdf={}",
+                  caps.oaep_sha1.value_or(false), caps.oaep_sha256.value_or(false),
+                  caps.ecdh_kdf.value_or(false));
   }
   return caps;
 }

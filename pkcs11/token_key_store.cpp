@@ -301,7 +301,10 @@ KeyStore::NativeSupport TokenKeyStore::native_support() {
   std::lock_guard lock(support_mutex_);
   if (!support_) {
     TokenCapabilities caps = probe_capabilities(*token_, /*active=*/true);
-    support_ = NativeSupport{caps.oaep_sha256.value_or(false), caps.ecdh_kdf.value_or(false)};
+    support_ = NativeSupport{.rsa_oaep_sha1 = caps.oaep_sha1.value_or(false),
+                             .rsa_oaep_sha256 = caps.oaep_sha256.value_or(false),
+                             .rsa_raw = caps.rsa_x509,
+                             .ecdh_kdf = caps.ecdh_kdf.value_or(false)};
   }
   return *support_;
 }
@@ -313,6 +316,21 @@ SecureBytes TokenKeyStore::decrypt_rsa_oaep_completed(std::string_view id_hex,
   CK_MECHANISM raw{CKM_RSA_X_509, nullptr, 0};
   SecureBytes block = key_object(id_hex)->decrypt(raw, ciphertext, ciphertext.size());
   return check_rsa_oaep(std::move(block), ciphertext.size(), md, mgf1_md, label);
+}
+
+SecureBytes TokenKeyStore::decrypt_rsa_oaep_native(std::string_view id_hex,
+                                                   std::span<const unsigned char> ciphertext,
+                                                   const EVP_MD* md) {
+  CK_RSA_PKCS_OAEP_PARAMS params = oaep_mechanism_parameters(md);
+  CK_MECHANISM mechanism{CKM_RSA_PKCS_OAEP, &params, sizeof params};
+  try {
+    return key_object(id_hex)->decrypt(mechanism, ciphertext, ciphertext.size());
+  } catch (const Error& e) {
+    if (is_token_unavailable(e)) throw;
+    // The token's reason (CKR_ENCRYPTED_DATA_INVALID, ...) must not tell an attacker which
+    // check failed: the same error as the software completion's.
+    throw Error(ErrorCode::crypto, "RSA-OAEP decryption failed");
+  }
 }
 
 SecureBytes TokenKeyStore::derive_ecdh_raw(std::string_view id_hex,

@@ -64,11 +64,13 @@ nlohmann::json to_json(const TokenReport& report) {
                                  {"ecdsa", caps.ecdsa},           {"ecdh_derive", caps.ecdh_derive},
                                  {"rsa_keygen", caps.rsa_keygen}, {"ec_keygen", caps.ec_keygen},
                                  {"mechanisms", caps.mechanisms}};
+  if (caps.oaep_sha1) capabilities["oaep_sha1"] = *caps.oaep_sha1;
   if (caps.oaep_sha256) capabilities["oaep_sha256"] = *caps.oaep_sha256;
   if (caps.ecdh_kdf) capabilities["ecdh_kdf"] = *caps.ecdh_kdf;
   if (caps.ecdh_raw) capabilities["ecdh_raw"] = *caps.ecdh_raw;
   if (caps.oaep_sha256 || caps.ecdh_kdf) {
-    capabilities["software_completion"] = {{"rsa_oaep_sha256", caps.needs_oaep_completion()},
+    capabilities["software_completion"] = {{"rsa_oaep_sha1", !caps.oaep_sha1.value_or(false)},
+                                           {"rsa_oaep_sha256", caps.needs_oaep_completion()},
                                            {"ecdh_kdf", caps.needs_ecdh_completion()}};
   }
   result["capabilities"] = capabilities;

@@ -47,6 +47,10 @@ class NoKeys final : public smime::KeyStore {
                                                 std::span<const unsigned char>) override {
     none();
   }
+  smime::SecureBytes decrypt_rsa_oaep_native(std::string_view, std::span<const unsigned char>,
+                                             const EVP_MD*) override {
+    none();
+  }
   smime::SecureBytes derive_ecdh_raw(std::string_view, std::span<const unsigned char>) override {
     none();
   }

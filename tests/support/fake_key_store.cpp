@@ -99,6 +99,15 @@ EvpPkeyPtr FakeKeyStore::public_key(std::string_view id_hex) {
   return dup(entry(id_hex).key.get());
 }
 
+SecureBytes FakeKeyStore::decrypt_rsa_oaep_native(std::string_view id_hex,
+                                                  std::span<const unsigned char> ciphertext,
+                                                  const EVP_MD* md) {
+  SecureBytes out = decrypt_rsa_oaep_completed(id_hex, ciphertext, md, md, {});
+  --completed_;
+  ++native_operations_;
+  return out;
+}
+
 SecureBytes FakeKeyStore::decrypt_rsa_oaep_completed(std::string_view id_hex,
                                                      std::span<const unsigned char> ciphertext,
                                                      const EVP_MD* md, const EVP_MD* mgf1_md,

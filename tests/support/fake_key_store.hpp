@@ -32,6 +32,11 @@ class FakeKeyStore final : public KeyStore {
   SecureBytes decrypt_rsa_oaep_completed(std::string_view, std::span<const unsigned char>,
                                          const EVP_MD*, const EVP_MD*,
                                          std::span<const unsigned char>) override;
+  // "The token's" CKM_RSA_PKCS_OAEP: a software decryption, counted apart.
+  SecureBytes decrypt_rsa_oaep_native(std::string_view id_hex,
+                                      std::span<const unsigned char> ciphertext,
+                                      const EVP_MD* md) override;
+  int native_operations() const { return native_operations_; }
   SecureBytes derive_ecdh_raw(std::string_view, std::span<const unsigned char>) override;
   EvpPkeyPtr export_private_key(std::string_view id_hex) override;
 
@@ -48,6 +53,7 @@ class FakeKeyStore final : public KeyStore {
   std::map<std::string, Entry, std::less<>> keys_;
   NativeSupport native_;
   std::atomic<int> completed_{0};
+  std::atomic<int> native_operations_{0};
 };
 
 }  // namespace smime::test

@@ -21,6 +21,7 @@ struct FaultyModule {
   decltype(&faulty_close_idle_sessions) close_idle_sessions;
   decltype(&faulty_limit_sessions) limit_sessions;
   decltype(&faulty_most_open_sessions) most_open_sessions;
+  decltype(&faulty_disable_mechanism) disable_mechanism;
   decltype(&faulty_call_count) call_count;
   decltype(&faulty_hold) hold;
   decltype(&faulty_waiting) waiting;
@@ -39,6 +40,7 @@ struct FaultyModule {
     bind(handle, close_idle_sessions, "faulty_close_idle_sessions");
     bind(handle, limit_sessions, "faulty_limit_sessions");
     bind(handle, most_open_sessions, "faulty_most_open_sessions");
+    bind(handle, disable_mechanism, "faulty_disable_mechanism");
     bind(handle, call_count, "faulty_call_count");
     bind(handle, hold, "faulty_hold");
     bind(handle, waiting, "faulty_waiting");

@@ -252,6 +252,54 @@ static CK_RV limited_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   return rv;
 }
 
+/* ---- a token whose policy refuses mechanisms (many HSMs refuse raw RSA) ---- */
+
+#define MAX_DISABLED 8
+static CK_MECHANISM_TYPE disabled[MAX_DISABLED]; /* guarded by lock */
+static unsigned long disabled_count;             /* guarded by lock */
+
+static int is_disabled(CK_MECHANISM_TYPE type) {
+  int found = 0;
+  pthread_mutex_lock(&lock);
+  for (unsigned long i = 0; i < disabled_count; ++i) found |= disabled[i] == type;
+  pthread_mutex_unlock(&lock);
+  return found;
+}
+
+static CK_RV filtered_mechanism_list(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR n) {
+  if (n == NULL) return CKR_ARGUMENTS_BAD;
+  CK_ULONG count = 0;
+  CK_RV rv = wrap_C_GetMechanismList(slot, NULL, &count);
+  if (rv != CKR_OK) return rv;
+  CK_MECHANISM_TYPE* all = calloc(count + 1, sizeof *all);
+  if (all == NULL) return CKR_HOST_MEMORY;
+  rv = wrap_C_GetMechanismList(slot, all, &count);
+  CK_ULONG kept = 0;
+  for (CK_ULONG i = 0; rv == CKR_OK && i < count; ++i) {
+    if (!is_disabled(all[i])) all[kept++] = all[i];
+  }
+  if (rv == CKR_OK && list != NULL && *n < kept) rv = CKR_BUFFER_TOO_SMALL;
+  if (rv == CKR_OK && list != NULL) memcpy(list, all, kept * sizeof *all);
+  if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL) *n = kept;
+  free(all);
+  return rv;
+}
+
+static CK_RV checked_mechanism_info(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
+                                    CK_MECHANISM_INFO_PTR info) {
+  return is_disabled(type) ? CKR_MECHANISM_INVALID : wrap_C_GetMechanismInfo(slot, type, info);
+}
+
+static CK_RV checked_sign_init(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key) {
+  return m != NULL && is_disabled(m->mechanism) ? CKR_MECHANISM_INVALID
+                                                : wrap_C_SignInit(s, m, key);
+}
+
+static CK_RV checked_decrypt_init(CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key) {
+  return m != NULL && is_disabled(m->mechanism) ? CKR_MECHANISM_INVALID
+                                                : wrap_C_DecryptInit(s, m, key);
+}
+
 static void forget_all_sessions(void) {
   pthread_mutex_lock(&lock);
   for (int i = 0; i < MAX_TRACKED; ++i) tracked[i].handle = CK_INVALID_HANDLE;
@@ -283,6 +331,10 @@ static void load_target(void) {
   wrapped.C_OpenSession = tracked_open;
   wrapped.C_CloseSession = tracked_close;
   wrapped.C_GetTokenInfo = limited_token_info;
+  wrapped.C_GetMechanismList = filtered_mechanism_list;
+  wrapped.C_GetMechanismInfo = checked_mechanism_info;
+  wrapped.C_SignInit = checked_sign_init;
+  wrapped.C_DecryptInit = checked_decrypt_init;
   target = list;
 }
 
@@ -368,6 +420,12 @@ EXPORT void faulty_limit_sessions(unsigned long count) {
   pthread_mutex_unlock(&lock);
 }
 
+EXPORT void faulty_disable_mechanism(CK_MECHANISM_TYPE type) {
+  pthread_mutex_lock(&lock);
+  if (disabled_count < MAX_DISABLED) disabled[disabled_count++] = type;
+  pthread_mutex_unlock(&lock);
+}
+
 EXPORT unsigned long faulty_most_open_sessions(void) {
   pthread_mutex_lock(&lock);
   const unsigned long count = most_open_sessions;
@@ -420,5 +478,6 @@ EXPORT void faulty_clear(void) {
   idle_limit_ms = 0;
   max_sessions = 0;
   most_open_sessions = open_sessions;
+  disabled_count = 0;
   pthread_mutex_unlock(&lock);
 }

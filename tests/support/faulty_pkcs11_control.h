@@ -48,6 +48,11 @@ void faulty_limit_sessions(unsigned long count);
 /* The most sessions open at once through this module since faulty_limit_sessions/clear. */
 unsigned long faulty_most_open_sessions(void);
 
+/* The token refuses the mechanism from now on, as an HSM's policy may (raw RSA, say): it is
+ * left out of C_GetMechanismList, C_GetMechanismInfo answers CKR_MECHANISM_INVALID, and so do
+ * C_SignInit and C_DecryptInit with it. Up to 8 mechanisms. */
+void faulty_disable_mechanism(CK_MECHANISM_TYPE type);
+
 /* How many times the application called the named wrapped function (counted whether or
  * not a fault was injected). 0 for an unknown name. */
 unsigned long faulty_call_count(const char* function_name);

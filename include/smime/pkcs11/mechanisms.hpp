@@ -3,6 +3,8 @@
 // token's raw operation (SPEC §12: SoftHSM2 and many PIV cards cannot do either).
 #pragma once
 
+#include <openssl/evp.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +24,8 @@ struct TokenCapabilities {
   bool ecdsa = false;
   bool ecdh_derive = false;  // CKM_ECDH1_DERIVE at all
   // Found by trying with temporary session keys (only when probed actively):
-  std::optional<bool> oaep_sha256;  // C_Decrypt with OAEP(SHA-256) works
+  std::optional<bool> oaep_sha1;    // C_Decrypt with CKM_RSA_PKCS_OAEP(SHA-1) works
+  std::optional<bool> oaep_sha256;  // C_Decrypt with CKM_RSA_PKCS_OAEP(SHA-256) works
   std::optional<bool> ecdh_kdf;     // C_DeriveKey with CKD_SHA256_KDF works
   std::optional<bool> ecdh_raw;     // C_DeriveKey with CKD_NULL works
 
@@ -35,5 +38,9 @@ struct TokenCapabilities {
 TokenCapabilities probe_capabilities(Token& token, bool active);
 
 std::string mechanism_name(CK_MECHANISM_TYPE type);
+
+// CK_RSA_PKCS_OAEP_PARAMS for `md` as the hash and the MGF1 hash, no label. Throws
+// Error(unsupported) for a hash PKCS#11 has no OAEP constants for.
+CK_RSA_PKCS_OAEP_PARAMS oaep_mechanism_parameters(const EVP_MD* md);
 
 }  // namespace smime::pkcs11

@@ -35,6 +35,9 @@ class TokenKeyStore final : public KeyStore {
                                          std::span<const unsigned char> ciphertext,
                                          const EVP_MD* md, const EVP_MD* mgf1_md,
                                          std::span<const unsigned char> label) override;
+  SecureBytes decrypt_rsa_oaep_native(std::string_view id_hex,
+                                      std::span<const unsigned char> ciphertext,
+                                      const EVP_MD* md) override;
   SecureBytes derive_ecdh_raw(std::string_view id_hex,
                               std::span<const unsigned char> peer_point) override;
 

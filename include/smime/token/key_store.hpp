@@ -74,10 +74,17 @@ class KeyStore {
   // Key transport and agreement the token cannot do itself are completed in software around
   // its raw operation (SPEC §12); what it can do natively is used natively.
   struct NativeSupport {
-    bool rsa_oaep_sha2 = false;  // C_Decrypt with OAEP and a SHA-2 hash
-    bool ecdh_kdf = false;       // C_DeriveKey with the X9.63 KDF (CKD_SHA*_KDF)
+    bool rsa_oaep_sha1 = false;    // C_Decrypt with CKM_RSA_PKCS_OAEP, SHA-1 and MGF1-SHA-1
+    bool rsa_oaep_sha256 = false;  // likewise with SHA-256 and MGF1-SHA-256
+    bool rsa_raw = true;           // CKM_RSA_X_509, which the OAEP completion needs
+    bool ecdh_kdf = false;         // C_DeriveKey with the X9.63 KDF (CKD_SHA*_KDF)
   };
   virtual NativeSupport native_support() = 0;
+  // CKM_RSA_PKCS_OAEP in the token with `md` as the hash and the MGF1 hash and no label (what
+  // native_support() says the token does). One error message for every padding failure.
+  virtual SecureBytes decrypt_rsa_oaep_native(std::string_view id_hex,
+                                              std::span<const unsigned char> ciphertext,
+                                              const EVP_MD* md) = 0;
   // Raw RSA in the token, then a constant-time OAEP check in software. One error message
   // for every padding failure.
   virtual SecureBytes decrypt_rsa_oaep_completed(std::string_view id_hex,

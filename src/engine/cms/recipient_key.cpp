@@ -36,15 +36,11 @@ int algorithm_nid(const X509_ALGOR* alg) {
   throw Error(ErrorCode::crypto, "The message could not be decrypted");
 }
 
-SecureBytes provider_decrypt(EVP_PKEY* key, std::span<const unsigned char> in, int padding,
-                             const EVP_MD* md, const EVP_MD* mgf1) {
+// PKCS#1 v1.5 through the key's EVP_PKEY (CKM_RSA_PKCS for a token key).
+SecureBytes pkcs1_decrypt(EVP_PKEY* key, std::span<const unsigned char> in) {
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), padding) <= 0) {
-    undecryptable();
-  }
-  if (padding == RSA_PKCS1_OAEP_PADDING && (EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) <= 0 ||
-                                            EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), mgf1) <= 0)) {
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0) {
     undecryptable();
   }
   std::size_t length = 0;
@@ -113,14 +109,34 @@ OaepParameters oaep_parameters(const X509_ALGOR* alg) {
   return out;
 }
 
+// CKM_RSA_PKCS_OAEP in the token where it does this hash (an HSM may refuse raw RSA by
+// policy); otherwise raw RSA in the token and the OAEP check in software (labels always).
+SecureBytes oaep_key_transport(const OaepParameters& params, const KeyRecipient& recipient,
+                               const OrgKey& key, KeyStore& keys) {
+  const int hash = EVP_MD_get_type(params.md);
+  const KeyStore::NativeSupport native = keys.native_support();
+  const bool one_hash = hash == EVP_MD_get_type(params.mgf1) && params.label.empty();
+  if (one_hash && ((hash == NID_sha1 && native.rsa_oaep_sha1) ||
+                   (hash == NID_sha256 && native.rsa_oaep_sha256))) {
+    return keys.decrypt_rsa_oaep_native(key.key_id, recipient.encrypted_key, params.md);
+  }
+  if (!native.rsa_raw) {
+    throw Error(ErrorCode::unsupported,
+                std::string("The token offers neither CKM_RSA_PKCS_OAEP with ") +
+                    EVP_MD_get0_name(params.md) + (params.label.empty() ? "" : " and a label") +
+                    " nor CKM_RSA_X_509 to complete it in software");
+  }
+  return keys.decrypt_rsa_oaep_completed(key.key_id, recipient.encrypted_key, params.md,
+                                         params.mgf1, params.label);
+}
+
 SecureBytes key_transport(const Envelope& envelope, const KeyRecipient& recipient,
                           const OrgKey& key, KeyStore& keys) {
   X509AlgorPtr alg = parse_algorithm(recipient.key_algorithm);
   const int nid = algorithm_nid(alg.get());
   if (nid == NID_rsaEncryption) {
     try {
-      return provider_decrypt(key.private_key, recipient.encrypted_key, RSA_PKCS1_PADDING, nullptr,
-                              nullptr);
+      return pkcs1_decrypt(key.private_key, recipient.encrypted_key);
     } catch (const Error& e) {
       if (is_token_unavailable(e)) throw;  // no answer from the token at all: 503
       // Bleichenbacher countermeasure: continue with a random key of the right size.
@@ -134,14 +150,7 @@ SecureBytes key_transport(const Envelope& envelope, const KeyRecipient& recipien
                 std::string("Unsupported key transport algorithm ") + OBJ_nid2sn(nid));
   }
   const OaepParameters params = oaep_parameters(alg.get());
-  const bool sha1_only = EVP_MD_get_type(params.md) == NID_sha1 &&
-                         EVP_MD_get_type(params.mgf1) == NID_sha1 && params.label.empty();
-  if (params.label.empty() && (sha1_only || keys.native_support().rsa_oaep_sha2)) {
-    return provider_decrypt(key.private_key, recipient.encrypted_key, RSA_PKCS1_OAEP_PADDING,
-                            params.md, params.mgf1);
-  }
-  return keys.decrypt_rsa_oaep_completed(key.key_id, recipient.encrypted_key, params.md,
-                                         params.mgf1, params.label);
+  return oaep_key_transport(params, recipient, key, keys);
 }
 
 // dhSinglePass-stdDH-shaXkdf-scheme (and the cofactor variants, equal on prime curves).

@@ -30,6 +30,35 @@ std::vector<unsigned char> oaep_encrypt(EVP_PKEY* pub, const EVP_MD* md,
   return out;
 }
 
+TEST_F(CompletionTest, RsaOaepSha1DecryptsWithTheTokensOwnOaep) {
+  auto& keys = key_store();
+  ASSERT_TRUE(keys.native_support().rsa_oaep_sha1) << "SoftHSM2 does CKM_RSA_PKCS_OAEP(SHA-1)";
+  EXPECT_FALSE(keys.native_support().rsa_oaep_sha256) << "SoftHSM2 does OAEP with SHA-1 only";
+  KeyInfo key = keys.generate(KeyAlgorithm::rsa_2048, "oaep-native");
+  EvpPkeyPtr pub = keys.public_key(key.id);
+  const std::vector<unsigned char> cek(32, 0x3c);
+  auto wrapped = oaep_encrypt(pub.get(), EVP_sha1(), cek);
+  SecureBytes plain = keys.decrypt_rsa_oaep_native(key.id, wrapped, EVP_sha1());
+  EXPECT_EQ(std::vector<unsigned char>(plain.begin(), plain.end()), cek);
+  // A padding failure in the token reads exactly as one in the software completion.
+  wrapped[7] ^= 0x01;
+  std::string native_message;
+  try {
+    keys.decrypt_rsa_oaep_native(key.id, wrapped, EVP_sha1());
+    FAIL() << "a tampered ciphertext decrypted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::crypto);
+    EXPECT_EQ(e.ckr(), CKR_OK) << "the token's reason is not passed on";
+    native_message = e.what();
+  }
+  try {
+    pkcs11::decrypt_rsa_oaep(keys, key.id, wrapped, EVP_sha1(), EVP_sha1());
+    FAIL() << "a tampered ciphertext decrypted";
+  } catch (const Error& e) {
+    EXPECT_EQ(native_message, e.what());
+  }
+}
+
 TEST_F(CompletionTest, RsaOaepSha256DecryptsWithTheKeyInTheToken) {
   auto& keys = key_store();
   KeyInfo key = keys.generate(KeyAlgorithm::rsa_2048, "oaep");

@@ -141,14 +141,24 @@ TEST_F(SoftwareKeyEngineTest, RsaOaepSha256IsCompletedAroundTheRawOperationUnles
   expect_decrypted(engine_->incoming(out.message), support);
   EXPECT_EQ(keys_.completed_operations(), 1) << "raw RSA in the key store, OAEP in software";
 
-  keys_.set_native_support({.rsa_oaep_sha2 = true, .ecdh_kdf = false});
+  keys_.set_native_support({.rsa_oaep_sha256 = true});
   expect_decrypted(engine_->incoming(out.message), support);
   EXPECT_EQ(keys_.completed_operations(), 1) << "natively: no completion";
+  EXPECT_EQ(keys_.native_operations(), 1) << "CKM_RSA_PKCS_OAEP with SHA-256";
+
+  keys_.set_native_support({.rsa_oaep_sha1 = true, .rsa_oaep_sha256 = false, .rsa_raw = false});
+  const engine::IncomingResult refused = engine_->incoming(out.message);
+  EXPECT_FALSE(refused.decrypted);
+  ASSERT_FALSE(refused.errors.empty());
+  EXPECT_NE(refused.errors[0].message.find("CKM_RSA_X_509"), std::string::npos)
+      << refused.errors[0].code << ": " << refused.errors[0].message;
+  EXPECT_EQ(keys_.completed_operations() + keys_.native_operations(), 2) << "nothing was tried";
 }
 
-TEST_F(SoftwareKeyEngineTest, RsaPkcs1AndOaepSha1NeedNoCompletion) {
+TEST_F(SoftwareKeyEngineTest, OaepSha1IsNativeWhereTheTokenHasItAndPkcs1NeedsNoCompletion) {
   const std::string support = org("support@example.org", "rsa-3072");
   contact("alice@example.com", "rsa-2048");
+  keys_.set_native_support({.rsa_oaep_sha1 = true});
   for (KeyTransport transport : {KeyTransport::rsa_pkcs1, KeyTransport::rsa_oaep_sha1}) {
     SCOPED_TRACE(std::string(engine::to_string(transport)));
     engine::OutgoingRequest request;
@@ -161,6 +171,7 @@ TEST_F(SoftwareKeyEngineTest, RsaPkcs1AndOaepSha1NeedNoCompletion) {
     EXPECT_EQ(in.layers[0], "authEnveloped-data");
   }
   EXPECT_EQ(keys_.completed_operations(), 0);
+  EXPECT_EQ(keys_.native_operations(), 1) << "OAEP-SHA1 with the token's CKM_RSA_PKCS_OAEP";
 }
 
 TEST_F(SoftwareKeyEngineTest, EcdhIsCompletedAroundRawEcdhOnP256AndP384) {
@@ -177,7 +188,7 @@ TEST_F(SoftwareKeyEngineTest, EcdhIsCompletedAroundRawEcdhOnP256AndP384) {
     expect_decrypted(engine_->incoming(out.message), support);
     EXPECT_EQ(keys_.completed_operations(), ++completed) << "raw ECDH, KDF and unwrap here";
 
-    keys_.set_native_support({.rsa_oaep_sha2 = false, .ecdh_kdf = true});
+    keys_.set_native_support({.ecdh_kdf = true});
     expect_decrypted(engine_->incoming(out.message), support);
     EXPECT_EQ(keys_.completed_operations(), completed) << "natively: no completion";
   }
