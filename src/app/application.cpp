@@ -38,7 +38,10 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   }
   const auto keys = [this]() -> KeyStore& { return this->keys(); };
   certificates_ = std::make_unique<service::CertificateService>(*store_, keys);
-  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys);
+  engine::Policy policy;
+  policy.verification.reject_sha1 = config_.verification.reject_sha1;
+  policy.verification.revocation_hard = config_.verification.revocation_hard;
+  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys, policy);
   use_cases_ = std::make_unique<UseCases>(
       Dependencies{*store_, *api_tokens_, *certificates_, *engine_, *audit_, *audit_, keys,
                    [this](bool probe) { return token_report(probe); }, [this] { ping_token(); }});

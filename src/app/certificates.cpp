@@ -30,7 +30,7 @@ service::ImportReport CertificateUseCases::import_certificates(const Caller& cal
   service::ImportReport report;
   detail::audited_change(deps_.audit, event, [&](const audit::AuditSink::WriteEntry&) {
     report = deps_.certificates.import_certificates(request.input, request.passphrase,
-                                                    request.keys_exportable);
+                                                    request.keys_exportable, request.trust);
     for (const auto& imported : report.imported) {
       event.fingerprints.push_back(imported.record.sha256);
       event.addresses.insert(event.addresses.end(), imported.record.emails.begin(),
@@ -59,6 +59,23 @@ CertificateDetails CertificateUseCases::show(std::string_view fingerprint) {
   details.chain_trusted = chain.trusted;
   details.chain_error = chain.error;
   return details;
+}
+
+store::CertificateRecord CertificateUseCases::set_trust(const Caller& caller,
+                                                        std::string_view fingerprint,
+                                                        bool trusted) {
+  audit::AuditEvent event = detail::admin_event(caller, audit::operation::certificate_trust);
+  event.detail = "certificate " + std::string(fingerprint) +
+                 (trusted ? " made a trust anchor" : " no longer a trust anchor");
+  store::CertificateRecord record;
+  detail::audited_change(deps_.audit, event, [&](const audit::AuditSink::WriteEntry&) {
+    record = deps_.certificates.set_trust(fingerprint, trusted);
+    event.fingerprints = {record.sha256};
+    event.addresses = record.emails;
+    event.detail =
+        (trusted ? "made a trust anchor: " : "no longer a trust anchor: ") + record.subject;
+  });
+  return record;
 }
 
 CertificateFile CertificateUseCases::download(std::string_view fingerprint, bool der) {

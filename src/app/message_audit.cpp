@@ -37,6 +37,23 @@ audit::Need need_from(const engine::MissingItem& item) {
   return audit::Need{item.kind, item.issuer, item.serial, item.subject_key_id, item.subject};
 }
 
+// "layer 1 multipart/signed: valid (integrity valid, chain valid, revocation good by crl, ...)"
+std::string layer_detail(std::size_t index, const engine::SignatureLayer& layer) {
+  const engine::SignatureChecks& c = layer.checks;
+  std::string revocation = c.revocation.status;
+  if (!c.revocation.source.empty()) revocation += " by " + c.revocation.source;
+  std::string text = "layer " + std::to_string(index) + " " + layer.format + ": " +
+                     std::string(engine::to_string(layer.status)) + " (integrity " +
+                     c.integrity.status + ", chain " + c.chain.status + ", revocation " +
+                     revocation + ", sender " + c.sender_match.status + ", validity " +
+                     c.validity.status + ", algorithm " + c.algorithm.status + ")";
+  if (c.chain.status == "invalid" || c.chain.status == "unknown_issuer") {
+    text += " chain: " + c.chain.reason;
+  }
+  for (const std::string& warning : layer.warnings) text += " warning " + warning;
+  return text;
+}
+
 }  // namespace
 
 audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingResult& result) {
@@ -61,6 +78,9 @@ audit::AuditEvent incoming_event(const Caller& caller, const engine::IncomingRes
   if (result.signed_) {
     detail = "signature " + std::string(engine::to_string(result.signature));
     if (!result.signature_reason.empty()) detail += ": " + result.signature_reason;
+  }
+  for (std::size_t i = 0; i < result.signatures.size(); ++i) {
+    detail += "; " + layer_detail(i + 1, result.signatures[i]);
   }
   for (const auto& e : result.errors) detail += (detail.empty() ? "" : "; ") + e.message;
   event.detail = detail;

@@ -3,6 +3,7 @@
 #include "smime/certs/chain.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "smime/common/error.hpp"
 
@@ -66,6 +67,27 @@ ChainResult build_chain(const X509* leaf, const std::vector<const X509*>& anchor
                                       : X509_verify_cert_error_string(error);
   }
   return result;
+}
+
+std::vector<bool> default_anchors(const std::vector<X509Ptr>& input) {
+  std::vector<bool> anchors(input.size(), true);
+  auto issued = [](X509* issuer, X509* subject) {
+    // A plain answer (names, key identifiers, key usage): nothing for the error queue.
+    ERR_set_mark();
+    const bool yes = X509_check_issued(issuer, subject) == X509_V_OK;
+    ERR_pop_to_mark();
+    return yes;
+  };
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    X509* cert = input[i].get();
+    if (issued(cert, cert)) continue;  // self-signed: a root the administrator handed in
+    for (std::size_t j = 0; j < input.size() && anchors[i]; ++j) {
+      if (j == i) continue;
+      X509* other = input[j].get();
+      if (issued(other, cert) || issued(cert, other)) anchors[i] = false;
+    }
+  }
+  return anchors;
 }
 
 }  // namespace smime::certs

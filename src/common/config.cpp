@@ -120,6 +120,23 @@ AppConfig load_config(const std::filesystem::path& home,
       read_string(*store, "url", config.store.url, file);
       read_bounded(*store, "pool_size", config.store.pool_size, 1, 256, file);
     }
+    if (const toml::table* verification = root["verification"].as_table()) {
+      if (const toml::node* node = verification->get("reject_sha1")) {
+        const std::optional<bool> value = node->value<bool>();
+        if (!value || !node->is_boolean()) {
+          throw Error(ErrorCode::invalid_input,
+                      file.string() + ": [verification] reject_sha1 must be true or false");
+        }
+        config.verification.reject_sha1 = *value;
+      }
+      std::string revocation = "soft";
+      read_string(*verification, "revocation", revocation, file);
+      if (revocation != "soft" && revocation != "hard") {
+        throw Error(ErrorCode::invalid_input,
+                    file.string() + ": [verification] revocation must be \"soft\" or \"hard\"");
+      }
+      config.verification.revocation_hard = revocation == "hard";
+    }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);
     }

@@ -45,8 +45,14 @@ class IncomingProcessing {
  public:
   IncomingProcessing(store::Store& store, const TrustSnapshot& trust, EngineState& state,
                      const service::CertificateService::KeyStoreAccess& keys, const Limits& limits,
-                     std::time_t now)
-      : store_(store), trust_(trust), state_(state), keys_(keys), limits_(limits), now_(now) {}
+                     const VerificationPolicy& policy, std::time_t now)
+      : store_(store),
+        trust_(trust),
+        state_(state),
+        keys_(keys),
+        limits_(limits),
+        policy_(policy),
+        now_(now) {}
 
   IncomingResult run(std::string_view message) {
     result_.message = std::string(message);
@@ -125,7 +131,9 @@ class IncomingProcessing {
     result_.layers.emplace_back(detached ? "multipart/signed" : "signed-data");
     std::optional<std::string_view> content;
     if (detached) content = classified.signed_content;
-    cms::Verification v = cms::verify(cms, content, trust_, store_, from_, now_);
+    cms::Verification v = cms::verify(cms, content, trust_, store_, from_, now_, policy_);
+    result_.signatures.push_back(
+        {result_.layers.back(), v.status, v.reason, v.signer, v.checks, v.warnings});
     if (!result_.signed_) {  // the outermost signature is the one reported
       result_.signed_ = true;
       result_.signature = v.status;
@@ -211,6 +219,7 @@ class IncomingProcessing {
   EngineState& state_;
   const service::CertificateService::KeyStoreAccess& keys_;
   const Limits& limits_;
+  const VerificationPolicy& policy_;
   const std::time_t now_;
   IncomingResult result_;
   std::vector<std::string> from_;
@@ -221,7 +230,8 @@ class IncomingProcessing {
 
 IncomingResult Engine::incoming(std::string_view message) {
   auto trust = caches_->trust.current();
-  IncomingProcessing processing(store_, *trust, *caches_, keys_, limits_, certificates_.now());
+  IncomingProcessing processing(store_, *trust, *caches_, keys_, limits_, policy_.verification,
+                                certificates_.now());
   return processing.run(message);
 }
 

@@ -18,22 +18,53 @@ nlohmann::json to_json(const OutgoingResult& result) {
   return summary;
 }
 
+namespace {
+
+nlohmann::json signer_json(const std::optional<SignerDetails>& signer) {
+  if (!signer) return nullptr;
+  const auto& s = *signer;
+  return {{"fingerprint", s.fingerprint}, {"subject", s.subject}, {"issuer", s.issuer},
+          {"serial", s.serial},           {"emails", s.emails},   {"not_before", s.not_before},
+          {"not_after", s.not_after},     {"stored", s.stored}};
+}
+
+nlohmann::json check_json(const SignatureCheck& check) {
+  nlohmann::json out = {{"status", check.status}, {"reason", check.reason}};
+  if (!check.certificate.empty()) out["certificate"] = check.certificate;
+  if (!check.source.empty()) out["source"] = check.source;
+  if (!check.name.empty()) out["name"] = check.name;
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const SignatureLayer& layer) {
+  const SignatureChecks& c = layer.checks;
+  return {{"format", layer.format},
+          {"status", to_string(layer.status)},
+          {"reason", layer.reason},
+          {"signer", signer_json(layer.signer)},
+          {"checks",
+           {{"integrity", check_json(c.integrity)},
+            {"chain", check_json(c.chain)},
+            {"revocation", check_json(c.revocation)},
+            {"sender_match", check_json(c.sender_match)},
+            {"validity", check_json(c.validity)},
+            {"algorithm", check_json(c.algorithm)}}},
+          {"warnings", layer.warnings}};
+}
+
 nlohmann::json to_json(const IncomingResult& result) {
   nlohmann::json signature = {{"status", to_string(result.signature)},
                               {"reason", result.signature_reason},
-                              {"signer", nullptr}};
-  if (result.signer) {
-    const auto& s = *result.signer;
-    signature["signer"] = {{"fingerprint", s.fingerprint}, {"subject", s.subject},
-                           {"issuer", s.issuer},           {"serial", s.serial},
-                           {"emails", s.emails},           {"not_before", s.not_before},
-                           {"not_after", s.not_after},     {"stored", s.stored}};
-  }
+                              {"signer", signer_json(result.signer)}};
   nlohmann::json summary = {
       {"encrypted", result.encrypted},     {"decrypted", result.decrypted},
       {"signed", result.signed_},          {"signature", signature},
       {"layers", result.layers},           {"decryption_key", result.decryption_key},
       {"errors", nlohmann::json::array()}, {"missing", nlohmann::json::array()}};
+  summary["signatures"] = nlohmann::json::array();
+  for (const auto& layer : result.signatures) summary["signatures"].push_back(to_json(layer));
   for (const auto& e : result.errors) {
     summary["errors"].push_back({{"code", e.code}, {"message", e.message}});
   }

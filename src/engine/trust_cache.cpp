@@ -6,19 +6,43 @@
 
 namespace smime::engine {
 
-TrustSnapshot::TrustSnapshot(std::vector<StoredCertificate> certificates, std::int64_t revision)
+namespace {
+
+void push_reference(STACK_OF(X509) * stack, X509* cert) {
+  if (X509_up_ref(cert) != 1) throw_openssl(ErrorCode::internal, "Out of memory");
+  X509Ptr reference(cert);
+  if (sk_X509_push(stack, cert) <= 0) throw_openssl(ErrorCode::internal, "Out of memory");
+  (void)reference.release();  // the stack owns it now
+}
+
+}  // namespace
+
+TrustSnapshot::TrustSnapshot(std::vector<StoredCertificate> certificates,
+                             std::vector<X509CrlPtr> crls, std::int64_t revision)
     : certificates_(std::move(certificates)),
       anchors_(X509_STORE_new()),
       all_(sk_X509_new_null()),
+      untrusted_(sk_X509_new_null()),
+      crls_(sk_X509_CRL_new_null()),
       revision_(revision) {
-  if (!anchors_ || !all_) throw_openssl(ErrorCode::internal, "Out of memory");
+  if (!anchors_ || !all_ || !untrusted_ || !crls_) {
+    throw_openssl(ErrorCode::internal, "Out of memory");
+  }
   for (const StoredCertificate& stored : certificates_) {
     X509* cert = stored.certificate.get();
-    if (X509_STORE_add_cert(anchors_.get(), cert) != 1)
-      drain_openssl_errors();  // duplicate subject
-    if (X509_up_ref(cert) != 1 || sk_X509_push(all_.get(), cert) <= 0) {
+    if (stored.record.trusted) {
+      if (X509_STORE_add_cert(anchors_.get(), cert) != 1)
+        drain_openssl_errors();  // duplicate subject
+    } else {
+      push_reference(untrusted_.get(), cert);
+    }
+    push_reference(all_.get(), cert);
+  }
+  for (X509CrlPtr& crl : crls) {
+    if (sk_X509_CRL_push(crls_.get(), crl.get()) <= 0) {
       throw_openssl(ErrorCode::internal, "Out of memory");
     }
+    (void)crl.release();
   }
 }
 
@@ -63,7 +87,17 @@ std::shared_ptr<const TrustSnapshot> TrustCache::current() {
     X509Ptr cert = certs::parse_der_certificate(record.der);
     parsed.push_back(StoredCertificate{std::move(record), std::move(cert)});
   }
-  snapshot_ = std::make_shared<const TrustSnapshot>(std::move(parsed), revision);
+  std::vector<X509CrlPtr> crls;
+  for (const store::CrlRecord& record : store_.list_crls()) {
+    const unsigned char* cursor = record.der.data();
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &cursor, static_cast<long>(record.der.size())));
+    if (!crl) {  // stored after parsing: a damaged row, not a reason to stop verifying
+      drain_openssl_errors();
+      continue;
+    }
+    crls.push_back(std::move(crl));
+  }
+  snapshot_ = std::make_shared<const TrustSnapshot>(std::move(parsed), std::move(crls), revision);
   return snapshot_;
 }
 

@@ -21,14 +21,18 @@ struct StoredCertificate {
 
 class TrustSnapshot {
  public:
-  TrustSnapshot(std::vector<StoredCertificate> certificates, std::int64_t revision);
+  TrustSnapshot(std::vector<StoredCertificate> certificates, std::vector<X509CrlPtr> crls,
+                std::int64_t revision);
 
   std::int64_t revision() const noexcept { return revision_; }
   const std::vector<StoredCertificate>& certificates() const noexcept { return certificates_; }
-  // Every stored certificate is an anchor (imported CAs and explicitly imported certificates;
-  // no built-in roots).
+  // The certificates marked trusted (no built-in roots): chains may end only there.
   X509_STORE* anchors() const noexcept { return anchors_.get(); }
+  // Every stored certificate (signer lookup), and those that are not anchors (path building).
   STACK_OF(X509) * all() const noexcept { return all_.get(); }
+  STACK_OF(X509) * untrusted() const noexcept { return untrusted_.get(); }
+  // The stored CRLs, parsed.
+  STACK_OF(X509_CRL) * crls() const noexcept { return crls_.get(); }
   const StoredCertificate* by_fingerprint(const std::string& sha256) const;
   // The issuers of `leaf` up to its anchor (leaf excluded), empty when it has none stored.
   std::vector<X509*> issuers_of(X509* leaf) const;
@@ -37,6 +41,8 @@ class TrustSnapshot {
   std::vector<StoredCertificate> certificates_;
   X509StorePtr anchors_;
   X509StackPtr all_;
+  X509StackPtr untrusted_;
+  X509CrlStackPtr crls_;
   std::int64_t revision_;
 };
 

@@ -40,6 +40,7 @@ Response import_certificates(const ApiContext& c, const Call& call) {
   request.input = body_bytes(call);
   request.passphrase = passphrase ? &*passphrase : nullptr;
   request.keys_exportable = call.query_flag("exportable").value_or(false);
+  request.trust = call.query_flag("trust");
   const service::ImportReport report =
       c.use_cases.certificates.import_certificates(caller_of(call), request);
   if (report.imported.empty()) return failed_import(report);
@@ -63,6 +64,15 @@ Response list_certificates(const ApiContext& c, const Call& call) {
 
 Response show_certificate(const ApiContext& c, const Call& call) {
   return json_response(200, app::to_json(c.use_cases.certificates.show(call.param("fingerprint"))));
+}
+
+// PUT {"trusted": true|false}: the certificate becomes a trust anchor or stops being one.
+Response set_certificate_trust(const ApiContext& c, const Call& call) {
+  const std::optional<bool> trusted = json_optional_bool(call, "trusted");
+  if (!trusted) throw Error(ErrorCode::invalid_input, "'trusted' (true or false) is required");
+  const store::CertificateRecord record =
+      c.use_cases.certificates.set_trust(caller_of(call), call.param("fingerprint"), *trusted);
+  return json_response(200, app::to_json(c.use_cases.certificates.show(record.sha256)));
 }
 
 Response download_certificate(const ApiContext& c, const Call& call) {
@@ -118,7 +128,7 @@ Response export_private_key(const ApiContext& c, const Call& call) {
 void add_certificate_routes(std::vector<Route>& routes, const ApiContext& c) {
   routes.push_back({"POST", "/api/v1/certificates", Access::admin, certificate_media_types(),
                     "importCertificates", bind(c, import_certificates)});
-  routes.back().parameters = {"exportable"};
+  routes.back().parameters = {"exportable", "trust"};
   routes.push_back({"GET",
                     "/api/v1/certificates",
                     Access::read_certificates,
@@ -132,6 +142,12 @@ void add_certificate_routes(std::vector<Route>& routes, const ApiContext& c) {
                     {},
                     "getCertificate",
                     bind(c, show_certificate)});
+  routes.push_back({"PUT",
+                    "/api/v1/certificates/{fingerprint}/trust",
+                    Access::admin,
+                    {"application/json"},
+                    "setCertificateTrust",
+                    bind(c, set_certificate_trust)});
   routes.push_back({"GET",
                     "/api/v1/certificates/{fingerprint}/download",
                     Access::read_certificates,

@@ -160,8 +160,7 @@ certs::ChainResult CertificateService::chain_for(const store::CertificateRecord&
   std::vector<const X509*> intermediates;
   for (const auto& stored : store_.find_certificates({})) {
     owned.push_back(certs::parse_der_certificate(stored.der));
-    anchors.push_back(owned.back().get());
-    if (stored.is_ca) intermediates.push_back(owned.back().get());
+    (stored.trusted ? anchors : intermediates).push_back(owned.back().get());
   }
   X509Ptr leaf = certs::parse_der_certificate(record.der);
   return certs::build_chain(leaf.get(), anchors, intermediates, now());

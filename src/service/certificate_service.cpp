@@ -94,8 +94,10 @@ store::CertificateRecord CertificateService::get(std::string_view fingerprint) {
 
 ImportReport CertificateService::import_certificates(std::span<const unsigned char> input,
                                                      const SecretString* passphrase,
-                                                     bool keys_exportable) {
+                                                     bool keys_exportable,
+                                                     std::optional<bool> trust) {
   certs::CertificateInput parsed = certs::read_certificate_input(input, passphrase);
+  const std::vector<bool> anchors = certs::default_anchors(parsed.certificates);
   ImportReport report;
   FailureList failures(report, import_limits_.reported_failures);
   for (const auto& problem : parsed.problems) {
@@ -105,6 +107,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
   for (const X509Ptr& cert : parsed.certificates) {
     ++index;
     store::CertificateRecord record = to_record(certs::describe_certificate(cert.get()));
+    record.trusted = trust.value_or(anchors[index - 1]);
     const std::string item = "certificate " + std::to_string(index);
     if (auto violation = certs::check_smime_rules(cert.get(), import_limits_)) {
       failures.add(
@@ -145,6 +148,15 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
     }
   }
   return report;
+}
+
+store::CertificateRecord CertificateService::set_trust(std::string_view fingerprint, bool trusted) {
+  store::CertificateRecord record = get(fingerprint);
+  if (!store_.set_certificate_trust(record.sha256, trusted)) {
+    throw Error(ErrorCode::not_found, "No certificate with fingerprint " + record.sha256);
+  }
+  record.trusted = trusted;
+  return record;
 }
 
 void CertificateService::link_existing_key(X509* cert, store::CertificateRecord& record) {
@@ -273,15 +285,25 @@ store::CrlRecord store_crl(store::Store& store, const certs::ParsedCrl& parsed,
 
 store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> input) {
   certs::ParsedCrl parsed = certs::parse_crl(input);
-  store::CertificateQuery cas;
-  cas.is_ca = true;
+  store::CertificateQuery issuers;
+  issuers.subject = parsed.description.issuer;
   bool issuer_known = false;
-  for (const auto& ca : store_.find_certificates(cas)) {
-    if (ca.subject != parsed.description.issuer) continue;
+  bool signed_by_stored = false;
+  std::string chain_error;
+  for (const auto& candidate : store_.find_certificates(issuers)) {
     issuer_known = true;
-    X509Ptr cert = certs::parse_der_certificate(ca.der);
-    if (certs::crl_signed_by(parsed.crl.get(), cert.get()))
-      return store_crl(store_, parsed, ca.sha256);
+    X509Ptr cert = certs::parse_der_certificate(candidate.der);
+    if (!certs::crl_signed_by(parsed.crl.get(), cert.get())) continue;
+    signed_by_stored = true;
+    // The issuer is an anchor, or an intermediate that validates to one.
+    if (candidate.trusted) return store_crl(store_, parsed, candidate.sha256);
+    const certs::ChainResult chain = chain_for(candidate);
+    if (chain.trusted) return store_crl(store_, parsed, candidate.sha256);
+    chain_error = chain.error;
+  }
+  if (signed_by_stored) {
+    throw Error(ErrorCode::invalid_input, "The issuer of this CRL (" + parsed.description.issuer +
+                                              ") does not chain to a trust anchor: " + chain_error);
   }
   if (issuer_known) {
     throw Error(ErrorCode::invalid_input,
@@ -290,7 +312,7 @@ store::CrlRecord CertificateService::import_crl(std::span<const unsigned char> i
                     parsed.description.issuer);
   }
   throw Error(ErrorCode::not_found, "The issuer of this CRL (" + parsed.description.issuer +
-                                        ") is not a stored CA certificate; import it first");
+                                        ") is not a stored certificate; import it first");
 }
 
 }  // namespace smime::service

@@ -19,6 +19,7 @@ nlohmann::json to_json(const store::CertificateRecord& r, CertificateStatus stat
                       {"can_sign", r.can_sign},
                       {"can_encrypt", r.can_encrypt},
                       {"is_ca", r.is_ca},
+                      {"trusted", r.trusted},
                       {"has_private_key", r.token_key_id.has_value()},
                       {"key_exportable", r.key_exportable},
                       {"subject_key_id", r.subject_key_id},
@@ -46,6 +47,7 @@ nlohmann::json to_json(const ImportReport& report) {
                         {"subject", i.record.subject},
                         {"emails", i.record.emails},
                         {"is_ca", i.record.is_ca},
+                        {"trusted", i.record.trusted},
                         {"key_imported", i.key_imported}});
   }
   nlohmann::json errors = nlohmann::json::array();

@@ -28,14 +28,23 @@ struct ImportOptions {
   std::vector<std::string> files;
   std::string passphrase_file;
   bool keys_exportable = false;
+  bool trust = false;     // --trust: every certificate becomes a trust anchor
+  bool no_trust = false;  // --no-trust: none does
+  std::optional<bool> trusted() const {
+    if (trust) return true;
+    if (no_trust) return false;
+    return std::nullopt;
+  }
 };
 
 // One import (and one audit entry) per file; a file that holds no certificate is a failed
 // item of the report, like a certificate that breaks a rule.
 smime::service::ImportReport import_file(AppContext& ctx, const std::string& file,
-                                         const smime::SecretString* passphrase, bool exportable) {
+                                         const smime::SecretString* passphrase,
+                                         const ImportOptions& opt) {
   const auto bytes = read_input_file(file);
-  smime::app::CertificateImport request{bytes, passphrase, exportable, file};
+  smime::app::CertificateImport request{bytes, passphrase, opt.keys_exportable, file,
+                                        opt.trusted()};
   try {
     auto report = ctx.use_cases().certificates.import_certificates(ctx.caller(), request);
     for (auto& e : report.errors) e.item = file + ": " + e.item;
@@ -58,7 +67,7 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
   }
   smime::service::ImportReport total;
   for (const auto& file : opt.files) {
-    auto report = import_file(ctx, file, passphrase ? &*passphrase : nullptr, opt.keys_exportable);
+    auto report = import_file(ctx, file, passphrase ? &*passphrase : nullptr, opt);
     total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
     total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
     total.errors_omitted += report.errors_omitted;
@@ -66,7 +75,8 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
   emit(ctx, smime::service::to_json(total), [&](std::ostream& out) {
     for (const auto& i : total.imported) {
       out << "imported " << i.record.sha256.substr(0, 16) << "  " << shown(i.record.subject)
-          << (i.key_imported ? "  [key in token]" : "") << "\n";
+          << (i.key_imported ? "  [key in token]" : "")
+          << (i.record.trusted ? "  [trust anchor]" : "") << "\n";
     }
     for (const auto& e : total.errors) {
       out << "FAILED   " << shown(e.item)
@@ -97,14 +107,14 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
       return;
     }
     out << std::left << std::setw(18) << "FINGERPRINT" << std::setw(14) << "STATUS" << std::setw(12)
-        << "NOT AFTER" << std::setw(5) << "KEY" << std::setw(4) << "CA"
+        << "NOT AFTER" << std::setw(5) << "KEY" << std::setw(4) << "CA" << std::setw(8) << "TRUSTED"
         << "SUBJECT / EMAILS\n";
     for (const auto& [r, status] : listings) {
       out << std::left << std::setw(18) << r.sha256.substr(0, 16) << std::setw(14)
           << smime::service::to_string(status) << std::setw(12) << date(r.not_after) << std::setw(5)
-          << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "")
-          << shown(r.subject) << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">")
-          << "\n";
+          << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "") << std::setw(8)
+          << (r.trusted ? "yes" : "-") << shown(r.subject)
+          << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">") << "\n";
     }
   });
 }
@@ -121,7 +131,8 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
         << " " << (record.curve.empty() ? std::to_string(record.key_bits) : record.curve)
         << "\nUsage:       " << joined(record.key_usages)
         << (record.extended_key_usages.empty() ? "" : "; " + joined(record.extended_key_usages))
-        << "\nCA:          " << (record.is_ca ? "yes" : "no") << "\nPrivate key: "
+        << "\nCA:          " << (record.is_ca ? "yes" : "no")
+        << "\nTrust anchor: " << (record.trusted ? "yes" : "no") << "\nPrivate key: "
         << (record.token_key_id ? "in the token (id " + *record.token_key_id + ")" +
                                       (record.key_exportable ? ", exportable" : "")
                                 : "none")
@@ -140,6 +151,15 @@ void cert_export(AppContext& ctx, const std::string& fingerprint, bool der,
   write_output_file(
       out_file.empty() ? "-" : out_file,
       std::string_view(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size()), 0644);
+}
+
+void cert_trust(AppContext& ctx, const std::string& fingerprint, bool trusted) {
+  const auto record = ctx.use_cases().certificates.set_trust(ctx.caller(), fingerprint, trusted);
+  emit(ctx, smime::app::to_json(ctx.use_cases().certificates.show(record.sha256)),
+       [&](std::ostream& out) {
+         out << "Certificate " << record.sha256
+             << (trusted ? " is a trust anchor\n" : " is no longer a trust anchor\n");
+       });
 }
 
 void cert_delete(AppContext& ctx, const std::string& fingerprint, bool with_key) {
@@ -163,6 +183,12 @@ void add_cert_commands(CLI::App& app, const ContextFactory& context) {
   import_cmd->add_option("--passphrase-file", imp->passphrase_file,
                          "PKCS#12 passphrase (0600 file)");
   import_cmd->add_flag("--exportable", imp->keys_exportable, "A PKCS#12 key may be exported later");
+  auto* trust_flag = import_cmd->add_flag("--trust", imp->trust,
+                                          "Every certificate of the file becomes a trust anchor");
+  import_cmd
+      ->add_flag("--no-trust", imp->no_trust,
+                 "No certificate of the file becomes a trust anchor (path building only)")
+      ->excludes(trust_flag);
   import_cmd->callback([context, imp] { cert_import(context(), *imp); });
 
   auto email = std::make_shared<std::string>();
@@ -185,6 +211,13 @@ void add_cert_commands(CLI::App& app, const ContextFactory& context) {
   exp->add_flag("--der", *der);
   exp->add_option("--out", *out, "Output file (default stdout for PEM)");
   exp->callback([context, efp, der, out] { cert_export(context(), *efp, *der, *out); });
+
+  auto tfp = std::make_shared<std::string>();
+  auto untrust = std::make_shared<bool>(false);
+  auto* trust = cert->add_subcommand("trust", "Make a certificate a trust anchor (--no: undo)");
+  trust->add_option("FINGERPRINT", *tfp)->required();
+  trust->add_flag("--no", *untrust, "Take the trust anchor status away");
+  trust->callback([context, tfp, untrust] { cert_trust(context(), *tfp, !*untrust); });
 
   auto dfp = std::make_shared<std::string>();
   auto with_key = std::make_shared<bool>(false);

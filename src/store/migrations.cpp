@@ -187,12 +187,19 @@ CREATE TABLE reserved_keys (
 );
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// Version 6: trust anchors apart from the certificates kept for path building. Rows stored
+// before were all anchors, and stay so (an administrator can change each one).
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE certificates ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1));
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
     {4, "hash-chained audit log", kVersion4},
     {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
+    {6, "trusted flag of certificates (trust anchors)", kVersion6},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -44,7 +44,7 @@ void remove_database_files(const std::filesystem::path& file) {
 constexpr std::string_view kCertificateColumns =
     "id, sha256, sha1, der, subject, issuer, serial, subject_key_id, authority_key_id, "
     "not_before, not_after, key_algorithm, key_bits, curve, key_usages, extended_key_usages, "
-    "can_sign, can_encrypt, is_ca, token_key_id, key_exportable, created_at, updated_at";
+    "can_sign, can_encrypt, is_ca, token_key_id, key_exportable, created_at, updated_at, trusted";
 
 constexpr std::string_view kCrlColumns =
     "id, issuer, issuer_sha256, der, this_update, next_update, crl_number, imported_at";
@@ -173,8 +173,8 @@ class SqliteStore final : public Store {
            "INSERT INTO certificates (sha256, sha1, der, subject, issuer, serial, subject_key_id, "
            "authority_key_id, not_before, not_after, key_algorithm, key_bits, curve, key_usages, "
            "extended_key_usages, can_sign, can_encrypt, is_ca, token_key_id, key_exportable, "
-           "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-           "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)")
+           "created_at, updated_at, trusted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+           "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)")
         .bind(1, stored.sha256)
         .bind(2, stored.sha1)
         .bind(3, stored.der)
@@ -197,6 +197,7 @@ class SqliteStore final : public Store {
         .bind(20, stored.key_exportable)
         .bind(21, stored.created_at)
         .bind(22, stored.updated_at)
+        .bind(23, stored.trusted)
         .run();
     stored.id = db_.last_insert_rowid();
     Statement email =
@@ -266,6 +267,20 @@ class SqliteStore final : public Store {
     Transaction transaction(db_);
     // The emails go with it (ON DELETE CASCADE).
     db_.prepare("DELETE FROM certificates WHERE sha256 = ?1").bind(1, fingerprint).run();
+    const bool changed = db_.changes() > 0;
+    transaction.commit();
+    return changed;
+  }
+
+  bool set_certificate_trust(std::string_view sha256, bool trusted) override {
+    const std::string fingerprint = full_fingerprint(sha256);
+    std::lock_guard lock(mutex_);
+    Transaction transaction(db_);
+    db_.prepare("UPDATE certificates SET trusted = ?1, updated_at = ?2 WHERE sha256 = ?3")
+        .bind(1, trusted)
+        .bind(2, unix_seconds_now())
+        .bind(3, fingerprint)
+        .run();
     const bool changed = db_.changes() > 0;
     transaction.commit();
     return changed;
@@ -472,6 +487,7 @@ class SqliteStore final : public Store {
     record.key_exportable = row.boolean(20);
     record.created_at = row.int64(21);
     record.updated_at = row.int64(22);
+    record.trusted = row.boolean(23);
     Statement emails = db_.prepare(
         "SELECT email FROM certificate_emails WHERE certificate_id = ?1 ORDER BY rowid");
     emails.bind(1, record.id);

@@ -103,7 +103,7 @@ InteropWorld::InteropWorld() {
   ca_.cert = std::move(ca.cert);
   ca_pem_ = root_.file("interop-root.pem");
   write_file(ca_pem_, pem(ca_.cert.get()));
-  // Every stored certificate is a trust anchor for us; the CA also completes chains.
+  // The root, imported on its own, is our trust anchor; the peers chain to it.
   smimectl_checked({"cert", "import", ca_pem_});
 }
 

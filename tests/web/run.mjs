@@ -111,6 +111,7 @@ async function main() {
     await step('import-duplicate', certificates.importDuplicatesByPaste);
     await step('import-der-pkcs7', certificates.importDerAndPkcs7);
     await step('certificates', certificates.certificateTable);
+    await step('trust-anchors', certificates.trustAnchors);
     await step('private-key-import', certificates.importPrivateKey);
     await step('pkcs12-import', certificates.importPkcs12);
     await step('download', certificates.downloadCertificate);

@@ -2,6 +2,7 @@
 // download and delete. Changes are audited; reads are not.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@ struct CertificateImport {
   const SecretString* passphrase = nullptr;  // of a PKCS#12 file
   bool keys_exportable = false;              // a PKCS#12 key may be exported later
   std::string source;                        // where the input came from ("bundle.pem"), if known
+  std::optional<bool> trust;  // anchors: all (true), none (false), unset: certs::default_anchors
 };
 
 struct CertificateListing {
@@ -54,6 +56,10 @@ class CertificateUseCases {
   // By fingerprint or a unique prefix of at least 8 hex digits; Error(not_found).
   CertificateDetails show(std::string_view fingerprint);
   CertificateFile download(std::string_view fingerprint, bool der);
+  // Makes the certificate a trust anchor (trusted) or takes that away; audited as
+  // certificate.trust. Error(not_found).
+  store::CertificateRecord set_trust(const Caller& caller, std::string_view fingerprint,
+                                     bool trusted);
   // with_key: also its key from the token, unless another stored certificate uses it.
   DeletedCertificate remove(const Caller& caller, std::string_view fingerprint, bool with_key);
 

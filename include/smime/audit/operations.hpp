@@ -9,6 +9,7 @@ namespace smime::audit::operation {
 // Administrative changes (direction admin).
 inline constexpr std::string_view certificate_import = "certificate.import";
 inline constexpr std::string_view certificate_delete = "certificate.delete";
+inline constexpr std::string_view certificate_trust = "certificate.trust";
 inline constexpr std::string_view key_generate = "key.generate";
 inline constexpr std::string_view key_delete = "key.delete";
 inline constexpr std::string_view key_import = "key.import";

@@ -22,4 +22,10 @@ struct ChainResult {
 ChainResult build_chain(const X509* leaf, const std::vector<const X509*>& anchors,
                         const std::vector<const X509*>& intermediates, std::time_t at);
 
+// Which certificates of one import become trust anchors when the administrator does not say:
+// a self-signed certificate and a certificate imported on its own are; a certificate that is
+// part of a chain in the same input (issued by another of them, or the issuer of another:
+// the intermediates and the leaf of a chain file or a PKCS#12 bag) only helps path building.
+std::vector<bool> default_anchors(const std::vector<X509Ptr>& input);
+
 }  // namespace smime::certs

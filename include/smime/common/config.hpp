@@ -30,6 +30,12 @@ struct StoreSettings {
   bool postgres() const { return !url.empty(); }
 };
 
+// How incoming signatures are judged ([verification]).
+struct VerificationSettings {
+  bool reject_sha1 = false;      // SHA-1 signatures are invalid (else valid with weak_algorithm)
+  bool revocation_hard = false;  // revocation = "hard": unknown revocation status is invalid
+};
+
 // What both front ends read. smimed's own [server] table is read by the server library
 // (smime/server/server_settings.hpp) from config_file.
 struct AppConfig {
@@ -37,6 +43,7 @@ struct AppConfig {
   std::filesystem::path config_file;  // empty when none was read
   TokenSettings token;
   StoreSettings store;
+  VerificationSettings verification;
   std::string log_level = "warn";
 };
 

@@ -97,6 +97,14 @@ struct X509StackFree {
 };
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackFree>;
 
+// A STACK_OF(X509_CRL) that owns its CRLs.
+struct X509CrlStackFree {
+  void operator()(STACK_OF(X509_CRL) * stack) const noexcept {
+    sk_X509_CRL_pop_free(stack, X509_CRL_free);
+  }
+};
+using X509CrlStackPtr = std::unique_ptr<STACK_OF(X509_CRL), X509CrlStackFree>;
+
 struct X509AlgorStackFree {
   void operator()(STACK_OF(X509_ALGOR) * stack) const noexcept {
     sk_X509_ALGOR_pop_free(stack, X509_ALGOR_free);

@@ -29,6 +29,14 @@ std::string_view to_string(SignatureScheme value);
 std::string_view to_string(ContentCipher value);
 std::string_view to_string(KeyTransport value);
 
+// How incoming signatures are judged ([verification] in the configuration).
+struct VerificationPolicy {
+  bool reject_sha1 = false;  // SHA-1 signatures are invalid (else valid with weak_algorithm)
+  // Unknown revocation status (no CRL, or one past its nextUpdate): hard makes the signature
+  // invalid, soft (the default) leaves it valid with the warning revocation_unknown.
+  bool revocation_hard = false;
+};
+
 // Defaults an organisation sets once (config); a request may override them.
 struct Policy {
   SignatureScheme signature = SignatureScheme::rsa_pkcs1;
@@ -36,6 +44,7 @@ struct Policy {
   KeyTransport transport = KeyTransport::rsa_pkcs1;
   bool encrypt_to_sender = true;  // the sent copy stays readable
   bool opaque_signing = false;    // application/pkcs7-mime signed-data instead of detached
+  VerificationPolicy verification;
 };
 
 struct OutgoingRequest {
@@ -102,6 +111,35 @@ struct MissingItem {
   std::string subject;         // for "certificate" when known (e.g. the issuer we lack)
 };
 
+// One check of one signature. status values per check:
+//   integrity:    valid | invalid | not_checked
+//   chain:        valid | unknown_issuer | invalid | not_checked
+//   revocation:   good | revoked | unknown | not_checked  (source: "crl", or "none")
+//   sender_match: match | mismatch | not_checked
+//   validity:     valid | expired | not_yet_valid | not_checked  (the signer's certificate)
+//   algorithm:    ok | weak | unsupported  (name: the signature and digest algorithms)
+struct SignatureCheck {
+  std::string status = "not_checked";
+  std::string reason;
+  std::string certificate;  // subject of the certificate the check failed on, when one did
+  std::string source;       // revocation: where the answer came from
+  std::string name;         // algorithm: what was used
+};
+
+struct SignatureChecks {
+  SignatureCheck integrity, chain, revocation, sender_match, validity, algorithm;
+};
+
+// One signature layer of an incoming message, outermost first.
+struct SignatureLayer {
+  std::string format;  // "multipart/signed" or "signed-data"
+  SignatureStatus status = SignatureStatus::invalid;
+  std::string reason;
+  std::optional<SignerDetails> signer;
+  SignatureChecks checks;
+  std::vector<std::string> warnings;  // "weak_algorithm", "revocation_unknown"
+};
+
 struct ProcessingError {
   std::string code;  // "not_mime", "bad_cms", "no_key", "decrypt_failed", "signature", ...
   std::string message;
@@ -115,7 +153,10 @@ struct IncomingResult {
   std::string signature_reason;  // human sentence for the status
   std::optional<SignerDetails> signer;
   std::vector<std::string> layers;  // outermost first: "enveloped-data", "signed-data", ...
-  std::string message;              // the decrypted message when available, else the original
+  // Every signature layer with its checks apart, outermost first; `signature` above is the
+  // outermost one's status.
+  std::vector<SignatureLayer> signatures;
+  std::string message;  // the decrypted message when available, else the original
   std::vector<ProcessingError> errors;
   std::vector<MissingItem> missing;
   std::string decryption_key;  // fingerprint of the org certificate whose key decrypted

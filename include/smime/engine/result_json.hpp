@@ -13,6 +13,8 @@ nlohmann::json to_json(const OutgoingResult& result);
 // encrypted, decrypted, signed, signature {status, reason, signer}, layers, decryption_key,
 // errors [{code, message}], missing [{kind, issuer, serial, subject_key_id, subject}]
 // (not the message).
+// One signature layer: status, signer, each check apart, warnings.
+nlohmann::json to_json(const SignatureLayer& layer);
 nlohmann::json to_json(const IncomingResult& result);
 // sign {possible, reason, certificate}, encrypt {possible, reason, certificates, missing},
 // defaults {group, behaviour, sign, encrypt}.

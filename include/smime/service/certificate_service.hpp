@@ -72,10 +72,17 @@ class CertificateService {
   CertificateService(store::Store& store, KeyStore& keys, Clock clock = nullptr);
 
   // Every certificate is judged on its own; valid ones are stored. Throws only when the input
-  // holds no certificate at all (invalid_input) or a PKCS#12 passphrase is wrong.
+  // holds no certificate at all (invalid_input) or a PKCS#12 passphrase is wrong. trust: every
+  // stored certificate becomes a trust anchor (true) or none does (false); unset: the rule of
+  // certs::default_anchors.
   ImportReport import_certificates(std::span<const unsigned char> input,
                                    const SecretString* passphrase = nullptr,
-                                   bool keys_exportable = false);
+                                   bool keys_exportable = false,
+                                   std::optional<bool> trust = std::nullopt);
+
+  // Makes a stored certificate a trust anchor or takes that away; returns it as it is now.
+  // Error(not_found) when there is none.
+  store::CertificateRecord set_trust(std::string_view fingerprint, bool trusted);
 
   // One key per import, matched to stored certificates by public key. Returns the
   // certificate(s) that now have their key in the token.
@@ -104,11 +111,12 @@ class CertificateService {
   std::vector<Selection> encryption_certificates(const std::vector<std::string>& addresses);
   Selection encryption_certificate(std::string_view address);
 
-  // Chain to a stored CA or an explicitly imported certificate (all stored certificates are
-  // trust anchors; stored CAs also serve as intermediates).
+  // Chain to a trust anchor (a stored certificate marked trusted); every other stored
+  // certificate serves as path-building material.
   certs::ChainResult chain_for(const store::CertificateRecord& record);
 
-  // A CRL is accepted only when a stored CA certificate signed it.
+  // A CRL is accepted only when a stored certificate signed it and that certificate chains to
+  // a trust anchor (or is one).
   store::CrlRecord import_crl(std::span<const unsigned char> input);
 
   std::time_t now() const { return clock_(); }

@@ -29,6 +29,9 @@ struct CertificateRecord {
   bool can_sign = false;                         // digitalSignature (or no KU at all on a CA)
   bool can_encrypt = false;                      // keyEncipherment (RSA) or keyAgreement (EC)
   bool is_ca = false;
+  // A trust anchor: chains may end here. Only what the administrator made one (CA
+  // certificates imported directly); intermediates kept for path building are not.
+  bool trusted = true;
   std::optional<std::string> token_key_id;  // CKA_ID hex when the private key is in the token
   bool key_exportable = false;
   std::int64_t created_at = 0;

@@ -45,6 +45,8 @@ class Store : public RevocationIndex {
   virtual bool set_certificate_key(std::string_view sha256,
                                    const std::optional<std::string>& key_id, bool exportable) = 0;
   virtual bool delete_certificate(std::string_view sha256) = 0;
+  // Makes the certificate a trust anchor or takes that away. False when no such row.
+  virtual bool set_certificate_trust(std::string_view sha256, bool trusted) = 0;
 
   // ---- groups ----
   virtual void upsert_group(const GroupRecord& group) = 0;

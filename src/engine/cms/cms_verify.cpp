@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "path_validation.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
@@ -66,17 +67,6 @@ MissingItem missing_signer(CMS_SignerInfo* si) {
   return item;
 }
 
-// The certificate that would let the chain reach an anchor: the issuer of the chain's top.
-MissingItem missing_issuer(STACK_OF(X509) * chain) {
-  X509* top = sk_X509_value(chain, sk_X509_num(chain) - 1);
-  MissingItem item;
-  item.kind = "certificate";
-  item.subject = certs::one_line_name(X509_get_issuer_name(top));
-  const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(top);
-  item.subject_key_id = hex_of(aki);
-  return item;
-}
-
 bool signer_matches_from(const SignerDetails& signer, const std::vector<std::string>& from) {
   for (const std::string& address : from) {
     if (std::find(signer.emails.begin(), signer.emails.end(), address) != signer.emails.end()) {
@@ -86,7 +76,66 @@ bool signer_matches_from(const SignerDetails& signer, const std::vector<std::str
   return false;
 }
 
-// The signature over the content (certificates are checked separately below).
+std::string algorithm_name(const X509_ALGOR* algorithm) {
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, algorithm);
+  if (oid == nullptr) return "(none)";
+  const int nid = OBJ_obj2nid(oid);
+  if (nid != NID_undef) return OBJ_nid2sn(nid);
+  char dotted[128] = {};
+  OBJ_obj2txt(dotted, sizeof dotted, oid, 1);
+  return dotted;
+}
+
+bool supported_key_type(int nid) {
+  return nid == NID_rsaEncryption || nid == NID_rsassaPss || nid == NID_X9_62_id_ecPublicKey;
+}
+
+// RSA (PKCS#1 v1.5, PSS) and ECDSA over SHA-1 or SHA-2; DSA and unknown OIDs are named as
+// unsupported, SHA-1 as weak.
+SignatureCheck check_algorithm(CMS_SignerInfo* si, X509* signer) {
+  X509_ALGOR* digest = nullptr;
+  X509_ALGOR* signature = nullptr;
+  CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &digest, &signature);
+  SignatureCheck check;
+  const std::string digest_name = algorithm_name(digest);
+  const std::string signature_name = algorithm_name(signature);
+  check.name = signature_name + " with " + digest_name;
+  const ASN1_OBJECT* oid = nullptr;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, signature);
+  const int signature_nid = oid != nullptr ? OBJ_obj2nid(oid) : NID_undef;
+  int key_nid = signature_nid;
+  int hash_nid = NID_undef;
+  if (signature_nid != NID_undef && OBJ_find_sigid_algs(signature_nid, &hash_nid, &key_nid) != 1) {
+    key_nid = signature_nid;  // a key algorithm used as signature algorithm (rsaEncryption)
+  }
+  const int signer_key = EVP_PKEY_get_base_id(X509_get0_pubkey(signer));
+  const int signer_key_nid = signer_key == EVP_PKEY_RSA       ? NID_rsaEncryption
+                             : signer_key == EVP_PKEY_RSA_PSS ? NID_rsassaPss
+                             : signer_key == EVP_PKEY_EC      ? NID_X9_62_id_ecPublicKey
+                                                              : NID_undef;
+  X509_ALGOR_get0(&oid, nullptr, nullptr, digest);
+  const int digest_nid = oid != nullptr ? OBJ_obj2nid(oid) : NID_undef;
+  const bool known_digest = digest_nid == NID_sha1 || digest_nid == NID_sha224 ||
+                            digest_nid == NID_sha256 || digest_nid == NID_sha384 ||
+                            digest_nid == NID_sha512;
+  if (!supported_key_type(key_nid) || signer_key_nid == NID_undef || !known_digest) {
+    check.status = "unsupported";
+    check.reason = "Unsupported signature algorithm " + check.name +
+                   " (RSA, RSA-PSS and ECDSA with SHA-1 or SHA-2 are verified)";
+    return check;
+  }
+  if (digest_nid == NID_sha1 || hash_nid == NID_sha1) {
+    check.status = "weak";
+    check.reason = "The signature uses SHA-1, which is no longer considered secure";
+    return check;
+  }
+  check.status = "ok";
+  check.reason = "The signature algorithm is " + check.name;
+  return check;
+}
+
+// The signature over the content (certificates are checked separately).
 bool signature_matches(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
                        const TrustSnapshot& trust) {
   BioPtr content;
@@ -100,69 +149,60 @@ bool signature_matches(CMS_ContentInfo* cms, std::optional<std::string_view> det
   return ok;
 }
 
-// The signer's chain to a stored anchor, without time checks: expiry is reported, not fatal.
-// Fills `out` and returns false when there is none.
-bool build_chain(CMS_ContentInfo* cms, X509* signer, const TrustSnapshot& trust,
-                 X509StoreCtxPtr& ctx, Verification& out) {
-  X509StackPtr embedded(CMS_get1_certs(cms));
-  ctx.reset(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), trust.anchors(), signer, embedded.get()) != 1) {
-    throw_openssl(ErrorCode::internal, "Cannot build a certificate chain");
-  }
-  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SMIME_SIGN);
-  if (X509_verify_cert(ctx.get()) == 1) return true;
-  const int error = X509_STORE_CTX_get_error(ctx.get());
-  drain_openssl_errors();
-  out.status = SignatureStatus::unknown_signer;
-  out.reason = std::string("The signer's certificate is not trusted: ") +
-               X509_verify_cert_error_string(error);
-  if (STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get()); sk_X509_num(chain) > 0) {
-    out.missing.push_back(missing_issuer(chain));
-  }
-  return false;
+void conclude(Verification& out, SignatureStatus status, std::string reason) {
+  out.status = status;
+  out.reason = std::move(reason);
 }
 
-// Revocation by stored CRLs, the signer against From, then validity times: the final status.
-void judge_chain(STACK_OF(X509) * chain, store::RevocationIndex& revocations,
-                 const std::vector<std::string>& from, std::time_t now, Verification& out) {
-  bool expired = false;
-  bool not_yet_valid = false;
-  for (int i = 0; i < sk_X509_num(chain); ++i) {
-    X509* cert = sk_X509_value(chain, i);
-    const std::string issuer = certs::one_line_name(X509_get_issuer_name(cert));
-    if (auto revoked =
-            revocations.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)))) {
-      out.status = SignatureStatus::revoked;
-      out.reason = i == 0 ? "The signer's certificate has been revoked"
-                          : "A certificate in the signer's chain has been revoked";
-      if (!revoked->reason.empty()) out.reason += " (" + revoked->reason + ")";
-      return;
-    }
-    if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) expired = true;
-    if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) not_yet_valid = true;
+// The overall status from the checks, most serious first: a broken signature, an unsupported
+// or refused algorithm, a chain that does not reach an anchor or is broken, revocation, and
+// only then the sender and the signer's own expiry.
+void judge(Verification& out) {
+  const SignatureChecks& c = out.checks;
+  if (c.algorithm.status == "unsupported")
+    return conclude(out, SignatureStatus::invalid, c.algorithm.reason);
+  if (c.integrity.status == "invalid")
+    return conclude(out, SignatureStatus::invalid, c.integrity.reason);
+  if (c.algorithm.status == "weak" && out.reject_weak) {
+    return conclude(
+        out, SignatureStatus::invalid,
+        c.algorithm.reason + "; SHA-1 signatures are refused ([verification] reject_sha1)");
   }
-  if (!signer_matches_from(*out.signer, from)) {
-    out.status = SignatureStatus::sender_mismatch;
-    out.reason = "This message was not signed by its sender";
-    return;
+  if (c.chain.status == "unknown_issuer")
+    return conclude(out, SignatureStatus::unknown_signer, c.chain.reason);
+  if (c.chain.status == "invalid") return conclude(out, SignatureStatus::invalid, c.chain.reason);
+  if (c.revocation.status == "revoked")
+    return conclude(out, SignatureStatus::revoked, c.revocation.reason);
+  if (c.revocation.status == "unknown" && out.revocation_hard) {
+    return conclude(out, SignatureStatus::invalid,
+                    c.revocation.reason +
+                        "; the policy needs a known revocation status "
+                        "([verification] revocation = \"hard\")");
   }
-  if (expired || not_yet_valid) {
-    out.status = SignatureStatus::expired;
-    out.reason = expired ? "The signature is intact, but the signer's certificate has expired"
-                         : "The signature is intact, but the signer's certificate is not yet valid";
-    return;
+  if (c.sender_match.status == "mismatch") {
+    return conclude(out, SignatureStatus::sender_mismatch,
+                    "This message was not signed by its sender");
   }
-  out.status = SignatureStatus::valid;
-  out.reason = "The signature is valid";
+  if (c.validity.status == "expired") {
+    return conclude(out, SignatureStatus::expired,
+                    "The signature is intact, but the signer's certificate has expired");
+  }
+  if (c.validity.status == "not_yet_valid") {
+    return conclude(out, SignatureStatus::expired,
+                    "The signature is intact, but the signer's certificate is not yet valid");
+  }
+  conclude(out, SignatureStatus::valid, "The signature is valid");
 }
 
 }  // namespace
 
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
                     const TrustSnapshot& trust, store::RevocationIndex& revocations,
-                    const std::vector<std::string>& from, std::time_t now) {
+                    const std::vector<std::string>& from, std::time_t now,
+                    const VerificationPolicy& policy) {
   Verification out;
+  out.reject_weak = policy.reject_sha1;
+  out.revocation_hard = policy.revocation_hard;
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
     throw Error(ErrorCode::invalid_input, "The signature part is not CMS signed data");
   }
@@ -181,18 +221,35 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
   if (signer == nullptr) {
     out.status = SignatureStatus::unknown_signer;
     out.reason = "The signer's certificate is neither in the message nor in the store";
+    out.checks.chain = check("unknown_issuer", out.reason);
     out.missing.push_back(missing_signer(si));
     return out;
   }
   out.signer = details_of(signer, trust);
-  if (!signature_matches(cms, detached, trust)) {
-    out.status = SignatureStatus::invalid;
-    out.reason = "The signature does not match the content (the message was changed)";
-    return out;
+  out.checks.algorithm = check_algorithm(si, signer);
+  if (out.checks.algorithm.status == "weak") out.warnings.push_back("weak_algorithm");
+  if (out.checks.algorithm.status != "unsupported") {
+    const bool intact = signature_matches(cms, detached, trust);
+    out.checks.integrity =
+        intact ? check("valid", "The signature matches the content")
+               : check("invalid",
+                       "The signature does not match the content (the message was changed)");
   }
-  X509StoreCtxPtr ctx;
-  if (!build_chain(cms, signer, trust, ctx, out)) return out;
-  judge_chain(X509_STORE_CTX_get0_chain(ctx.get()), revocations, from, now, out);
+  if (out.checks.integrity.status == "valid") {
+    X509StackPtr embedded(CMS_get1_certs(cms));
+    X509CrlStackPtr carried(CMS_get1_crls(cms));
+    PathResult path = validate_path(signer, embedded.get(), carried.get(), trust, revocations, now);
+    out.checks.chain = std::move(path.chain);
+    out.checks.revocation = std::move(path.revocation);
+    out.checks.validity = std::move(path.validity);
+    if (path.missing) out.missing.push_back(*path.missing);
+    if (out.checks.revocation.status == "unknown") out.warnings.push_back("revocation_unknown");
+  }
+  const bool matches = signer_matches_from(*out.signer, from);
+  out.checks.sender_match =
+      matches ? check("match", "The signer's address is From")
+              : check("mismatch", "No address of the signer's certificate is From");
+  judge(out);
   return out;
 }
 

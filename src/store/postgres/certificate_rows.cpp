@@ -40,7 +40,7 @@ std::string certificate_select() {
          "c.key_bits, c.curve, c.key_usages, c.extended_key_usages, c.can_sign, c.can_encrypt, "
          "c.is_ca, c.token_key_id, c.key_exportable, c.created_at, c.updated_at, "
          "ARRAY(SELECT e.email FROM certificate_emails e WHERE e.certificate_id = c.id "
-         "ORDER BY e.position) FROM certificates c";
+         "ORDER BY e.position), c.trusted FROM certificates c";
 }
 
 CertificateRecord read_certificate(const Result& rows, int row) {
@@ -69,6 +69,7 @@ CertificateRecord read_certificate(const Result& rows, int row) {
   record.created_at = rows.int64(row, 21);
   record.updated_at = rows.int64(row, 22);
   record.emails = rows.text_array(row, 23);
+  record.trusted = rows.boolean(row, 24);
   return record;
 }
 

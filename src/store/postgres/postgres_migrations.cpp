@@ -186,11 +186,18 @@ CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
   FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse('the audit log head cannot be deleted');
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Version 5: trust anchors apart from the certificates kept for path building (as SQLite's
+// version 6). Rows stored before were all anchors, and stay so.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE certificates ADD COLUMN trusted BOOLEAN NOT NULL DEFAULT true;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
+    {5, "trusted flag of certificates (trust anchors)", kVersion5},
 }};
 
 constexpr bool versions_are_consecutive() {

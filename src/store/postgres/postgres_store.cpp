@@ -167,6 +167,16 @@ class PostgresStore final : public Store {
     });
   }
 
+  bool set_certificate_trust(std::string_view sha256, bool trusted) override {
+    const std::string fingerprint = full_fingerprint(sha256);
+    return database_->transact([&](Connection& db) {
+      lock_revision(db);
+      return db.execute("UPDATE certificates SET trusted = $1, updated_at = $2 WHERE sha256 = $3",
+                        Params().add(trusted).add(unix_seconds_now()).add(fingerprint))
+                 .affected_rows() > 0;
+    });
+  }
+
   void upsert_group(const GroupRecord& group) override {
     // The name reaches response headers (X-Smime-Decided-By) and logs.
     require_valid_name("A group name", group.name);
@@ -278,9 +288,9 @@ class PostgresStore final : public Store {
             "INSERT INTO certificates (sha256, sha1, der, subject, issuer, serial, "
             "subject_key_id, authority_key_id, not_before, not_after, key_algorithm, "
             "key_bits, curve, key_usages, extended_key_usages, can_sign, can_encrypt, "
-            "is_ca, token_key_id, key_exportable, created_at, updated_at) VALUES ($1, $2, "
-            "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-            "$20, $21, $22) RETURNING id",
+            "is_ca, token_key_id, key_exportable, created_at, updated_at, trusted) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+            "$20, $21, $22, $23) RETURNING id",
             Params()
                 .add(stored.sha256)
                 .add(stored.sha1)
@@ -303,7 +313,8 @@ class PostgresStore final : public Store {
                 .add(stored.token_key_id)
                 .add(stored.key_exportable)
                 .add(stored.created_at)
-                .add(stored.updated_at))
+                .add(stored.updated_at)
+                .add(stored.trusted))
         .int64(0, 0);
   }
 

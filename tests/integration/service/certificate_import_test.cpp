@@ -77,14 +77,19 @@ TEST_P(CertificateImportTest, BundleImportsFourAndNamesTheSanRuleForTheFifth) {
   EXPECT_NE(report.errors[0].subject.find("No SAN"), std::string::npos);
   EXPECT_EQ(stored(), 4u);
 
-  // The leaves chain to a stored CA (the stored intermediate is itself an anchor: every
-  // imported certificate is, SPEC §7).
+  // Of a chain file only the self-signed root becomes a trust anchor; the intermediate and the
+  // leaves only help path building (issue 16), so the leaves chain through it to the root.
+  EXPECT_TRUE(report.imported[0].record.trusted);
+  EXPECT_FALSE(report.imported[1].record.trusted);
+  EXPECT_FALSE(report.imported[2].record.trusted);
   auto alice_record = store_->certificate(sha256_of(alice));
   ASSERT_TRUE(alice_record);
+  EXPECT_FALSE(alice_record->trusted);
   certs::ChainResult chain = service_->chain_for(*alice_record);
   EXPECT_TRUE(chain.trusted) << chain.error;
-  ASSERT_GE(chain.chain.size(), 2u);
+  ASSERT_EQ(chain.chain.size(), 3u);
   EXPECT_EQ(certs::sha256_fingerprint(chain.chain[1].get()), sha256_of(intermediate));
+  EXPECT_EQ(certs::sha256_fingerprint(chain.chain[2].get()), sha256_of(root));
 }
 
 TEST_P(CertificateImportTest, DuplicateFingerprintIsReportedAndNothingChanges) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "smime/postgres/database.hpp"
 #include "smime/store/api_token_store.hpp"
@@ -49,9 +50,9 @@ class DbCopyCliTest : public test::SmimectlHomeTest {
 };
 
 TEST_F(DbCopyCliTest, AnSqliteHomeMovesToPostgresqlAndWorksAsBefore) {
-  for (const char* name : {"alice", "bob"}) {
-    ASSERT_EQ(smimectl({"cert", "import", make_certificate(name)}).exit_code, 0);
-  }
+  // One trust anchor and one certificate for path building only: the flag is copied too.
+  ASSERT_EQ(smimectl({"cert", "import", make_certificate("alice")}).exit_code, 0);
+  ASSERT_EQ(smimectl({"cert", "import", "--no-trust", make_certificate("bob")}).exit_code, 0);
   ASSERT_EQ(smimectl({"group", "set", "support", "--email", "support@example.org"}).exit_code, 0);
   ASSERT_EQ(smimectl({"group", "set", "sales", "--email", "sales@example.org"}).exit_code, 0);
   const nlohmann::json live = json_of({"apitoken", "create", "--role", "operator", "--name", "hd"});
@@ -86,6 +87,9 @@ TEST_F(DbCopyCliTest, AnSqliteHomeMovesToPostgresqlAndWorksAsBefore) {
             static_cast<std::size_t>(entries + 1));
   EXPECT_EQ(json_of({"group", "list"}, url_), json_of({"group", "list"}));
   EXPECT_EQ(json_of({"cert", "list"}, url_), json_of({"cert", "list"}));
+  std::set<bool> trusted;
+  for (const auto& c : json_of({"cert", "list"}, url_)) trusted.insert(c["trusted"].get<bool>());
+  EXPECT_EQ(trusted, (std::set<bool>{true, false}));
   const nlohmann::json tokens = json_of({"apitoken", "list"}, url_);
   ASSERT_EQ(tokens.size(), 2u);
   EXPECT_EQ(tokens[1]["revoked"], true);

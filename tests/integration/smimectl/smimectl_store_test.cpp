@@ -113,6 +113,42 @@ TEST_F(SmimectlStoreTest, NonExportableKeyExportIsRefused) {
   EXPECT_NE(r.err.find("held in the token"), std::string::npos) << r.err;
 }
 
+TEST_F(SmimectlStoreTest, TrustAnchorsAreSetAtImportAndChangedAudited) {
+  IssuedCertificate root = issue_certificate(CertificateSpec::authority("CLI Trust Root"));
+  CertificateSpec middle = CertificateSpec::authority("CLI Trust Intermediate");
+  IssuedCertificate issuing = issue_certificate(middle.issued_by(root));
+  IssuedCertificate leaf =
+      issue_certificate(CertificateSpec::smime("t@example.org").issued_by(issuing));
+  // A chain file: the root is an anchor, the intermediate and the leaf are not.
+  json report = ok_json(
+      {"cert", "import",
+       file("chain.pem", pem_bundle({leaf.cert.get(), issuing.cert.get(), root.cert.get()}))});
+  ASSERT_EQ(report["imported"].size(), 3u);
+  EXPECT_EQ(report["imported"][0]["trusted"], false);
+  EXPECT_EQ(report["imported"][1]["trusted"], false);
+  EXPECT_EQ(report["imported"][2]["trusted"], true);
+
+  const std::string fp = certs::sha256_fingerprint(issuing.cert.get());
+  EXPECT_EQ(ok_json({"cert", "show", fp})["trusted"], false);
+  EXPECT_EQ(ok_json({"cert", "trust", fp})["trusted"], true);
+  EXPECT_EQ(ok_json({"cert", "list", "--search", "CLI Trust Intermediate"})[0]["trusted"], true);
+  EXPECT_EQ(ok_json({"cert", "trust", fp, "--no"})["trusted"], false);
+  ProcessResult text = smimectl({"cert", "show", fp});
+  EXPECT_NE(text.out.find("Trust anchor: no"), std::string::npos) << text.out;
+
+  // --no-trust / --trust decide for every certificate of the file; not both.
+  IssuedCertificate other = issue_certificate(CertificateSpec::authority("CLI Untrusted Root"));
+  json untrusted = ok_json({"cert", "import", "--no-trust", file("o.pem", pem(other.cert.get()))});
+  EXPECT_EQ(untrusted["imported"][0]["trusted"], false);
+  EXPECT_EQ(
+      smimectl({"cert", "import", "--trust", "--no-trust", file("o2.pem", pem(other.cert.get()))})
+          .exit_code,
+      2);
+
+  json log = ok_json({"log", "list", "--operation", "certificate.trust"});
+  ASSERT_EQ(log.size(), 2u);
+}
+
 TEST_F(SmimectlStoreTest, GroupsCrlsAndBackup) {
   json g =
       ok_json({"group", "set", "support", "--email", "support@example.org", "--default", "sign"});

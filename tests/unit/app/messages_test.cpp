@@ -59,7 +59,12 @@ TEST_F(MessageUseCasesTest, SignedOutgoingAndItsVerificationAreBothAudited) {
   EXPECT_EQ(entry.event.operation, audit::operation::message_verify);
   EXPECT_EQ(entry.event.status, audit::Status::ok);
   EXPECT_EQ(entry.event.fingerprints, std::vector<std::string>{org});
-  EXPECT_EQ(entry.event.detail, "signature valid: " + in.signature_reason);
+  // The summary first, then each layer's checks apart.
+  EXPECT_EQ(entry.event.detail.rfind("signature valid: " + in.signature_reason + "; layer 1 ", 0),
+            0u)
+      << entry.event.detail;
+  EXPECT_NE(entry.event.detail.find("integrity valid, chain valid"), std::string::npos)
+      << entry.event.detail;
 }
 
 TEST_F(MessageUseCasesTest, OutgoingThatFailsIsAuditedAsFailedBeforeTheErrorPropagates) {

@@ -44,6 +44,28 @@ TEST_F(ConfigTest, StoreUrlFromFileThenEnvironment) {
   EXPECT_EQ(load_config(dir_.path(), std::nullopt).store.url, "postgres://db.internal/appliance");
 }
 
+TEST_F(ConfigTest, VerificationPolicyFromTheFile) {
+  AppConfig defaults = load_config(dir_.path(), std::nullopt);
+  EXPECT_FALSE(defaults.verification.reject_sha1);
+  EXPECT_FALSE(defaults.verification.revocation_hard) << "soft by default";
+  test::write_file(dir_.file("smime.toml"),
+                   "[verification]\nreject_sha1 = true\nrevocation = \"hard\"\n");
+  AppConfig c = load_config(dir_.path(), std::nullopt);
+  EXPECT_TRUE(c.verification.reject_sha1);
+  EXPECT_TRUE(c.verification.revocation_hard);
+  for (const char* bad :
+       {"[verification]\nreject_sha1 = \"yes\"\n", "[verification]\nrevocation = \"strict\"\n"}) {
+    test::write_file(dir_.file("smime.toml"), bad);
+    try {
+      load_config(dir_.path(), std::nullopt);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+      EXPECT_NE(std::string(e.what()).find("[verification]"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(ConfigTest, AStoreUrlThatIsNotPostgresqlIsRefused) {
   test::write_file(dir_.file("smime.toml"), "[store]\nurl = \"mysql://db/smime\"\n");
   try {

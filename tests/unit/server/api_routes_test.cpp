@@ -55,6 +55,41 @@ TEST_F(ApiTest, CertificateImportListShowDownloadDelete) {
   EXPECT_EQ(call("DELETE", "/api/v1/certificates/" + fp).status, 404);
 }
 
+TEST_F(ApiTest, TrustAnchorsAtImportAndThroughTheTrustRoute) {
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("API Trust Root"));
+  IssuedCertificate bob =
+      issue_certificate(CertificateSpec::smime("bob@example.org").issued_by(ca));
+  json imported = json_call(201, "POST", "/api/v1/certificates?trust=false",
+                            pem_bundle({ca.cert.get(), bob.cert.get()}), "application/x-pem-file");
+  ASSERT_EQ(imported["imported"].size(), 2u);
+  EXPECT_EQ(imported["imported"][0]["trusted"], false);
+  const std::string fp = certs::sha256_fingerprint(ca.cert.get());
+  const std::string bob_fp = certs::sha256_fingerprint(bob.cert.get());
+  EXPECT_EQ(json_call(200, "GET", "/api/v1/certificates/" + bob_fp)["chain_trusted"], false);
+
+  json changed = json_call(200, "PUT", "/api/v1/certificates/" + fp + "/trust",
+                           R"({"trusted": true})", "application/json");
+  EXPECT_EQ(changed["trusted"], true);
+  EXPECT_EQ(json_call(200, "GET", "/api/v1/certificates/" + bob_fp)["chain_trusted"], true);
+  const auto events = audit_.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().operation, "certificate.trust");
+  EXPECT_EQ(events.back().fingerprints, std::vector<std::string>{fp});
+
+  EXPECT_EQ(call("PUT", "/api/v1/certificates/" + fp + "/trust", store::ApiRole::admin, "{}",
+                 "application/json")
+                .status,
+            400);
+  EXPECT_EQ(call("PUT", "/api/v1/certificates/" + fp + "/trust", store::ApiRole::operator_,
+                 R"({"trusted": false})", "application/json")
+                .status,
+            403);
+  EXPECT_EQ(call("PUT", "/api/v1/certificates/" + std::string(64, 'a') + "/trust",
+                 store::ApiRole::admin, R"({"trusted": false})", "application/json")
+                .status,
+            404);
+}
+
 TEST_F(ApiTest, ImportStatusesFollowTheFailure) {
   IssuedCertificate good = issue_certificate(CertificateSpec::smime("good@example.org"));
   CertificateSpec bad_spec = CertificateSpec::smime("bad@example.org");

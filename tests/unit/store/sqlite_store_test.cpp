@@ -359,6 +359,23 @@ TEST_P(StoreTest, SetCertificateKeyRecordsAndClears) {
   EXPECT_FALSE(store_->set_certificate_key(sha256_hex("nobody"), std::string("01"), false));
 }
 
+TEST_P(StoreTest, TrustFlagIsStoredAndChanged) {
+  CertificateRecord record = fake_certificate("intermediate");
+  record.trusted = false;
+  const CertificateRecord inserted = store_->insert_certificate(record);
+  EXPECT_FALSE(store_->certificate(inserted.sha256)->trusted);
+  EXPECT_TRUE(
+      store_->certificate(store_->insert_certificate(fake_certificate("root")).sha256)->trusted);
+
+  const std::int64_t before = store_->revision();
+  EXPECT_TRUE(store_->set_certificate_trust(inserted.sha256, true));
+  EXPECT_TRUE(store_->certificate(inserted.sha256)->trusted);
+  EXPECT_GT(store_->revision(), before);  // caches of anchors notice
+  EXPECT_TRUE(store_->set_certificate_trust(inserted.sha256, false));
+  EXPECT_FALSE(store_->find_certificates(Query().prefix(inserted.sha256)).at(0).trusted);
+  EXPECT_FALSE(store_->set_certificate_trust(sha256_hex("nobody"), true));
+}
+
 TEST_P(StoreTest, DeleteCascadesToEmails) {
   const CertificateRecord kept = store_->insert_certificate(fake_certificate("kept"));
   CertificateRecord gone = fake_certificate("gone");

@@ -77,6 +77,27 @@ export async function certificateTable({ page, pki }) {
   await waitUntil(async () => (await page.locator('#certificates tr.certificate-row').count()) === 6, { message: 'all six certificates' });
 }
 
+export async function trustAnchors({ page, app, pki }) {
+  // The bundle's CA (self-signed) is an anchor; the certificates it issued in the same bundle
+  // only help path building until the administrator makes one an anchor.
+  await navigate(page, 'certificates');
+  const fp = pki.fingerprints;
+  await certificateRow(page, fp.ca).waitFor();
+  assert.equal(await certificateRow(page, fp.ca).locator('.trust-cell').textContent(), 'Anchor');
+  assert.equal(await certificateRow(page, fp.alice).locator('.trust-cell').textContent(), '—');
+  assert.equal((await app.json('GET', `/api/v1/certificates/${fp.alice}`)).trusted, false);
+
+  await certificateAction(page, fp.alice, 'Make trust anchor');
+  await waitForText(certificateRow(page, fp.alice).locator('.trust-cell'), /^Anchor$/);
+  assert.equal((await app.json('GET', `/api/v1/certificates/${fp.alice}`)).trusted, true);
+
+  await certificateAction(page, fp.alice, 'Remove as trust anchor');
+  await waitForText(certificateRow(page, fp.alice).locator('.trust-cell'), /^—$/);
+  assert.equal((await app.json('GET', `/api/v1/certificates/${fp.alice}`)).trusted, false);
+  const { entries } = await app.json('GET', '/api/v1/logs?operation=certificate.trust');
+  assert.equal(entries.length, 2, 'both changes are audited');
+}
+
 export async function importPrivateKey({ page, app, pki }) {
   const fp = pki.fingerprints;
   // From the row's menu to the import form with the certificate chosen.
@@ -132,7 +153,7 @@ export async function downloadCertificate({ page, app, pki, workDir, snap }) {
   const summary = certificateRow(page, fp).locator('details.menu > summary');
   await summary.click();
   const items = await certificateRow(page, fp).locator('.menu-item').allTextContents();
-  assert.deepEqual(items, ['Download certificate (PEM)', 'Download certificate (DER)', 'Download private key…', 'Show details', 'Delete…']);
+  assert.deepEqual(items, ['Download certificate (PEM)', 'Download certificate (DER)', 'Download private key…', 'Show details', 'Make trust anchor', 'Delete…']);
   await snap('actions-menu');
   await summary.click();
   const pem = await captureDownload(page, () => certificateAction(page, fp, 'Download certificate (PEM)'));

@@ -115,6 +115,21 @@ async function deleteCertificate(certificate, reload) {
   reload();
 }
 
+async function setTrust(certificate, trusted, reload) {
+  try {
+    await requestJson(certificatePath(certificate.fingerprint, '/trust'), {
+      method: 'PUT', json: { trusted },
+    });
+  } catch (error) {
+    showError(error, 'Could not change the trust anchor');
+    return;
+  }
+  showSuccess(trusted
+    ? `“${commonName(certificate.subject)}” is now a trust anchor.`
+    : `“${commonName(certificate.subject)}” is no longer a trust anchor.`);
+  reload();
+}
+
 async function showDetails(certificate) {
   let full = certificate;
   try {
@@ -143,6 +158,7 @@ async function showDetails(certificate) {
       ['Extended key usage', (full.extended_key_usages || []).join(', ')],
       ['Can sign / encrypt', `${full.can_sign ? 'yes' : 'no'} / ${full.can_encrypt ? 'yes' : 'no'}`],
       ['CA', full.is_ca ? 'yes' : 'no'],
+      ['Trust anchor', full.trusted ? 'yes' : 'no (path building only)'],
       ['Private key', full.has_private_key ? `in the token (id ${full.token_key_id || '?'})${full.key_exportable ? ', exportable' : ''}` : 'none'],
       ['Subject key id', h('span', { class: 'mono break', text: full.subject_key_id })],
       ['Authority key id', h('span', { class: 'mono break', text: full.authority_key_id })],
@@ -173,6 +189,9 @@ function actionsMenu(certificate, reload) {
         window.location.hash = `#/import?fingerprint=${encodeURIComponent(certificate.fingerprint)}`;
       }) : null,
       item('Show details', () => showDetails(certificate)),
+      certificate.trusted
+        ? item('Remove as trust anchor', () => setTrust(certificate, false, reload))
+        : item('Make trust anchor', () => setTrust(certificate, true, reload)),
       h('div', { class: 'menu-sep', role: 'separator' }),
       item('Delete…', () => deleteCertificate(certificate, reload), true)));
   return menu;
@@ -192,11 +211,14 @@ function certificateRow(certificate, reload) {
   validityCell(certificate),
   usageCell(certificate),
   h('td', { class: 'ca-cell' }, certificate.is_ca ? badge('CA', 'info') : h('span', { class: 'muted', text: '—' })),
+  h('td', { class: 'trust-cell' }, certificate.trusted
+    ? badge('Anchor', 'ok', { title: 'Trust anchor: chains may end here' })
+    : h('span', { class: 'muted', text: '—', title: 'Path building only' })),
   h('td', { class: 'key-cell' }, keyIndicator(certificate)),
   h('td', { class: 'actions' }, actionsMenu(certificate, reload)));
 }
 
-const HEADERS = ['Subject', 'Emails', 'SHA-256', 'Validity · revocation', 'Usage', 'CA', 'Private key', ''];
+const HEADERS = ['Subject', 'Emails', 'SHA-256', 'Validity · revocation', 'Usage', 'CA', 'Trust anchor', 'Private key', ''];
 
 export function renderCertificates(container) {
   const emailInput = h('input', {
