@@ -30,6 +30,13 @@ struct StoreSettings {
   bool postgres() const { return !url.empty(); }
 };
 
+// How certificates are judged on import (issue 17).
+struct CertificateSettings {
+  // The legacy-certificate policy: the subject DN's emailAddress counts when the SAN has no
+  // rfc822Name, and no Key Usage extension means every usage. Off by default.
+  bool legacy = false;
+};
+
 // What both front ends read. smimed's own [server] table is read by the server library
 // (smime/server/server_settings.hpp) from config_file.
 struct AppConfig {
@@ -37,6 +44,7 @@ struct AppConfig {
   std::filesystem::path config_file;  // empty when none was read
   TokenSettings token;
   StoreSettings store;
+  CertificateSettings certificates;
   std::string log_level = "warn";
 };
 
@@ -49,7 +57,8 @@ std::filesystem::path resolve_home(const std::optional<std::string>& flag);
 
 // Reads `config_file` if given (it must exist), else <home>/smime.toml if it exists.
 // Environment overrides: SMIME_PKCS11_MODULE, SMIME_TOKEN_LABEL, SMIME_TOKEN_SERIAL,
-// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_STORE_URL, SMIME_LOG_LEVEL.
+// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_STORE_URL, SMIME_LOG_LEVEL,
+// SMIME_CERTIFICATES_LEGACY (true/false, 1/0, yes/no).
 // Throws Error(invalid_input) naming the file and key on a bad value.
 AppConfig load_config(const std::filesystem::path& home,
                       const std::optional<std::filesystem::path>& config_file);
