@@ -186,11 +186,18 @@ CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
   FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse('the audit log head cannot be deleted');
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Version 5: the rules a certificate passed only under the legacy-certificate policy (issue 17),
+// comma-separated; empty for every certificate stored before.
+constexpr std::string_view kVersion5 = R"sql(
+ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
+    {5, "certificates accepted under the legacy-certificate policy", kVersion5},
 }};
 
 constexpr bool versions_are_consecutive() {

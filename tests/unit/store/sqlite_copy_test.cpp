@@ -46,7 +46,11 @@ std::string describe(const CertificateRecord& c) {
          "|" + c.curve + "|" + usages + "|" + std::to_string(c.can_sign) +
          std::to_string(c.can_encrypt) + std::to_string(c.is_ca) + "|" +
          c.token_key_id.value_or("(none)") + "|" + std::to_string(c.key_exportable) + "|" +
-         std::to_string(c.created_at) + "|" + std::to_string(c.updated_at);
+         std::to_string(c.created_at) + "|" + std::to_string(c.updated_at) + "|legacy:" + [&] {
+           std::string rules;
+           for (const auto& r : c.legacy_rules) rules += r + ";";
+           return rules;
+         }();
 }
 
 std::vector<std::string> describe_all(Store& store) {
@@ -88,6 +92,7 @@ class SqliteCopyTest : public ::testing::Test {
     store->insert_certificate(fake_certificate("alice", 1'700'000'000));
     CertificateRecord bob = fake_certificate("bob", 1'700'000'100);
     bob.emails = {"bob@example.com", "b.smith@example.com", "abc@example.com"};
+    bob.legacy_rules = {"subject_alt_name_email", "key_usage"};  // issue 17: copied too
     store->insert_certificate(bob);
     CertificateRecord ca = fake_certificate("Example CA", 1'600'000'000);
     ca.is_ca = true;
@@ -157,6 +162,9 @@ TEST_F(SqliteCopyTest, EveryRowArrivesVerbatimAndTheTargetWorksOn) {
   auto pg_store = open_postgres_store(pg_db);
   auto pg_tokens = open_postgres_api_token_store(pg_db);
   EXPECT_EQ(describe_all(*pg_store), describe_all(*sqlite_store));
+  const auto bob = pg_store->find_certificates({.email = "bob@example.com"});
+  ASSERT_EQ(bob.size(), 1u);
+  EXPECT_EQ(bob[0].legacy_rules, (std::vector<std::string>{"subject_alt_name_email", "key_usage"}));
   CertificateQuery with_key;
   with_key.has_key = true;
   ASSERT_EQ(pg_store->find_certificates(with_key).size(), 1u);
