@@ -38,6 +38,7 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   }
   const auto keys = [this]() -> KeyStore& { return this->keys(); };
   certificates_ = std::make_unique<service::CertificateService>(*store_, keys);
+  certificates_->set_rule_policy({config_.certificates.legacy});
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys);
   use_cases_ = std::make_unique<UseCases>(
       Dependencies{*store_, *api_tokens_, *certificates_, *engine_, *audit_, *audit_, keys,

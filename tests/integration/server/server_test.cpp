@@ -153,6 +153,37 @@ TEST_F(ServerTest, CertificateRoundTrip) {
   EXPECT_EQ(c.request("GET", "/api/v1/certificates/" + fp, "", auth()).status, 404);
 }
 
+TEST_F(ServerTest, Pkcs12WithItsStoredCaIsCreatedAndTheCaIsPresent) {
+  // Issue 17 item 2: the CA a PKCS#12 file carries is usually stored already.
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("P12 Root", "rsa-2048"));
+  IssuedCertificate dora =
+      issue_certificate(CertificateSpec::smime("dora@example.org").issued_by(ca));
+  HttpsClient c = client();
+  ASSERT_EQ(
+      c.request("POST", "/api/v1/certificates", pem(ca.cert.get()), auth("application/x-pem-file"))
+          .status,
+      201);
+  const auto p12 = pkcs12(dora.cert.get(), dora.key.get(), {ca.cert.get()}, "pw");
+  std::map<std::string, std::string> headers = auth("application/x-pkcs12");
+  headers["X-Passphrase"] = "pw";
+  HttpResult imported =
+      c.request("POST", "/api/v1/certificates", std::string(p12.begin(), p12.end()), headers);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  const json report = json::parse(imported.body);
+  EXPECT_EQ(report["imported"].size(), 1u);
+  EXPECT_TRUE(report["imported"][0]["key_imported"].get<bool>());
+  ASSERT_EQ(report["present"].size(), 1u);
+  EXPECT_EQ(report["present"][0]["fingerprint"], certs::sha256_fingerprint(ca.cert.get()));
+  EXPECT_TRUE(report["errors"].empty()) << imported.body;
+  EXPECT_EQ(report["imported"][0]["legacy"], false);
+
+  // The same file again stores nothing: the key decides (422), the CA is still no failure.
+  HttpResult again =
+      c.request("POST", "/api/v1/certificates", std::string(p12.begin(), p12.end()), headers);
+  EXPECT_EQ(again.status, 422) << again.body;
+  EXPECT_EQ(json::parse(again.body)["error"]["code"], "key_failed");
+}
+
 TEST_F(ServerTest, KeyGeneratedInTheTokenThroughTheApi) {
   HttpsClient c = client();
   HttpResult r = c.request(
