@@ -49,8 +49,9 @@ class EngineLegacyCiphersTest : public EngineTest {
   }
 
   void expect_decrypts(const std::vector<std::string>& options) {
-    std::vector<std::string> all = options;
-    all.insert(all.end(), {"-recip", scratch_.file("org.pem")});
+    // -keyopt applies to the -recip before it.
+    std::vector<std::string> all = {"-recip", scratch_.file("org.pem")};
+    all.insert(all.end(), options.begin(), options.end());
     const std::string message = openssl_encrypted(all);
     ASSERT_FALSE(message.empty());
     const engine::IncomingResult in = engine_->incoming(message);
@@ -93,6 +94,19 @@ TEST_F(EngineLegacyCiphersTest, RsaOaepSha256WithALabelDecryptsThroughTheToken) 
   expect_decrypts({"-aes-128-cbc", "-keyopt", "rsa_padding_mode:oaep", "-keyopt",
                    "rsa_oaep_md:sha256", "-keyopt", "rsa_mgf1_md:sha256", "-keyopt",
                    "rsa_oaep_label:6c6162656c"});
+}
+
+TEST_F(EngineLegacyCiphersTest, ContentWithoutHeaderFieldsDecryptsAsPlainText) {
+  // What `openssl cms -encrypt` makes of a bare text file (Thunderbird's fran-* messages).
+  write_file(scratch_.file("entity.txt"), "This is a test message to Fran.\n");
+  const std::string message =
+      openssl_encrypted({"-aes-128-cbc", "-recip", scratch_.file("org.pem")});
+  const engine::IncomingResult in = engine_->incoming(message);
+  EXPECT_TRUE(in.decrypted);
+  EXPECT_TRUE(in.errors.empty()) << in.errors.front().message;
+  EXPECT_NE(in.message.find("\r\n\r\nThis is a test message to Fran.\r\n"), std::string::npos)
+      << in.message;
+  EXPECT_EQ(in.message.find("application/pkcs7-mime"), std::string::npos) << in.message;
 }
 
 TEST_F(EngineLegacyCiphersTest, TheDefaultLibraryContextStillOffersNoRc2) {
