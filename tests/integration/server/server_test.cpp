@@ -184,6 +184,58 @@ TEST_F(ServerTest, Pkcs12WithItsStoredCaIsCreatedAndTheCaIsPresent) {
   EXPECT_EQ(json::parse(again.body)["error"]["code"], "key_failed");
 }
 
+// smimed with the legacy-certificate policy on (issue 17 item 1).
+class LegacyPolicyServerTest : public ServerTest {
+ protected:
+  void configure(AppConfig& config, server::ServerSettings&) override {
+    config.certificates.legacy = true;
+  }
+};
+
+TEST_F(LegacyPolicyServerTest, ALegacyCertificateIsMarkedInTheImportListAndShow) {
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("Legacy Root", "rsa-2048"));
+  CertificateSpec spec = CertificateSpec::smime("erin@example.org");
+  spec.emails.clear();
+  spec.subject_email = "erin@example.org";
+  spec.key_usages.clear();
+  IssuedCertificate erin = issue_certificate(spec.issued_by(ca));
+  HttpsClient c = client();
+  HttpResult imported =
+      c.request("POST", "/api/v1/certificates", pem_bundle({ca.cert.get(), erin.cert.get()}),
+                auth("application/x-pem-file"));
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  const json report = json::parse(imported.body);
+  ASSERT_EQ(report["imported"].size(), 2u);
+  EXPECT_EQ(report["imported"][0]["legacy"], false);  // the CA
+  EXPECT_EQ(report["imported"][1]["legacy_rules"],
+            json::array({"subject_alt_name_email", "key_usage"}));
+  EXPECT_NE(report["imported"][1]["relaxed"].get<std::string>().find("legacy-certificate policy"),
+            std::string::npos);
+
+  HttpResult list = c.request("GET", "/api/v1/certificates?email=erin%40example.org", "", auth());
+  ASSERT_EQ(list.status, 200) << list.body;
+  const json listed = json::parse(list.body)["certificates"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["legacy"], true);
+  const std::string fp = certs::sha256_fingerprint(erin.cert.get());
+  HttpResult shown = c.request("GET", "/api/v1/certificates/" + fp, "", auth());
+  EXPECT_EQ(json::parse(shown.body)["legacy_rules"],
+            json::array({"subject_alt_name_email", "key_usage"}));
+}
+
+TEST_F(ServerTest, ALegacyCertificateIsRefusedByDefaultNamingTheRule) {
+  CertificateSpec spec = CertificateSpec::smime("erin@example.org");
+  spec.emails.clear();
+  spec.subject_email = "erin@example.org";
+  IssuedCertificate erin = issue_certificate(spec);
+  HttpResult refused = client().request("POST", "/api/v1/certificates", pem(erin.cert.get()),
+                                        auth("application/x-pem-file"));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  const json error = json::parse(refused.body)["error"];
+  EXPECT_EQ(error["details"][0]["rule"], "subject_alt_name_email");
+  EXPECT_NE(error["message"].get<std::string>().find("legacy = true"), std::string::npos);
+}
+
 TEST_F(ServerTest, KeyGeneratedInTheTokenThroughTheApi) {
   HttpsClient c = client();
   HttpResult r = c.request(
