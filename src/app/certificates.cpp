@@ -3,6 +3,7 @@
 #include "audited.hpp"
 #include "smime/audit/operations.hpp"
 #include "smime/common/error.hpp"
+#include "smime/service/json_views.hpp"
 
 namespace smime::app {
 namespace {
@@ -10,6 +11,14 @@ namespace {
 std::string import_summary(const service::ImportReport& report) {
   std::string detail = std::to_string(report.imported.size()) + " imported, " +
                        std::to_string(report.failed()) + " not imported";
+  if (!report.present.empty()) {
+    detail += ", " + std::to_string(report.present.size()) + " already present";
+  }
+  for (const auto& i : report.imported) {
+    if (!i.record.legacy_rules.empty()) {
+      detail += "; " + i.item + " " + service::relaxed_rules_text(i.record.legacy_rules);
+    }
+  }
   // Each distinct failure once with its count: the entry stays small however large the input.
   for (const auto& e : report.errors) {
     detail += "; " + e.item + (e.count > 1 ? " and " + std::to_string(e.count - 1) + " more" : "") +
@@ -37,7 +46,7 @@ service::ImportReport CertificateUseCases::import_certificates(const Caller& cal
                              imported.record.emails.end());
     }
     event.detail = (request.source.empty() ? "" : request.source + ": ") + import_summary(report);
-    if (report.imported.empty()) event.status = audit::Status::failed;
+    if (!report.stored_anything()) event.status = audit::Status::failed;
   });
   return report;
 }

@@ -64,6 +64,9 @@ audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingRes
   for (const auto& r : result.recipients) event.fingerprints.push_back(r.fingerprint);
   event.detail =
       result.format.empty() ? result.decided_by : result.format + ", " + result.decided_by;
+  if (!result.not_encrypted_reason.empty()) {
+    event.detail += "; not encrypted: " + result.not_encrypted_reason;
+  }
   return event;
 }
 

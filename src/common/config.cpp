@@ -62,6 +62,32 @@ void check_store_url(const std::string& url, const std::string& source) {
                   "postgresql:// URL");
 }
 
+void read_boolean(const toml::table& table, std::string_view key, bool& out,
+                  const std::filesystem::path& file) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return;
+  auto value = node->value<bool>();
+  if (!value) {
+    throw Error(ErrorCode::invalid_input,
+                file.string() + ": '" + std::string(key) + "' must be true or false");
+  }
+  out = *value;
+}
+
+void boolean_from_env(bool& value, const char* name) {
+  const char* env = std::getenv(name);
+  if (env == nullptr || *env == '\0') return;
+  const std::string text = env;
+  if (text == "true" || text == "1" || text == "yes") {
+    value = true;
+  } else if (text == "false" || text == "0" || text == "no") {
+    value = false;
+  } else {
+    throw Error(ErrorCode::invalid_input,
+                std::string(name) + " must be true or false (1/0, yes/no), not '" + text + "'");
+  }
+}
+
 }  // namespace
 
 std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
@@ -137,6 +163,9 @@ AppConfig load_config(const std::filesystem::path& home,
       }
       config.verification.revocation_hard = revocation == "hard";
     }
+    if (const toml::table* certificates = root["certificates"].as_table()) {
+      read_boolean(*certificates, "legacy", config.certificates.legacy, file);
+    }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);
     }
@@ -150,6 +179,7 @@ AppConfig load_config(const std::filesystem::path& home,
   override_from_env(config.token.pin, "SMIME_TOKEN_PIN");
   override_from_env(config.log_level, "SMIME_LOG_LEVEL");
   override_from_env(config.store.url, "SMIME_STORE_URL");
+  boolean_from_env(config.certificates.legacy, "SMIME_CERTIFICATES_LEGACY");
   check_store_url(config.store.url, file.empty() ? "SMIME_STORE_URL" : file.string());
   return config;
 }

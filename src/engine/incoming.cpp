@@ -20,6 +20,22 @@
 namespace smime::engine {
 namespace {
 
+// Decrypted content with no header fields at all (what `openssl cms -encrypt` makes of a bare
+// text file, e.g. Thunderbird's fran-* test messages) starts with its body. RFC 2045 makes an
+// entity without Content-Type text/plain in US-ASCII; that header is given to the parser.
+std::string with_header_block(std::string entity) {
+  std::string_view first = std::string_view(entity).substr(0, entity.find('\n'));
+  if (first.ends_with('\r')) first.remove_suffix(1);
+  const std::size_t colon = first.find(':');
+  const bool header_field = colon != std::string_view::npos && colon > 0 &&
+                            first.substr(0, colon).find_first_of(" \t") == std::string_view::npos;
+  if (entity.empty() || header_field) return entity;
+  // An empty first line already ends the (empty) header block.
+  entity.insert(0, first.empty() ? "Content-Type: text/plain; charset=us-ascii"
+                                 : "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+  return entity;
+}
+
 void add_error(IncomingResult& result, std::string code, std::string message) {
   result.errors.push_back(ProcessingError{std::move(code), std::move(message)});
 }
@@ -158,7 +174,7 @@ class IncomingProcessing {
     std::optional<std::string> plain = decrypt(envelope);
     if (!plain) return false;
     result_.decrypted = true;
-    entity = mime::canonicalize_entity(*plain);
+    entity = mime::canonicalize_entity(with_header_block(std::move(*plain)));
     return true;
   }
 

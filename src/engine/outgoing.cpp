@@ -91,7 +91,8 @@ std::vector<service::Selection> select_recipients(service::CertificateService& c
                                                   const OutgoingRequest& request,
                                                   const mime::MessageAddresses& addresses,
                                                   const std::string& sender,
-                                                  const Decision& decision, bool to_sender) {
+                                                  const Decision& decision, bool to_sender,
+                                                  std::string& not_encrypted_reason) {
   AddressList to;
   to.add_all(addresses.to);
   to.add_all(addresses.cc);
@@ -101,6 +102,7 @@ std::vector<service::Selection> select_recipients(service::CertificateService& c
     if (decision.encrypt_required) {
       throw Error(ErrorCode::no_certificate, "Cannot encrypt: There was no recipient found");
     }
+    not_encrypted_reason = "There was no recipient found";
     return {};
   }
   if (to_sender && !sender.empty()) to.add(sender);
@@ -111,6 +113,12 @@ std::vector<service::Selection> select_recipients(service::CertificateService& c
   if (decision.encrypt_required) {
     throw Error(ErrorCode::no_certificate,
                 "Cannot encrypt to " + missing->address + ": " + missing->reason);
+  }
+  // Every recipient without a usable certificate, so the helpdesk knows whom to ask.
+  for (const service::Selection& s : recipients) {
+    if (s.certificate) continue;
+    not_encrypted_reason += (not_encrypted_reason.empty() ? "No usable certificate for " : "; ") +
+                            s.address + " (" + s.reason + ")";
   }
   return {};
 }
@@ -181,7 +189,8 @@ OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
   std::vector<service::Selection> recipients;
   if (decision.encrypt) {
     const bool to_sender = request.encrypt_to_sender.value_or(policy_.encrypt_to_sender);
-    recipients = select_recipients(certificates_, request, addresses, sender, decision, to_sender);
+    recipients = select_recipients(certificates_, request, addresses, sender, decision, to_sender,
+                                   result.not_encrypted_reason);
   }
 
   std::string entity = std::move(parts.content_entity);

@@ -15,6 +15,9 @@ nlohmann::json to_json(const OutgoingResult& result) {
                             {"signer", result.signer ? to_json(*result.signer) : nlohmann::json()},
                             {"recipients", nlohmann::json::array()}};
   for (const auto& r : result.recipients) summary["recipients"].push_back(to_json(r));
+  if (!result.not_encrypted_reason.empty()) {
+    summary["not_encrypted_reason"] = result.not_encrypted_reason;
+  }
   return summary;
 }
 

@@ -29,6 +29,9 @@ Response outgoing(const ApiContext& c, const Call& call) {
   response.headers.add("X-Smime-Signed", result.signed_ ? "true" : "false");
   response.headers.add("X-Smime-Encrypted", result.encrypted ? "true" : "false");
   response.headers.add("X-Smime-Decided-By", result.decided_by);
+  if (!result.not_encrypted_reason.empty()) {
+    response.headers.add("X-Smime-Not-Encrypted-Reason", header_value(result.not_encrypted_reason));
+  }
   response.body = std::move(result.message);
   return response;
 }

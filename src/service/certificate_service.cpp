@@ -53,6 +53,14 @@ class FailureList {
 
 }  // namespace
 
+bool ImportReport::stored_anything() const {
+  if (!imported.empty()) return true;
+  for (const auto& entry : present) {
+    if (entry.key_imported) return true;
+  }
+  return false;
+}
+
 std::size_t ImportReport::failed() const {
   std::size_t total = errors_omitted;
   for (const ImportFailure& failure : errors) total += failure.count;
@@ -103,15 +111,22 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
   for (const auto& problem : parsed.problems) {
     failures.add({problem.item, "", "", "invalid", "", problem.message, problem.count});
   }
+  // A PKCS#12 file brings its CA along: one already stored is present, not a failure.
+  const bool from_pkcs12 = parsed.private_key != nullptr;
   std::size_t index = 0;
   for (const X509Ptr& cert : parsed.certificates) {
     ++index;
-    store::CertificateRecord record = to_record(certs::describe_certificate(cert.get()));
-    record.trusted = trust.value_or(anchors[index - 1]);
     const std::string item = "certificate " + std::to_string(index);
-    if (auto violation = certs::check_smime_rules(cert.get(), import_limits_)) {
-      failures.add(
-          {item, record.subject, record.sha256, "rule", violation->rule, violation->message});
+    const certs::RuleCheck check =
+        certs::judge_certificate(cert.get(), import_limits_, rule_policy_);
+    certs::CertificateDescription description = certs::describe_certificate(cert.get());
+    certs::apply_relaxed_rules(cert.get(), check.relaxed, description);
+    store::CertificateRecord record = to_record(description);
+    record.legacy_rules = check.relaxed;
+    record.trusted = trust.value_or(anchors[index - 1]);
+    if (check.violation) {
+      failures.add({item, record.subject, record.sha256, "rule", check.violation->rule,
+                    check.violation->message});
       continue;
     }
     try {
@@ -126,23 +141,18 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
       report.imported.push_back({std::move(inserted), false, item});
     } catch (const Error& e) {
       if (e.code() != ErrorCode::conflict) throw;
-      failures.add({item, record.subject, record.sha256, "duplicate", "", e.what()});
+      std::optional<store::CertificateRecord> stored;
+      if (from_pkcs12) stored = store_.certificate(record.sha256);
+      if (stored) {
+        report.present.push_back({std::move(*stored), false, item});
+      } else {
+        failures.add({item, record.subject, record.sha256, "duplicate", "", e.what()});
+      }
     }
   }
   if (parsed.private_key) {
-    // The PKCS#12 key goes into the token for the certificate(s) it belongs to.
     try {
-      KeyImportRequest request;
-      request.exportable = keys_exportable;
-      auto owners = import_private_key_object(parsed.private_key.get(), request);
-      for (auto& imported : report.imported) {
-        for (const auto& owner : owners) {
-          if (owner.sha256 == imported.record.sha256) {
-            imported.record = owner;
-            imported.key_imported = true;
-          }
-        }
-      }
+      import_pkcs12_key(parsed.private_key.get(), keys_exportable, report);
     } catch (const Error& e) {
       failures.add({"private key", "", "", "key", "", e.what()});
     }
@@ -157,6 +167,24 @@ store::CertificateRecord CertificateService::set_trust(std::string_view fingerpr
   }
   record.trusted = trusted;
   return record;
+}
+
+void CertificateService::import_pkcs12_key(const EVP_PKEY* key, bool exportable,
+                                           ImportReport& report) {
+  // The PKCS#12 key goes into the token for the certificate(s) it belongs to.
+  KeyImportRequest request;
+  request.exportable = exportable;
+  auto owners = import_private_key_object(key, request);
+  for (auto* list : {&report.imported, &report.present}) {
+    for (auto& entry : *list) {
+      for (const auto& owner : owners) {
+        if (owner.sha256 == entry.record.sha256) {
+          entry.record = owner;
+          entry.key_imported = true;
+        }
+      }
+    }
+  }
 }
 
 void CertificateService::link_existing_key(X509* cert, store::CertificateRecord& record) {

@@ -24,7 +24,9 @@ nlohmann::json to_json(const store::CertificateRecord& r, CertificateStatus stat
                       {"key_exportable", r.key_exportable},
                       {"subject_key_id", r.subject_key_id},
                       {"authority_key_id", r.authority_key_id},
-                      {"created_at", r.created_at}};
+                      {"created_at", r.created_at},
+                      {"legacy", !r.legacy_rules.empty()},
+                      {"legacy_rules", r.legacy_rules}};
   if (!r.curve.empty()) j["curve"] = r.curve;
   if (r.token_key_id) j["token_key_id"] = *r.token_key_id;
   return j;
@@ -39,20 +41,48 @@ nlohmann::json to_json(const ImportFailure& e) {
   return j;
 }
 
-nlohmann::json to_json(const ImportReport& report) {
-  nlohmann::json imported = nlohmann::json::array();
-  for (const auto& i : report.imported) {
-    imported.push_back({{"item", i.item},
-                        {"fingerprint", i.record.sha256},
-                        {"subject", i.record.subject},
-                        {"emails", i.record.emails},
-                        {"is_ca", i.record.is_ca},
-                        {"trusted", i.record.trusted},
-                        {"key_imported", i.key_imported}});
+namespace {
+
+nlohmann::json items(const std::vector<ImportedCertificate>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : list) {
+    nlohmann::json item = {{"item", i.item},
+                           {"fingerprint", i.record.sha256},
+                           {"subject", i.record.subject},
+                           {"emails", i.record.emails},
+                           {"is_ca", i.record.is_ca},
+                           {"trusted", i.record.trusted},
+                           {"key_imported", i.key_imported},
+                           {"legacy", !i.record.legacy_rules.empty()},
+                           {"legacy_rules", i.record.legacy_rules}};
+    if (!i.record.legacy_rules.empty()) item["relaxed"] = relaxed_rules_text(i.record.legacy_rules);
+    out.push_back(std::move(item));
   }
+  return out;
+}
+
+}  // namespace
+
+std::string relaxed_rules_text(const std::vector<std::string>& rules) {
+  std::string text;
+  for (const std::string& rule : rules) {
+    if (!text.empty()) text += "; ";
+    if (rule == "subject_alt_name_email") {
+      text += "subject_alt_name_email: the address is taken from the subject (emailAddress)";
+    } else if (rule == "key_usage") {
+      text += "key_usage: no Key Usage extension, every usage allowed";
+    } else {
+      text += rule;
+    }
+  }
+  return "accepted under the legacy-certificate policy (" + text + ")";
+}
+
+nlohmann::json to_json(const ImportReport& report) {
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : report.errors) errors.push_back(to_json(e));
-  nlohmann::json j = {{"imported", imported}, {"errors", errors}};
+  nlohmann::json j = {
+      {"imported", items(report.imported)}, {"present", items(report.present)}, {"errors", errors}};
   if (report.errors_omitted > 0) j["errors_omitted"] = report.errors_omitted;
   return j;
 }

@@ -69,6 +69,7 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
   for (const auto& file : opt.files) {
     auto report = import_file(ctx, file, passphrase ? &*passphrase : nullptr, opt);
     total.imported.insert(total.imported.end(), report.imported.begin(), report.imported.end());
+    total.present.insert(total.present.end(), report.present.begin(), report.present.end());
     total.errors.insert(total.errors.end(), report.errors.begin(), report.errors.end());
     total.errors_omitted += report.errors_omitted;
   }
@@ -76,7 +77,15 @@ void cert_import(AppContext& ctx, const ImportOptions& opt) {
     for (const auto& i : total.imported) {
       out << "imported " << i.record.sha256.substr(0, 16) << "  " << shown(i.record.subject)
           << (i.key_imported ? "  [key in token]" : "")
-          << (i.record.trusted ? "  [trust anchor]" : "") << "\n";
+          << (i.record.trusted ? "  [trust anchor]" : "")
+          << (i.record.legacy_rules.empty()
+                  ? ""
+                  : "  [" + smime::service::relaxed_rules_text(i.record.legacy_rules) + "]")
+          << "\n";
+    }
+    for (const auto& i : total.present) {
+      out << "present  " << i.record.sha256.substr(0, 16) << "  " << shown(i.record.subject)
+          << (i.key_imported ? "  [key in token]" : "  (already stored)") << "\n";
     }
     for (const auto& e : total.errors) {
       out << "FAILED   " << shown(e.item)
@@ -114,7 +123,8 @@ void cert_list(AppContext& ctx, const std::string& email, const std::string& sea
           << smime::service::to_string(status) << std::setw(12) << date(r.not_after) << std::setw(5)
           << (r.token_key_id ? "yes" : "-") << std::setw(4) << (r.is_ca ? "CA" : "") << std::setw(8)
           << (r.trusted ? "yes" : "-") << shown(r.subject)
-          << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">") << "\n";
+          << (r.emails.empty() ? "" : " <" + shown(joined(r.emails)) + ">")
+          << (r.legacy_rules.empty() ? "" : " [legacy]") << "\n";
     }
   });
 }
@@ -132,7 +142,12 @@ void cert_show(AppContext& ctx, const std::string& fingerprint) {
         << "\nUsage:       " << joined(record.key_usages)
         << (record.extended_key_usages.empty() ? "" : "; " + joined(record.extended_key_usages))
         << "\nCA:          " << (record.is_ca ? "yes" : "no")
-        << "\nTrust anchor: " << (record.trusted ? "yes" : "no") << "\nPrivate key: "
+        << "\nTrust anchor: " << (record.trusted ? "yes" : "no")
+        << (record.legacy_rules.empty()
+                ? ""
+                : "\nLegacy:      " + joined(record.legacy_rules) + " (" +
+                      smime::service::relaxed_rules_text(record.legacy_rules) + ")")
+        << "\nPrivate key: "
         << (record.token_key_id ? "in the token (id " + *record.token_key_id + ")" +
                                       (record.key_exportable ? ", exportable" : "")
                                 : "none")

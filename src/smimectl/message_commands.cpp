@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/common/display_text.hpp"
 #include "smime/common/error.hpp"
 #include "smime/engine/result_json.hpp"
 
@@ -74,6 +75,9 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
         << result.decided_by << ")\n";
     if (result.signer) out << "Signer: " << result.signer->address << "\n";
     for (const auto& r : result.recipients) out << "Recipient: " << r.address << "\n";
+    if (!result.not_encrypted_reason.empty()) {
+      out << "Not encrypted: " << smime::escape_for_display(result.not_encrypted_reason) << "\n";
+    }
   });
 }
 

@@ -193,13 +193,20 @@ constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN trusted INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1));
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Version 7: the rules a certificate passed only under the legacy-certificate policy (issue 17),
+// comma-separated; empty for every certificate stored before.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
     {4, "hash-chained audit log", kVersion4},
     {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
     {6, "trusted flag of certificates (trust anchors)", kVersion6},
+    {7, "certificates accepted under the legacy-certificate policy", kVersion7},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -44,7 +44,8 @@ void remove_database_files(const std::filesystem::path& file) {
 constexpr std::string_view kCertificateColumns =
     "id, sha256, sha1, der, subject, issuer, serial, subject_key_id, authority_key_id, "
     "not_before, not_after, key_algorithm, key_bits, curve, key_usages, extended_key_usages, "
-    "can_sign, can_encrypt, is_ca, token_key_id, key_exportable, created_at, updated_at, trusted";
+    "can_sign, can_encrypt, is_ca, token_key_id, key_exportable, created_at, updated_at, trusted, "
+    "legacy_rules";
 
 constexpr std::string_view kCrlColumns =
     "id, issuer, issuer_sha256, der, this_update, next_update, crl_number, imported_at";
@@ -173,8 +174,8 @@ class SqliteStore final : public Store {
            "INSERT INTO certificates (sha256, sha1, der, subject, issuer, serial, subject_key_id, "
            "authority_key_id, not_before, not_after, key_algorithm, key_bits, curve, key_usages, "
            "extended_key_usages, can_sign, can_encrypt, is_ca, token_key_id, key_exportable, "
-           "created_at, updated_at, trusted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-           "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)")
+           "created_at, updated_at, trusted, legacy_rules) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+           "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")
         .bind(1, stored.sha256)
         .bind(2, stored.sha1)
         .bind(3, stored.der)
@@ -198,6 +199,7 @@ class SqliteStore final : public Store {
         .bind(21, stored.created_at)
         .bind(22, stored.updated_at)
         .bind(23, stored.trusted)
+        .bind(24, join(stored.legacy_rules))
         .run();
     stored.id = db_.last_insert_rowid();
     Statement email =
@@ -488,6 +490,7 @@ class SqliteStore final : public Store {
     record.created_at = row.int64(21);
     record.updated_at = row.int64(22);
     record.trusted = row.boolean(23);
+    record.legacy_rules = split(row.text(24));
     Statement emails = db_.prepare(
         "SELECT email FROM certificate_emails WHERE certificate_id = ?1 ORDER BY rowid");
     emails.bind(1, record.id);

@@ -39,6 +39,33 @@ struct RuleViolation {
 std::optional<RuleViolation> check_smime_rules(const X509* certificate,
                                                const ImportLimits& limits = {});
 
+// The legacy-certificate policy (issue 17, `[certificates] legacy = true`), off by default:
+// for an end-entity certificate the subject DN's emailAddress counts when the SAN has no
+// rfc822Name (RFC 8550 §3), and no Key Usage extension means every usage (RFC 5280 §4.2.1.3).
+struct RulePolicy {
+  bool legacy = false;
+};
+
+// The rules' verdict under a policy. `relaxed` names the rules ("subject_alt_name_email",
+// "key_usage") the certificate passes only because of the legacy policy; without the policy
+// such a certificate is refused with that rule, and the message says that the legacy policy
+// would accept it.
+struct RuleCheck {
+  std::optional<RuleViolation> violation;
+  std::vector<std::string> relaxed;
+};
+RuleCheck judge_certificate(const X509* certificate, const ImportLimits& limits,
+                            const RulePolicy& policy);
+
+// The subject DN's emailAddress values that are addresses (local@domain, no control
+// character or space, valid UTF-8), lowercased, without duplicates, in order.
+std::vector<std::string> subject_emails(const X509* certificate);
+
+// What a certificate accepted under the relaxed rules is used for: the subject's addresses
+// when "subject_alt_name_email" was relaxed, every usage of its key type when "key_usage" was.
+void apply_relaxed_rules(const X509* certificate, const std::vector<std::string>& relaxed,
+                         CertificateDescription& description);
+
 enum class Validity { valid, expired, not_yet_valid };
 Validity validity_at(std::int64_t not_before, std::int64_t not_after, std::time_t now);
 inline Validity validity_at(const CertificateDescription& certificate, std::time_t now) {

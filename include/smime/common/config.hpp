@@ -36,6 +36,13 @@ struct VerificationSettings {
   bool revocation_hard = false;  // revocation = "hard": unknown revocation status is invalid
 };
 
+// How certificates are judged on import (issue 17).
+struct CertificateSettings {
+  // The legacy-certificate policy: the subject DN's emailAddress counts when the SAN has no
+  // rfc822Name, and no Key Usage extension means every usage. Off by default.
+  bool legacy = false;
+};
+
 // What both front ends read. smimed's own [server] table is read by the server library
 // (smime/server/server_settings.hpp) from config_file.
 struct AppConfig {
@@ -44,6 +51,7 @@ struct AppConfig {
   TokenSettings token;
   StoreSettings store;
   VerificationSettings verification;
+  CertificateSettings certificates;
   std::string log_level = "warn";
 };
 
@@ -56,7 +64,8 @@ std::filesystem::path resolve_home(const std::optional<std::string>& flag);
 
 // Reads `config_file` if given (it must exist), else <home>/smime.toml if it exists.
 // Environment overrides: SMIME_PKCS11_MODULE, SMIME_TOKEN_LABEL, SMIME_TOKEN_SERIAL,
-// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_STORE_URL, SMIME_LOG_LEVEL.
+// SMIME_TOKEN_PIN (a PIN source, never the PIN), SMIME_STORE_URL, SMIME_LOG_LEVEL,
+// SMIME_CERTIFICATES_LEGACY (true/false, 1/0, yes/no).
 // Throws Error(invalid_input) naming the file and key on a bad value.
 AppConfig load_config(const std::filesystem::path& home,
                       const std::optional<std::filesystem::path>& config_file);

@@ -75,6 +75,9 @@ struct OutgoingResult {
   std::string micalg;      // "sha-256", ... when signed
   std::string format;      // "multipart/signed", "signed-data", "enveloped-data", ...
   std::string decided_by;  // "request", "group <name>" or "default"
+  // Encryption was asked for "if possible" (no explicit encrypt) but the message went out
+  // without it: which recipient(s) had no usable certificate and why (issue 17 item 7).
+  std::string not_encrypted_reason;
   // The message's own header fields, as the engine parsed them (the audit entry uses them).
   std::string message_id;              // without <>
   std::vector<std::string> addresses;  // From, To, Cc, Bcc in that order

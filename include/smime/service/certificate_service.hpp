@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "smime/certs/certificate_info.hpp"
 #include "smime/certs/chain.hpp"
 #include "smime/certs/import_limits.hpp"
 #include "smime/common/secure_buffer.hpp"
@@ -22,9 +23,9 @@ namespace smime::service {
 class SelectionCache;  // src/service/selection_cache.hpp
 
 struct ImportedCertificate {
-  store::CertificateRecord record;
-  bool key_imported = false;  // a PKCS#12 key went into the token for this certificate
-  std::string item;           // "certificate 2": its place in the input, as for failures
+  store::CertificateRecord record;  // record.legacy_rules: the rules the legacy policy relaxed
+  bool key_imported = false;        // a PKCS#12 key went into the token for this certificate
+  std::string item;                 // "certificate 2": its place in the input, as for failures
 };
 
 struct ImportFailure {
@@ -39,10 +40,15 @@ struct ImportFailure {
 
 struct ImportReport {
   std::vector<ImportedCertificate> imported;
+  // Certificates of a PKCS#12 file that the store already held (its CA, or the leaf imported
+  // before without its key): neither stored again nor a failure (issue 17 item 2).
+  std::vector<ImportedCertificate> present;
   // At most ImportLimits::reported_failures entries, equal failures summarised with a count.
   std::vector<ImportFailure> errors;
   std::size_t errors_omitted = 0;  // failures beyond those entries, only counted
   std::size_t failed() const;      // every failure, listed or omitted
+  // A certificate stored or a key put into the token: what decides the import's outcome.
+  bool stored_anything() const;
 };
 
 struct KeyImportRequest {
@@ -121,10 +127,15 @@ class CertificateService {
 
   std::time_t now() const { return clock_(); }
   const certs::ImportLimits& import_limits() const noexcept { return import_limits_; }
+  // The legacy-certificate policy for imports (off unless the configuration turns it on).
+  void set_rule_policy(const certs::RulePolicy& policy) { rule_policy_ = policy; }
+  const certs::RulePolicy& rule_policy() const noexcept { return rule_policy_; }
 
  private:
   // Records the token key whose public key is the certificate's, if the token has one.
   void link_existing_key(X509* cert, store::CertificateRecord& record);
+  // Puts a PKCS#12 file's key into the token and marks the report's entries it belongs to.
+  void import_pkcs12_key(const EVP_PKEY* key, bool exportable, ImportReport& report);
   std::vector<store::CertificateRecord> import_private_key_object(const EVP_PKEY* key,
                                                                   const KeyImportRequest& request);
   // A selection from the cache, else computed by `select` and remembered (selection_cache.hpp).
@@ -138,6 +149,7 @@ class CertificateService {
   KeyStoreAccess keys_;
   Clock clock_;
   certs::ImportLimits import_limits_;
+  certs::RulePolicy rule_policy_;
   std::shared_ptr<SelectionCache> selections_;
 };
 

@@ -12,8 +12,11 @@ namespace smime::service {
 
 nlohmann::json to_json(const store::CertificateRecord& record, CertificateStatus status);
 nlohmann::json to_json(const ImportFailure& failure);
-// {"imported": [...], "errors": [...]}
+// {"imported": [...], "present": [...], "errors": [...]}; each imported or present entry has
+// "legacy", "legacy_rules" and, for a legacy certificate, "relaxed" (relaxed_rules_text).
 nlohmann::json to_json(const ImportReport& report);
+// "accepted under the legacy-certificate policy (key_usage: no Key Usage extension, ...)".
+std::string relaxed_rules_text(const std::vector<std::string>& rules);
 nlohmann::json to_json(const KeyInfo& key);
 
 }  // namespace smime::service

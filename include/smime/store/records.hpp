@@ -34,6 +34,9 @@ struct CertificateRecord {
   bool trusted = true;
   std::optional<std::string> token_key_id;  // CKA_ID hex when the private key is in the token
   bool key_exportable = false;
+  // The import rules this certificate passed only under the legacy-certificate policy
+  // ("subject_alt_name_email", "key_usage"); empty for a certificate that meets SPEC §6.
+  std::vector<std::string> legacy_rules;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "der.hpp"
+#include "legacy_ciphers.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
@@ -103,6 +104,18 @@ X509AlgorPtr algorithm(const std::vector<unsigned char>& der) {
   X509AlgorPtr alg(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(der.size())));
   if (!alg) throw_openssl(ErrorCode::invalid_input, "An algorithm identifier is malformed");
   return alg;
+}
+
+// A SEQUENCE parameter of the content algorithm (its complete DER), e.g. RC2CBCParameter.
+Bytes sequence_parameter(const X509_ALGOR* alg) {
+  int param_type = 0;
+  const void* param = nullptr;
+  X509_ALGOR_get0(nullptr, &param_type, &param, alg);
+  if (param_type != V_ASN1_SEQUENCE) {
+    throw Error(ErrorCode::invalid_input, "The content cipher has no parameters");
+  }
+  const auto* string = static_cast<const ASN1_STRING*>(param);
+  return {ASN1_STRING_get0_data(string), static_cast<std::size_t>(ASN1_STRING_length(string))};
 }
 
 [[noreturn]] void undecryptable() {
@@ -205,7 +218,11 @@ std::size_t content_key_length(const Envelope& envelope) {
   X509AlgorPtr alg = algorithm(envelope.content_algorithm);
   const ASN1_OBJECT* oid = nullptr;
   X509_ALGOR_get0(&oid, nullptr, nullptr, alg.get());
-  const EVP_CIPHER* cipher = EVP_get_cipherbynid(OBJ_obj2nid(oid));
+  const int nid = OBJ_obj2nid(oid);
+  if (is_legacy_content_cipher(nid)) {
+    return legacy_content_key_length(nid, sequence_parameter(alg.get()));
+  }
+  const EVP_CIPHER* cipher = EVP_get_cipherbynid(nid);
   if (cipher == nullptr) {
     throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");
   }
@@ -219,6 +236,14 @@ std::string decrypt_content(const Envelope& envelope, const SecureBytes& content
   const void* param = nullptr;
   X509_ALGOR_get0(&oid, &param_type, &param, alg.get());
   const int nid = OBJ_obj2nid(oid);
+  if (is_legacy_content_cipher(nid)) {
+    // RC2 (incoming only), in a library context of its own (legacy_ciphers.hpp).
+    if (envelope.authenticated) {
+      throw Error(ErrorCode::unsupported, "The content cipher does not fit the content type");
+    }
+    return decrypt_legacy_content(nid, sequence_parameter(alg.get()), content_key,
+                                  envelope.encrypted_content);
+  }
   const EVP_CIPHER* cipher = EVP_get_cipherbynid(nid);
   if (cipher == nullptr) {
     throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");

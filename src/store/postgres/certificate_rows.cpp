@@ -38,7 +38,7 @@ std::string certificate_select() {
   return "SELECT c.id, c.sha256, c.sha1, c.der, c.subject, c.issuer, c.serial, "
          "c.subject_key_id, c.authority_key_id, c.not_before, c.not_after, c.key_algorithm, "
          "c.key_bits, c.curve, c.key_usages, c.extended_key_usages, c.can_sign, c.can_encrypt, "
-         "c.is_ca, c.token_key_id, c.key_exportable, c.created_at, c.updated_at, "
+         "c.is_ca, c.token_key_id, c.key_exportable, c.created_at, c.updated_at, c.legacy_rules, "
          "ARRAY(SELECT e.email FROM certificate_emails e WHERE e.certificate_id = c.id "
          "ORDER BY e.position), c.trusted FROM certificates c";
 }
@@ -68,8 +68,9 @@ CertificateRecord read_certificate(const Result& rows, int row) {
   record.key_exportable = rows.boolean(row, 20);
   record.created_at = rows.int64(row, 21);
   record.updated_at = rows.int64(row, 22);
-  record.emails = rows.text_array(row, 23);
-  record.trusted = rows.boolean(row, 24);
+  record.legacy_rules = split(rows.text(row, 23));
+  record.emails = rows.text_array(row, 24);
+  record.trusted = rows.boolean(row, 25);
   return record;
 }
 

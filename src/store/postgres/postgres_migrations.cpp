@@ -192,12 +192,19 @@ constexpr std::string_view kVersion5 = R"sql(
 ALTER TABLE certificates ADD COLUMN trusted BOOLEAN NOT NULL DEFAULT true;
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// Version 6: the rules a certificate passed only under the legacy-certificate policy (issue 17,
+// SQLite's version 7), comma-separated; empty for every certificate stored before.
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
     {5, "trusted flag of certificates (trust anchors)", kVersion5},
+    {6, "certificates accepted under the legacy-certificate policy", kVersion6},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -288,9 +288,9 @@ class PostgresStore final : public Store {
             "INSERT INTO certificates (sha256, sha1, der, subject, issuer, serial, "
             "subject_key_id, authority_key_id, not_before, not_after, key_algorithm, "
             "key_bits, curve, key_usages, extended_key_usages, can_sign, can_encrypt, "
-            "is_ca, token_key_id, key_exportable, created_at, updated_at, trusted) VALUES ($1, "
-            "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-            "$20, $21, $22, $23) RETURNING id",
+            "is_ca, token_key_id, key_exportable, created_at, updated_at, trusted, legacy_rules) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+            "$18, $19, $20, $21, $22, $23, $24) RETURNING id",
             Params()
                 .add(stored.sha256)
                 .add(stored.sha1)
@@ -314,7 +314,8 @@ class PostgresStore final : public Store {
                 .add(stored.key_exportable)
                 .add(stored.created_at)
                 .add(stored.updated_at)
-                .add(stored.trusted))
+                .add(stored.trusted)
+                .add(join(stored.legacy_rules)))
         .int64(0, 0);
   }
 

@@ -45,16 +45,16 @@ const std::vector<TableCopy>& table_copies() {
        "SELECT id, sha256, sha1, der, subject, issuer, serial, subject_key_id, "
        "authority_key_id, not_before, not_after, key_algorithm, key_bits, curve, key_usages, "
        "extended_key_usages, can_sign, can_encrypt, is_ca, token_key_id, key_exportable, "
-       "created_at, updated_at, trusted FROM certificates ORDER BY id",
+       "created_at, updated_at, trusted, legacy_rules FROM certificates ORDER BY id",
        "INSERT INTO certificates (id, sha256, sha1, der, subject, issuer, serial, "
        "subject_key_id, authority_key_id, not_before, not_after, key_algorithm, key_bits, curve, "
        "key_usages, extended_key_usages, can_sign, can_encrypt, is_ca, token_key_id, "
-       "key_exportable, created_at, updated_at, trusted) OVERRIDING SYSTEM VALUE VALUES ($1, $2, "
-       "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, "
-       "$22, $23, $24)",
-       {integer, text,    text,    bytes,         text,    text,    text,    text,
-        text,    integer, integer, text,          integer, text,    text,    text,
-        boolean, boolean, boolean, nullable_text, boolean, integer, integer, boolean}},
+       "key_exportable, created_at, updated_at, trusted, legacy_rules) OVERRIDING SYSTEM VALUE "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+       "$19, $20, $21, $22, $23, $24, $25)",
+       {integer, text,          text,    bytes,   text,    text,    text, text,    text,
+        integer, integer,       text,    integer, text,    text,    text, boolean, boolean,
+        boolean, nullable_text, boolean, integer, integer, boolean, text}},
       {"certificate_emails",
        "SELECT certificate_id, email, row_number() OVER (PARTITION BY certificate_id "
        "ORDER BY rowid) FROM certificate_emails ORDER BY certificate_id, rowid",

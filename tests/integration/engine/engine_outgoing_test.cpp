@@ -4,6 +4,7 @@
 
 #include "engine_fixture.hpp"
 #include "smime/common/error.hpp"
+#include "smime/engine/result_json.hpp"
 
 namespace smime::test {
 namespace {
@@ -141,6 +142,30 @@ TEST_F(EngineOutgoingTest, DefaultIsSignAndEncryptIfPossible) {
   EXPECT_TRUE(both.signed_);
   EXPECT_TRUE(both.encrypted);
   EXPECT_EQ(both.decided_by, "default");
+}
+
+TEST_F(EngineOutgoingTest, SignedOnlyByDefaultSaysWhichRecipientHadNoCertificate) {
+  // Issue 17 item 7: alice has a certificate, bob and carol none; the message goes out signed
+  // only and says so, naming exactly the recipients without a usable certificate.
+  contact("alice@example.com");
+  auto out = outgoing(
+      message({.to = {"alice@example.com", "bob@example.com"}, .cc = {"carol@example.com"}}),
+      std::nullopt, std::nullopt);
+  EXPECT_TRUE(out.signed_);
+  EXPECT_FALSE(out.encrypted);
+  EXPECT_NE(out.not_encrypted_reason.find("bob@example.com"), std::string::npos)
+      << out.not_encrypted_reason;
+  EXPECT_NE(out.not_encrypted_reason.find("carol@example.com"), std::string::npos);
+  EXPECT_EQ(out.not_encrypted_reason.find("alice@example.com"), std::string::npos);
+  EXPECT_EQ(engine::to_json(out)["not_encrypted_reason"], out.not_encrypted_reason);
+
+  // Encrypted, or encryption not asked for: no reason.
+  auto encrypted = outgoing(message(), std::nullopt, std::nullopt);
+  EXPECT_TRUE(encrypted.encrypted);
+  EXPECT_TRUE(encrypted.not_encrypted_reason.empty());
+  auto sign_only = outgoing(message({.to = {"bob@example.com"}}), true, false);
+  EXPECT_TRUE(sign_only.not_encrypted_reason.empty());
+  EXPECT_FALSE(engine::to_json(sign_only).contains("not_encrypted_reason"));
 }
 
 TEST_F(EngineOutgoingTest, EightBitAttachmentsAndNestedPartsSurviveSigning) {

@@ -63,6 +63,10 @@ TEST_F(MessageRoutesTest, OutgoingFollowsThePolicyAndEachOperationIsLogged) {
   EXPECT_EQ(signed_only.headers["x-smime-signed"], "true");
   EXPECT_EQ(signed_only.headers["x-smime-encrypted"], "false");
   EXPECT_NE(signed_only.body.find("multipart/signed"), std::string::npos);
+  // Issue 17 item 7: the answer and the audit entry say which recipient had no certificate.
+  EXPECT_NE(signed_only.headers["x-smime-not-encrypted-reason"].find("alice@example.com"),
+            std::string::npos)
+      << signed_only.headers["x-smime-not-encrypted-reason"];
 
   // Explicit encryption to someone without a certificate: 422 naming the address.
   HttpResult refused = c.request("POST", "/api/v1/messages/outgoing?encrypt=true",
@@ -84,6 +88,12 @@ TEST_F(MessageRoutesTest, OutgoingFollowsThePolicyAndEachOperationIsLogged) {
   EXPECT_EQ(entries[1]["status"], "failed");
   EXPECT_EQ(entries[2]["operation"], "message.sign");
   EXPECT_EQ(entries[2]["message_id"], "t4711@example.org");
+  EXPECT_NE(entries[2]["detail"].get<std::string>().find("not encrypted: No usable certificate "
+                                                         "for alice@example.com"),
+            std::string::npos)
+      << entries[2]["detail"];
+  EXPECT_EQ(both.headers.count("x-smime-not-encrypted-reason"), 0u);
+  EXPECT_EQ(entries[0]["detail"].get<std::string>().find("not encrypted"), std::string::npos);
 }
 
 TEST_F(MessageRoutesTest, IncomingTakesOurMessageApartAndEachOperationIsLogged) {

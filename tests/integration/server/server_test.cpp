@@ -153,6 +153,89 @@ TEST_F(ServerTest, CertificateRoundTrip) {
   EXPECT_EQ(c.request("GET", "/api/v1/certificates/" + fp, "", auth()).status, 404);
 }
 
+TEST_F(ServerTest, Pkcs12WithItsStoredCaIsCreatedAndTheCaIsPresent) {
+  // Issue 17 item 2: the CA a PKCS#12 file carries is usually stored already.
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("P12 Root", "rsa-2048"));
+  IssuedCertificate dora =
+      issue_certificate(CertificateSpec::smime("dora@example.org").issued_by(ca));
+  HttpsClient c = client();
+  ASSERT_EQ(
+      c.request("POST", "/api/v1/certificates", pem(ca.cert.get()), auth("application/x-pem-file"))
+          .status,
+      201);
+  const auto p12 = pkcs12(dora.cert.get(), dora.key.get(), {ca.cert.get()}, "pw");
+  std::map<std::string, std::string> headers = auth("application/x-pkcs12");
+  headers["X-Passphrase"] = "pw";
+  HttpResult imported =
+      c.request("POST", "/api/v1/certificates", std::string(p12.begin(), p12.end()), headers);
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  const json report = json::parse(imported.body);
+  EXPECT_EQ(report["imported"].size(), 1u);
+  EXPECT_TRUE(report["imported"][0]["key_imported"].get<bool>());
+  ASSERT_EQ(report["present"].size(), 1u);
+  EXPECT_EQ(report["present"][0]["fingerprint"], certs::sha256_fingerprint(ca.cert.get()));
+  EXPECT_TRUE(report["errors"].empty()) << imported.body;
+  EXPECT_EQ(report["imported"][0]["legacy"], false);
+
+  // The same file again stores nothing: the key decides (422), the CA is still no failure.
+  HttpResult again =
+      c.request("POST", "/api/v1/certificates", std::string(p12.begin(), p12.end()), headers);
+  EXPECT_EQ(again.status, 422) << again.body;
+  EXPECT_EQ(json::parse(again.body)["error"]["code"], "key_failed");
+}
+
+// smimed with the legacy-certificate policy on (issue 17 item 1).
+class LegacyPolicyServerTest : public ServerTest {
+ protected:
+  void configure(AppConfig& config, server::ServerSettings&) override {
+    config.certificates.legacy = true;
+  }
+};
+
+TEST_F(LegacyPolicyServerTest, ALegacyCertificateIsMarkedInTheImportListAndShow) {
+  IssuedCertificate ca = issue_certificate(CertificateSpec::authority("Legacy Root", "rsa-2048"));
+  CertificateSpec spec = CertificateSpec::smime("erin@example.org");
+  spec.emails.clear();
+  spec.subject_email = "erin@example.org";
+  spec.key_usages.clear();
+  IssuedCertificate erin = issue_certificate(spec.issued_by(ca));
+  HttpsClient c = client();
+  HttpResult imported =
+      c.request("POST", "/api/v1/certificates", pem_bundle({ca.cert.get(), erin.cert.get()}),
+                auth("application/x-pem-file"));
+  ASSERT_EQ(imported.status, 201) << imported.body;
+  const json report = json::parse(imported.body);
+  ASSERT_EQ(report["imported"].size(), 2u);
+  EXPECT_EQ(report["imported"][0]["legacy"], false);  // the CA
+  EXPECT_EQ(report["imported"][1]["legacy_rules"],
+            json::array({"subject_alt_name_email", "key_usage"}));
+  EXPECT_NE(report["imported"][1]["relaxed"].get<std::string>().find("legacy-certificate policy"),
+            std::string::npos);
+
+  HttpResult list = c.request("GET", "/api/v1/certificates?email=erin%40example.org", "", auth());
+  ASSERT_EQ(list.status, 200) << list.body;
+  const json listed = json::parse(list.body)["certificates"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["legacy"], true);
+  const std::string fp = certs::sha256_fingerprint(erin.cert.get());
+  HttpResult shown = c.request("GET", "/api/v1/certificates/" + fp, "", auth());
+  EXPECT_EQ(json::parse(shown.body)["legacy_rules"],
+            json::array({"subject_alt_name_email", "key_usage"}));
+}
+
+TEST_F(ServerTest, ALegacyCertificateIsRefusedByDefaultNamingTheRule) {
+  CertificateSpec spec = CertificateSpec::smime("erin@example.org");
+  spec.emails.clear();
+  spec.subject_email = "erin@example.org";
+  IssuedCertificate erin = issue_certificate(spec);
+  HttpResult refused = client().request("POST", "/api/v1/certificates", pem(erin.cert.get()),
+                                        auth("application/x-pem-file"));
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  const json error = json::parse(refused.body)["error"];
+  EXPECT_EQ(error["details"][0]["rule"], "subject_alt_name_email");
+  EXPECT_NE(error["message"].get<std::string>().find("legacy = true"), std::string::npos);
+}
+
 TEST_F(ServerTest, KeyGeneratedInTheTokenThroughTheApi) {
   HttpsClient c = client();
   HttpResult r = c.request(

@@ -42,7 +42,9 @@ TEST(SmimeRulesTest, NoSubjectAltName) {
   spec.subject_email = "in-subject@example.com";  // emailAddress in the subject does not count
   expect_violation(
       spec, "subject_alt_name_email",
-      "The certificate has no email address (rfc822Name) in its Subject Alternative Name");
+      "The certificate has no email address (rfc822Name) in its Subject Alternative Name; its "
+      "address is only in the subject (emailAddress) (the legacy-certificate policy, "
+      "[certificates] legacy = true, would accept it)");
 }
 
 TEST(SmimeRulesTest, SubjectAltNameWithOnlyDns) {
@@ -217,6 +219,77 @@ TEST(SmimeRulesTest, HundredThousandSanEmailsAreDescribedInOnePass) {
   ASSERT_EQ(record.emails.size(), 60'000u);  // lowercased, each once, in order
   EXPECT_EQ(record.emails.front(), "u0@example.com");
   EXPECT_EQ(check_smime_rules(issued.cert.get())->rule, "subject_alt_name_email_count");
+}
+
+// The legacy-certificate policy (issue 17 item 1): each relaxed rule is named, and only the
+// two relaxations exist.
+RuleCheck legacy_check(const CertificateSpec& spec) {
+  return judge_certificate(issue_certificate(spec).cert.get(), ImportLimits{}, RulePolicy{true});
+}
+
+TEST(SmimeRulesLegacyTest, SubjectEmailCountsOnlyUnderTheLegacyPolicy) {
+  CertificateSpec spec = valid_rsa();
+  spec.emails.clear();
+  spec.subject_email = "Bob@Example.com";
+  test::IssuedCertificate issued = issue_certificate(spec);
+  const RuleCheck strict = judge_certificate(issued.cert.get(), ImportLimits{}, RulePolicy{});
+  ASSERT_TRUE(strict.violation.has_value());
+  EXPECT_EQ(strict.violation->rule, "subject_alt_name_email");
+  EXPECT_NE(strict.violation->message.find("legacy = true"), std::string::npos);
+  EXPECT_TRUE(strict.relaxed.empty());
+
+  const RuleCheck legacy = judge_certificate(issued.cert.get(), ImportLimits{}, RulePolicy{true});
+  EXPECT_FALSE(legacy.violation.has_value()) << legacy.violation->message;
+  EXPECT_EQ(legacy.relaxed, std::vector<std::string>{"subject_alt_name_email"});
+  CertificateDescription description = describe_certificate(issued.cert.get());
+  EXPECT_TRUE(description.emails.empty());
+  apply_relaxed_rules(issued.cert.get(), legacy.relaxed, description);
+  EXPECT_EQ(description.emails, std::vector<std::string>{"bob@example.com"});
+}
+
+TEST(SmimeRulesLegacyTest, NoEmailAnywhereIsRefusedEvenUnderTheLegacyPolicy) {
+  CertificateSpec spec = valid_rsa();
+  spec.emails.clear();
+  const RuleCheck check = legacy_check(spec);
+  ASSERT_TRUE(check.violation.has_value());
+  EXPECT_EQ(check.violation->rule, "subject_alt_name_email");
+  EXPECT_EQ(check.violation->message.find("legacy"), std::string::npos);  // it would not help
+}
+
+TEST(SmimeRulesLegacyTest, NoKeyUsageMeansEveryUsageUnderTheLegacyPolicy) {
+  for (const char* kind : {"rsa-2048", "ec-p384"}) {
+    SCOPED_TRACE(kind);
+    CertificateSpec spec = CertificateSpec::smime("fran@example.com", kind);
+    spec.key_usages.clear();
+    test::IssuedCertificate issued = issue_certificate(spec);
+    const auto strict = check_smime_rules(issued.cert.get());
+    ASSERT_TRUE(strict.has_value());
+    EXPECT_EQ(strict->rule, "key_usage");
+    EXPECT_NE(strict->message.find("legacy = true"), std::string::npos) << strict->message;
+
+    const RuleCheck legacy = judge_certificate(issued.cert.get(), ImportLimits{}, RulePolicy{true});
+    EXPECT_FALSE(legacy.violation.has_value());
+    EXPECT_EQ(legacy.relaxed, std::vector<std::string>{"key_usage"});
+    CertificateDescription description = describe_certificate(issued.cert.get());
+    EXPECT_FALSE(description.can_encrypt);
+    apply_relaxed_rules(issued.cert.get(), legacy.relaxed, description);
+    EXPECT_TRUE(description.can_sign);
+    EXPECT_TRUE(description.can_encrypt);
+  }
+}
+
+TEST(SmimeRulesLegacyTest, TheOtherRulesStayUnderTheLegacyPolicy) {
+  CertificateSpec wrong_usage = valid_rsa();
+  wrong_usage.key_usages = {"keyAgreement"};  // present but unusable: not relaxed
+  EXPECT_EQ(legacy_check(wrong_usage).violation->rule, "key_usage");
+  CertificateSpec server = valid_rsa();
+  server.key_usages.clear();
+  server.extended_key_usages = {"serverAuth"};
+  const RuleCheck check = legacy_check(server);
+  ASSERT_TRUE(check.violation.has_value());
+  EXPECT_EQ(check.violation->rule, "extended_key_usage");
+  EXPECT_TRUE(check.relaxed.empty());
+  EXPECT_TRUE(legacy_check(valid_ec()).relaxed.empty());  // a modern certificate is not legacy
 }
 
 }  // namespace

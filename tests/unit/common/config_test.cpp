@@ -15,7 +15,7 @@ class ConfigTest : public ::testing::Test {
   void SetUp() override {
     for (const char* v :
          {"SMIME_HOME", "SMIME_PKCS11_MODULE", "SMIME_TOKEN_LABEL", "SMIME_TOKEN_SERIAL",
-          "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL", "SMIME_STORE_URL"}) {
+          "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL", "SMIME_STORE_URL", "SMIME_CERTIFICATES_LEGACY"}) {
       ::unsetenv(v);
     }
   }
@@ -31,6 +31,24 @@ TEST_F(ConfigTest, DefaultsWorkWithoutAFile) {
   EXPECT_TRUE(c.config_file.empty());
   EXPECT_FALSE(c.store.postgres()) << "the embedded SQLite file is the default";
   EXPECT_EQ(c.store.pool_size, 8);
+}
+
+TEST_F(ConfigTest, LegacyCertificatePolicyIsOffByDefaultThenFileThenEnvironment) {
+  EXPECT_FALSE(load_config(dir_.path(), std::nullopt).certificates.legacy);
+  test::write_file(dir_.file("smime.toml"), "[certificates]\nlegacy = true\n");
+  EXPECT_TRUE(load_config(dir_.path(), std::nullopt).certificates.legacy);
+  ::setenv("SMIME_CERTIFICATES_LEGACY", "false", 1);
+  EXPECT_FALSE(load_config(dir_.path(), std::nullopt).certificates.legacy);
+  ::setenv("SMIME_CERTIFICATES_LEGACY", "maybe", 1);
+  EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
+  ::unsetenv("SMIME_CERTIFICATES_LEGACY");
+  test::write_file(dir_.file("smime.toml"), "[certificates]\nlegacy = \"yes\"\n");
+  try {
+    load_config(dir_.path(), std::nullopt);
+    ADD_FAILURE() << "a string is not a boolean";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'legacy' must be true or false"), std::string::npos);
+  }
 }
 
 TEST_F(ConfigTest, StoreUrlFromFileThenEnvironment) {

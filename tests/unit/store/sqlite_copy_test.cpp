@@ -46,7 +46,11 @@ std::string describe(const CertificateRecord& c) {
          "|" + c.curve + "|" + usages + "|" + std::to_string(c.can_sign) +
          std::to_string(c.can_encrypt) + std::to_string(c.is_ca) + "|" +
          c.token_key_id.value_or("(none)") + "|" + std::to_string(c.key_exportable) + "|" +
-         std::to_string(c.created_at) + "|" + std::to_string(c.updated_at);
+         std::to_string(c.created_at) + "|" + std::to_string(c.updated_at) + "|legacy:" + [&] {
+           std::string rules;
+           for (const auto& r : c.legacy_rules) rules += r + ";";
+           return rules;
+         }();
 }
 
 std::vector<std::string> describe_all(Store& store) {
@@ -88,6 +92,7 @@ class SqliteCopyTest : public ::testing::Test {
     store->insert_certificate(fake_certificate("alice", 1'700'000'000));
     CertificateRecord bob = fake_certificate("bob", 1'700'000'100);
     bob.emails = {"bob@example.com", "b.smith@example.com", "abc@example.com"};
+    bob.legacy_rules = {"subject_alt_name_email", "key_usage"};  // issue 17: copied too
     store->insert_certificate(bob);
     CertificateRecord ca = fake_certificate("Example CA", 1'600'000'000);
     ca.is_ca = true;
@@ -157,6 +162,11 @@ TEST_F(SqliteCopyTest, EveryRowArrivesVerbatimAndTheTargetWorksOn) {
   auto pg_store = open_postgres_store(pg_db);
   auto pg_tokens = open_postgres_api_token_store(pg_db);
   EXPECT_EQ(describe_all(*pg_store), describe_all(*sqlite_store));
+  CertificateQuery bob_query;
+  bob_query.email = "bob@example.com";
+  const auto bob = pg_store->find_certificates(bob_query);
+  ASSERT_EQ(bob.size(), 1u);
+  EXPECT_EQ(bob[0].legacy_rules, (std::vector<std::string>{"subject_alt_name_email", "key_usage"}));
   CertificateQuery with_key;
   with_key.has_key = true;
   ASSERT_EQ(pg_store->find_certificates(with_key).size(), 1u);
@@ -272,19 +282,23 @@ TEST_F(SqliteCopyTest, AMissingOrOlderOrNewerSourceIsRefusedBeforeTheTargetIsTou
     sqlite::Connection raw = sqlite::Connection::open_plain(file_);
     raw.exec(sql);
   };
-  // An SQLite file a previous build left at schema version 4.
-  set_version("DELETE FROM schema_migrations WHERE version = 5");
+  // An SQLite file a previous build left one schema version behind.
+  const int latest = latest_schema_version();
+  const std::string previous = std::to_string(latest - 1);
+  set_version("DELETE FROM schema_migrations WHERE version = " + std::to_string(latest));
   try {
     copy_sqlite_to_postgres(file_, url_);
     FAIL() << "an old source was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unsupported);
-    EXPECT_NE(std::string(e.what()).find("schema version 4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("schema version " + previous), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("open it once with this version"), std::string::npos)
         << e.what();
   }
   EXPECT_TRUE(untouched());
-  set_version("INSERT INTO schema_migrations (version, applied_at) VALUES (5, 0), (99, 0)");
+  set_version("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+              std::to_string(latest) + ", 0), (99, 0)");
   try {
     copy_sqlite_to_postgres(file_, url_);
     FAIL() << "a newer source was accepted";

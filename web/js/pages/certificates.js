@@ -159,6 +159,7 @@ async function showDetails(certificate) {
       ['Can sign / encrypt', `${full.can_sign ? 'yes' : 'no'} / ${full.can_encrypt ? 'yes' : 'no'}`],
       ['CA', full.is_ca ? 'yes' : 'no'],
       ['Trust anchor', full.trusted ? 'yes' : 'no (path building only)'],
+      ['Legacy', full.legacy ? `accepted under the legacy-certificate policy: ${(full.legacy_rules || []).join(', ')}` : 'no'],
       ['Private key', full.has_private_key ? `in the token (id ${full.token_key_id || '?'})${full.key_exportable ? ', exportable' : ''}` : 'none'],
       ['Subject key id', h('span', { class: 'mono break', text: full.subject_key_id })],
       ['Authority key id', h('span', { class: 'mono break', text: full.authority_key_id })],
@@ -210,7 +211,11 @@ function certificateRow(certificate, reload) {
     h('span', { class: 'fingerprint', title: certificate.fingerprint, text: shortFingerprint(certificate.fingerprint) })),
   validityCell(certificate),
   usageCell(certificate),
-  h('td', { class: 'ca-cell' }, certificate.is_ca ? badge('CA', 'info') : h('span', { class: 'muted', text: '—' })),
+  h('td', { class: 'ca-cell' }, h('div', { class: 'badges' },
+    certificate.is_ca ? badge('CA', 'info') : h('span', { class: 'muted', text: '—' }),
+    certificate.legacy
+      ? badge('Legacy', 'warning', { class: 'legacy-badge', title: `Accepted under the legacy-certificate policy (${(certificate.legacy_rules || []).join(', ')})` })
+      : null)),
   h('td', { class: 'trust-cell' }, certificate.trusted
     ? badge('Anchor', 'ok', { title: 'Trust anchor: chains may end here' })
     : h('span', { class: 'muted', text: '—', title: 'Path building only' })),

@@ -23,16 +23,20 @@ function subjectCell(subject, item) {
     subject ? h('div', { class: 'cell-sub', text: subject }) : null);
 }
 
-function importedRow(entry) {
-  return h('tr', { class: 'result-row result-imported', dataset: { fingerprint: entry.fingerprint } },
+function importedRow(entry, present = false) {
+  const stored = present ? 'Already in the store' : 'Stored';
+  return h('tr', { class: ['result-row', present ? 'result-present' : 'result-imported'], dataset: { fingerprint: entry.fingerprint } },
     h('td', {}, h('div', { class: 'badges' },
-      badge('Imported', 'ok'),
+      present ? badge('Present', 'neutral') : badge('Imported', 'ok'),
       entry.is_ca ? badge('CA', 'info') : null,
+      entry.legacy ? badge('Legacy', 'warning', { class: 'legacy-badge', title: entry.relaxed || '' }) : null,
       entry.key_imported ? badge('Key stored in token', 'key') : null)),
     subjectCell(entry.subject),
     h('td', { class: 'break', text: (entry.emails || []).join(', ') || '—' }),
     fingerprintCell(entry.fingerprint),
-    h('td', { class: 'muted', text: 'Stored' }));
+    h('td', {},
+      h('div', { class: 'muted', text: stored }),
+      entry.relaxed ? h('div', { class: 'relaxed', text: entry.relaxed }) : null));
 }
 
 function failureRow(failure) {
@@ -58,9 +62,11 @@ function inputOrder(row) {
 export function importResults(report) {
   const imported = report.imported || [];
   const errors = report.errors || [];
+  const present = report.present || [];
   const count = (kind) => errors.filter((e) => e.kind === kind).length;
   const summary = h('div', { class: 'results-summary' },
     badge(`${plural(imported.length, 'certificate')} imported`, imported.length ? 'ok' : 'neutral'),
+    present.length ? badge(`${present.length} already present`, 'neutral') : null,
     count('duplicate') ? badge(`${count('duplicate')} duplicate`, 'warning') : null,
     count('rule') ? badge(`${count('rule')} rejected`, 'danger') : null,
     count('invalid') ? badge(`${count('invalid')} not readable`, 'danger') : null,
@@ -68,6 +74,7 @@ export function importResults(report) {
   return h('div', { class: 'import-results' }, summary,
     table(['Result', 'Subject', 'Emails / item', 'SHA-256 fingerprint', 'Details'],
       [...imported.map((entry) => ({ entry, row: importedRow(entry) })),
+        ...present.map((entry) => ({ entry, row: importedRow(entry, true) })),
         ...errors.map((entry) => ({ entry, row: failureRow(entry) }))]
         .map((row, index) => ({ ...row, index }))
         .sort((a, b) => inputOrder(a) - inputOrder(b) || a.index - b.index)
@@ -77,5 +84,5 @@ export function importResults(report) {
 
 /** The report carried by a failed import (400/409/422 with details), or null. */
 export function reportFromError(error) {
-  return error && error.details && error.details.length ? { imported: [], errors: error.details } : null;
+  return error && error.details && error.details.length ? { imported: [], present: [], errors: error.details } : null;
 }
