@@ -124,7 +124,8 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
     fingerprint = store->insert_certificate(record).sha256;
   }
   {
-    // The file as version 5 left it: no trusted column.
+    // The file as version 5 left it: no trusted column. (6 is the migration that adds it: keep
+    // this number with it when migrations are renumbered.)
     RawDatabase db(file_);
     db.exec("ALTER TABLE certificates DROP COLUMN trusted");
     db.exec("DELETE FROM schema_migrations WHERE version = 6");
