@@ -21,11 +21,12 @@ TrustSnapshot::TrustSnapshot(std::vector<StoredCertificate> certificates,
                              std::vector<X509CrlPtr> crls, std::int64_t revision)
     : certificates_(std::move(certificates)),
       anchors_(X509_STORE_new()),
+      everything_(X509_STORE_new()),
       all_(sk_X509_new_null()),
       untrusted_(sk_X509_new_null()),
       crls_(sk_X509_CRL_new_null()),
       revision_(revision) {
-  if (!anchors_ || !all_ || !untrusted_ || !crls_) {
+  if (!anchors_ || !everything_ || !all_ || !untrusted_ || !crls_) {
     throw_openssl(ErrorCode::internal, "Out of memory");
   }
   for (const StoredCertificate& stored : certificates_) {
@@ -37,6 +38,7 @@ TrustSnapshot::TrustSnapshot(std::vector<StoredCertificate> certificates,
       push_reference(untrusted_.get(), cert);
     }
     push_reference(all_.get(), cert);
+    if (X509_STORE_add_cert(everything_.get(), cert) != 1) drain_openssl_errors();
   }
   for (X509CrlPtr& crl : crls) {
     if (sk_X509_CRL_push(crls_.get(), crl.get()) <= 0) {
@@ -55,7 +57,9 @@ const StoredCertificate* TrustSnapshot::by_fingerprint(const std::string& sha256
 
 std::vector<X509*> TrustSnapshot::issuers_of(X509* leaf) const {
   X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), anchors_.get(), leaf, all_.get()) != 1) {
+  // Which certificates to embed, not whether to trust them: every stored one may end the chain
+  // (an organisation's CA need not be our own trust anchor).
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), everything_.get(), leaf, all_.get()) != 1) {
     throw_openssl(ErrorCode::internal, "Cannot build a certificate chain");
   }
   // Only the chain matters here: the signer's own validity was checked when it was selected.

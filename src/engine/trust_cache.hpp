@@ -40,6 +40,7 @@ class TrustSnapshot {
  private:
   std::vector<StoredCertificate> certificates_;
   X509StorePtr anchors_;
+  X509StorePtr everything_;  // every stored certificate: issuers to embed when signing
   X509StackPtr all_;
   X509StackPtr untrusted_;
   X509CrlStackPtr crls_;

@@ -315,5 +315,27 @@ TEST_F(EnginePkixTest, NestedSignaturesReportEveryLayerOutermostFirst) {
   EXPECT_EQ(in.signature, SignatureStatus::sender_mismatch);  // the outermost, as before
 }
 
+TEST_F(EnginePkixTest, SigningEmbedsTheOrganisationsChainEvenWhenItsCaIsNoAnchor) {
+  // The organisation's CA is stored for path building only (--no-trust).
+  auto org_ca = issue_certificate(CertificateSpec::authority("Org Issuing CA"));
+  store_untrusted(org_ca.cert.get());
+  CertificateSpec spec = CertificateSpec::smime("support@example.org");
+  spec.issued_by(org_ca);
+  auto org = issue_certificate(spec);
+  const std::string fingerprint = store_certificate(org.cert.get());
+  const std::string key_pem = pem_pkcs8(org.key.get());
+  auto key_bytes = as_bytes(key_pem);
+  service::KeyImportRequest request;
+  request.key_file = key_bytes;
+  request.fingerprint = fingerprint;
+  certificates_->import_private_key(request);
+
+  auto out = outgoing(message(), true, false);
+  ASSERT_TRUE(out.signed_);
+  CmsPtr cms = parse_cms(cms_of(out.message));
+  X509StackPtr embedded(CMS_get1_certs(cms.get()));
+  EXPECT_EQ(sk_X509_num(embedded.get()), 2) << "the signer and its CA";
+}
+
 }  // namespace
 }  // namespace smime::test

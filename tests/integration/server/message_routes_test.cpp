@@ -113,6 +113,19 @@ TEST_F(MessageRoutesTest, IncomingTakesOurMessageApartAndEachOperationIsLogged) 
   EXPECT_EQ(in["signature"]["status"], "valid");
   EXPECT_EQ(in["signature"]["signer"]["fingerprint"], org_fingerprint_);
   EXPECT_FALSE(in["message"].get<std::string>().empty());
+  // Every signature layer with its checks apart (issue 16), as the OpenAPI file describes.
+  ASSERT_EQ(in["signatures"].size(), 1u) << in.dump(2);
+  const json& layer = in["signatures"][0];
+  EXPECT_EQ(layer["status"], "valid");
+  EXPECT_EQ(layer["signer"]["fingerprint"], org_fingerprint_);
+  EXPECT_EQ(layer["checks"]["integrity"]["status"], "valid");
+  EXPECT_EQ(layer["checks"]["chain"]["status"], "valid");
+  EXPECT_EQ(layer["checks"]["revocation"]["status"], "unknown");
+  EXPECT_EQ(layer["checks"]["revocation"]["source"], "none");
+  EXPECT_EQ(layer["checks"]["sender_match"]["status"], "match");
+  EXPECT_EQ(layer["checks"]["validity"]["status"], "valid");
+  EXPECT_EQ(layer["checks"]["algorithm"]["status"], "ok");
+  EXPECT_EQ(layer["warnings"], json::array({"revocation_unknown"}));
 
   // Garbage is a 200 with the reason (the message is never lost), not a server error.
   HttpResult garbage = c.request("POST", "/api/v1/messages/incoming",

@@ -121,5 +121,31 @@ TEST_F(ChainTest, AnchorFromAnotherPkiDoesNotHelp) {
   EXPECT_FALSE(result.trusted);
 }
 
+namespace {
+
+std::vector<X509Ptr> copies(const std::vector<const IssuedCertificate*>& issued) {
+  std::vector<X509Ptr> out;
+  for (const IssuedCertificate* i : issued) {
+    X509_up_ref(i->cert.get());
+    out.emplace_back(i->cert.get());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_F(ChainTest, DefaultAnchorsOfAnImport) {
+  // On its own, any certificate is an anchor (a CA imported directly, a pinned contact).
+  EXPECT_EQ(default_anchors(copies({intermediate_})), std::vector<bool>{true});
+  EXPECT_EQ(default_anchors(copies({leaf_})), std::vector<bool>{true});
+  // A chain file: the self-signed root is, its intermediates and leaf only help path building.
+  EXPECT_EQ(default_anchors(copies({leaf_, intermediate_, root_})),
+            (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(default_anchors(copies({leaf_, intermediate_})), (std::vector<bool>{false, false}));
+  // Unrelated CAs in one bundle are each an anchor.
+  IssuedCertificate other = issue_certificate(CertificateSpec::authority("Unrelated Root"));
+  EXPECT_EQ(default_anchors(copies({intermediate_, &other})), (std::vector<bool>{true, true}));
+}
+
 }  // namespace
 }  // namespace smime::certs

@@ -13,6 +13,7 @@
 #include "smime/sqlite/connection.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/softhsm_fixture.hpp"
+#include "unit/store/fake_records.hpp"
 
 namespace smime::store {
 namespace {
@@ -112,6 +113,26 @@ TEST_F(MigrationsTest, Version1HasTheTablesIndexesAndConstraints) {
   EXPECT_THROW(db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'bogus', 0, 0)"),
                std::runtime_error);
   db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'sign', 0, 0)");
+}
+
+TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
+  std::string fingerprint;
+  {
+    auto store = open_sqlite_store(file_);
+    CertificateRecord record = testing::fake_certificate("older");
+    record.trusted = false;
+    fingerprint = store->insert_certificate(record).sha256;
+  }
+  {
+    // The file as version 5 left it: no trusted column. (6 is the migration that adds it: keep
+    // this number with it when migrations are renumbered.)
+    RawDatabase db(file_);
+    db.exec("ALTER TABLE certificates DROP COLUMN trusted");
+    db.exec("DELETE FROM schema_migrations WHERE version = 6");
+  }
+  auto store = open_sqlite_store(file_);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  EXPECT_TRUE(store->certificate(fingerprint)->trusted) << "every stored certificate was one";
 }
 
 TEST_F(MigrationsTest, ReopeningIsIdempotent) {
