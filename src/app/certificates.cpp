@@ -46,7 +46,7 @@ service::ImportReport CertificateUseCases::import_certificates(const Caller& cal
                              imported.record.emails.end());
     }
     event.detail = (request.source.empty() ? "" : request.source + ": ") + import_summary(report);
-    if (!report.stored_anything()) event.status = audit::Status::failed;
+    if (!report.succeeded()) event.status = audit::Status::failed;
   });
   return report;
 }

@@ -42,7 +42,7 @@ Response import_certificates(const ApiContext& c, const Call& call) {
   request.keys_exportable = call.query_flag("exportable").value_or(false);
   const service::ImportReport report =
       c.use_cases.certificates.import_certificates(caller_of(call), request);
-  if (!report.stored_anything()) return failed_import(report);
+  if (!report.succeeded()) return failed_import(report);
   return json_response(201, service::to_json(report));
 }
 
