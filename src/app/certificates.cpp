@@ -14,6 +14,9 @@ std::string import_summary(const service::ImportReport& report) {
   if (!report.present.empty()) {
     detail += ", " + std::to_string(report.present.size()) + " already present";
   }
+  for (const auto& p : report.present) {
+    if (p.key_imported) detail += "; " + p.item + " already present, its key imported";
+  }
   for (const auto& i : report.imported) {
     if (!i.record.legacy_rules.empty()) {
       detail += "; " + i.item + " " + service::relaxed_rules_text(i.record.legacy_rules);
@@ -45,8 +48,14 @@ service::ImportReport CertificateUseCases::import_certificates(const Caller& cal
       event.addresses.insert(event.addresses.end(), imported.record.emails.begin(),
                              imported.record.emails.end());
     }
+    for (const auto& present : report.present) {
+      if (!present.key_imported) continue;  // a certificate that only got its key now
+      event.fingerprints.push_back(present.record.sha256);
+      event.addresses.insert(event.addresses.end(), present.record.emails.begin(),
+                             present.record.emails.end());
+    }
     event.detail = (request.source.empty() ? "" : request.source + ": ") + import_summary(report);
-    if (!report.stored_anything()) event.status = audit::Status::failed;
+    if (!report.succeeded()) event.status = audit::Status::failed;
   });
   return report;
 }

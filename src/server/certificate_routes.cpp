@@ -43,7 +43,7 @@ Response import_certificates(const ApiContext& c, const Call& call) {
   request.trust = call.query_flag("trust");
   const service::ImportReport report =
       c.use_cases.certificates.import_certificates(caller_of(call), request);
-  if (!report.stored_anything()) return failed_import(report);
+  if (!report.succeeded()) return failed_import(report);
   return json_response(201, service::to_json(report));
 }
 

@@ -53,10 +53,12 @@ class FailureList {
 
 }  // namespace
 
-bool ImportReport::stored_anything() const {
-  if (!imported.empty()) return true;
-  for (const auto& entry : present) {
-    if (entry.key_imported) return true;
+bool ImportReport::succeeded() const {
+  if (!pkcs12_key) return !imported.empty();
+  for (const auto* list : {&imported, &present}) {
+    for (const auto& entry : *list) {
+      if (entry.key_imported) return true;
+    }
   }
   return false;
 }
@@ -113,6 +115,7 @@ ImportReport CertificateService::import_certificates(std::span<const unsigned ch
   }
   // A PKCS#12 file brings its CA along: one already stored is present, not a failure.
   const bool from_pkcs12 = parsed.private_key != nullptr;
+  report.pkcs12_key = from_pkcs12;
   std::size_t index = 0;
   for (const X509Ptr& cert : parsed.certificates) {
     ++index;

@@ -47,8 +47,11 @@ struct ImportReport {
   std::vector<ImportFailure> errors;
   std::size_t errors_omitted = 0;  // failures beyond those entries, only counted
   std::size_t failed() const;      // every failure, listed or omitted
-  // A certificate stored or a key put into the token: what decides the import's outcome.
-  bool stored_anything() const;
+  bool pkcs12_key = false;         // the input was a PKCS#12 file with a key: the key decides
+  // What decides the import's outcome (audit status, HTTP status): for a PKCS#12 file, its key
+  // went into the token (for a certificate imported or present) and no key failure; otherwise
+  // at least one certificate stored.
+  bool succeeded() const;
 };
 
 struct KeyImportRequest {

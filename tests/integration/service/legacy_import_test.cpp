@@ -64,7 +64,7 @@ TEST_P(LegacyImportTest, SubjectOnlyAddressIsRefusedNamingTheRuleWithoutThePolic
   EXPECT_EQ(report.errors[0].rule, "subject_alt_name_email");
   EXPECT_NE(report.errors[0].message.find("[certificates] legacy = true"), std::string::npos);
   EXPECT_EQ(report.errors[1].kind, "key");
-  EXPECT_FALSE(report.stored_anything());
+  EXPECT_FALSE(report.succeeded());
   EXPECT_EQ(database_->store().find_certificates({}).size(), 1u);  // only the CA
 }
 
@@ -81,7 +81,7 @@ TEST_P(LegacyImportTest, Pkcs12UnderThePolicyStoresTheLeafWithItsMarkerAndTheCaI
   ASSERT_EQ(report.present.size(), 1u);
   EXPECT_TRUE(report.present[0].record.is_ca);
   EXPECT_EQ(report.present[0].record.sha256, certs::sha256_fingerprint(ca_.cert.get()));
-  EXPECT_TRUE(report.stored_anything());
+  EXPECT_TRUE(report.succeeded());
   const nlohmann::json json = service::to_json(report);
   EXPECT_EQ(json["present"].size(), 1u);
   EXPECT_EQ(json["imported"][0]["legacy"], true);
@@ -145,7 +145,7 @@ TEST_P(LegacyImportTest, StoredLeafAndCaArePresentWhenOnlyTheKeyIsNew) {
   EXPECT_TRUE(report.errors.empty()) << report.errors.front().message;
   EXPECT_TRUE(report.imported.empty());
   ASSERT_EQ(report.present.size(), 2u);
-  EXPECT_TRUE(report.stored_anything());
+  EXPECT_TRUE(report.succeeded());
   bool leaf_key = false;
   for (const auto& p : report.present) leaf_key = leaf_key || (!p.record.is_ca && p.key_imported);
   EXPECT_TRUE(leaf_key);
@@ -153,7 +153,7 @@ TEST_P(LegacyImportTest, StoredLeafAndCaArePresentWhenOnlyTheKeyIsNew) {
   // The same file again adds nothing: the key is the failure that decides.
   const auto again =
       import(pkcs12(carol.cert.get(), carol.key.get(), {ca_.cert.get()}, "pw"), false, "pw");
-  EXPECT_FALSE(again.stored_anything());
+  EXPECT_FALSE(again.succeeded());
   ASSERT_EQ(again.errors.size(), 1u);
   EXPECT_EQ(again.errors[0].kind, "key");
 }

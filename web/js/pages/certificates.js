@@ -62,8 +62,13 @@ function validityCell(certificate) {
 function usageCell(certificate) {
   const usages = (certificate.key_usages || []).map((u) => h('span', { class: 'chip', text: u }));
   const extended = (certificate.extended_key_usages || []).map((u) => h('span', { class: 'chip chip-eku', text: u }));
+  // No Key Usage extension, accepted under the legacy-certificate policy: every usage.
+  const unrestricted = (certificate.legacy_rules || []).includes('key_usage') && !usages.length;
+  const empty = unrestricted
+    ? h('span', { class: 'muted', title: 'No Key Usage extension (legacy-certificate policy)', text: 'any (no Key Usage)' })
+    : h('span', { class: 'muted', text: 'none' });
   return h('td', { class: 'usage-cell' },
-    usages.length || extended.length ? [usages, extended] : h('span', { class: 'muted', text: 'none' }));
+    usages.length || extended.length ? [usages, extended] : empty);
 }
 
 async function downloadCertificate(certificate, format) {
