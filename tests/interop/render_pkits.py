@@ -52,8 +52,10 @@ The messages are the signed S/MIME messages of NIST PKITS (2011 edition, `smime/
 `x509/PKITS_data` in the Debian package python3-cryptography-vectors). Each one goes through
 `Engine::incoming` in a fresh SQLite store whose only certificate is
 `TrustAnchorRootCertificate.crt`, imported through `CertificateService` as the only trust
-anchor; the messages carry their intermediate certificates and CRLs. The engine runs with
-`revocation_hard` (PKITS requires a CRL for every certificate). The outermost signature
+anchor; the messages carry their intermediate certificates and CRLs. A second run
+(`StoredCertificatesAndCrlsGiveTheSameAnswers`) also imports each message's certificates
+(untrusted) and CRLs through `CertificateService` first and must give the same answers. The
+engine runs with `revocation_hard` (PKITS requires a CRL for every certificate). The outermost signature
 layer is judged, not the overall status (the messages' From does not match the signer):
 **valid** means integrity valid, chain `valid`, the signer's validity `valid` and revocation
 `good`; anything else is **invalid**. Expected results come from the test names (Valid /
