@@ -109,7 +109,9 @@ SignatureCheck check_algorithm(CMS_SignerInfo* si, X509* signer) {
   if (signature_nid != NID_undef && OBJ_find_sigid_algs(signature_nid, &hash_nid, &key_nid) != 1) {
     key_nid = signature_nid;  // a key algorithm used as signature algorithm (rsaEncryption)
   }
-  const int signer_key = EVP_PKEY_get_base_id(X509_get0_pubkey(signer));
+  // No key when it cannot be decoded on its own (a DSA key inheriting its issuer's parameters).
+  const EVP_PKEY* signer_public = X509_get0_pubkey(signer);
+  const int signer_key = signer_public != nullptr ? EVP_PKEY_get_base_id(signer_public) : NID_undef;
   const int signer_key_nid = signer_key == EVP_PKEY_RSA       ? NID_rsaEncryption
                              : signer_key == EVP_PKEY_RSA_PSS ? NID_rsassaPss
                              : signer_key == EVP_PKEY_EC      ? NID_X9_62_id_ecPublicKey

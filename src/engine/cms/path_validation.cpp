@@ -263,8 +263,11 @@ PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
   }
   Context revocation;
   revocation.seen.revocation_pass = true;
+  // Extended CRL support: indirect CRLs (cRLIssuer), CRLs signed with a key other than the
+  // certificate's issuer's, reason-partitioned CRLs; deltas: a delta CRL applies over its base.
   start(revocation, signer, trust, untrusted.get(), now,
-        X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+        X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT |
+            X509_V_FLAG_USE_DELTAS);
   X509_STORE_CTX_set0_crls(revocation.ctx.get(), crls.get());
   const bool checked = X509_verify_cert(revocation.ctx.get()) == 1;
   drain_openssl_errors();

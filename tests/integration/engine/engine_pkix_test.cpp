@@ -3,6 +3,7 @@
 // certificate in the chain, CRL freshness, per-check results per signature layer, and the
 // signature algorithm (DSA and unknown OIDs unsupported, SHA-1 weak or refused by policy).
 #include <gtest/gtest.h>
+#include <openssl/err.h>
 
 #include <algorithm>
 
@@ -20,7 +21,7 @@ using engine::SignatureStatus;
 // signer's certificate and `chain`.
 std::string signed_with(const IssuedCertificate& signer, const std::vector<const X509*>& chain,
                         const std::string& message, const EVP_MD* md = EVP_sha256(),
-                        const char* signature_oid = nullptr) {
+                        const char* signature_oid = nullptr, const X509* embed_instead = nullptr) {
   auto parts = engine::mime::prepare_outgoing(message);
   const std::string& entity = parts.content_entity;
   X509StackPtr certs(sk_X509_new_null());
@@ -31,8 +32,13 @@ std::string signed_with(const IssuedCertificate& signer, const std::vector<const
   const int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
   CmsPtr cms(CMS_sign(nullptr, nullptr, certs.get(), nullptr, flags));
   if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(), md, flags);
+  // embed_instead: that certificate is embedded in place of the signer's.
+  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(), md,
+                                       embed_instead != nullptr ? flags | CMS_NOCERTS : flags);
   if (si == nullptr) throw_openssl(ErrorCode::internal, "test: CMS_add1_signer");
+  if (embed_instead != nullptr && CMS_add1_cert(cms.get(), const_cast<X509*>(embed_instead)) != 1) {
+    throw_openssl(ErrorCode::internal, "test: CMS_add1_cert");
+  }
   BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
   if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) {
     throw_openssl(ErrorCode::internal, "test: CMS_final");
@@ -264,6 +270,40 @@ TEST_F(EnginePkixTest, DsaSignatureIsAnUnsupportedAlgorithm) {
   EXPECT_NE(in.signature_reason.find("Unsupported signature algorithm"), std::string::npos)
       << in.signature_reason;
   EXPECT_EQ(in.signature_reason.find("changed"), std::string::npos) << in.signature_reason;
+  ASSERT_EQ(in.signatures.size(), 1u);
+  EXPECT_EQ(in.signatures[0].checks.algorithm.status, "unsupported");
+}
+
+// A DSA key may inherit its parameters from the issuer (NIST PKITS 4.1.5): OpenSSL cannot decode
+// it alone and the certificate has no public key object. Unsupported, not a crash.
+TEST_F(EnginePkixTest, SignerKeyThatCannotBeDecodedAloneIsAnUnsupportedAlgorithm) {
+  CertificateSpec spec = CertificateSpec::smime("alice@example.com", "dsa");
+  spec.issued_by(ca_);
+  auto alice = issue_certificate(spec);
+  // Alice's certificate with the DSA parameters taken out of its key, signed again by the CA.
+  X509Ptr stripped(X509_dup(alice.cert.get()));
+  X509_PUBKEY* spki = X509_get_X509_PUBKEY(stripped.get());
+  const unsigned char* key_bits = nullptr;
+  int key_length = 0;
+  ASSERT_EQ(X509_PUBKEY_get0_param(nullptr, &key_bits, &key_length, nullptr, spki), 1);
+  auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(key_bits, key_length));
+  ASSERT_EQ(
+      X509_PUBKEY_set0_param(spki, OBJ_nid2obj(NID_dsa), V_ASN1_UNDEF, nullptr, copy, key_length),
+      1);
+  ASSERT_GT(X509_sign(stripped.get(), ca_.key.get(), EVP_sha256()), 0);
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(stripped.get(), &der);
+  OpensslBytesPtr der_owner(der);
+  const unsigned char* p = der;
+  X509Ptr bare(d2i_X509(nullptr, &p, n));
+  ASSERT_TRUE(bare);
+  ERR_clear_error();
+  ASSERT_EQ(X509_get0_pubkey(bare.get()), nullptr);
+  ERR_clear_error();
+
+  auto in =
+      engine_->incoming(signed_with(alice, {}, from_alice(), EVP_sha256(), nullptr, bare.get()));
+  EXPECT_EQ(in.signature, SignatureStatus::invalid) << in.signature_reason;
   ASSERT_EQ(in.signatures.size(), 1u);
   EXPECT_EQ(in.signatures[0].checks.algorithm.status, "unsupported");
 }
