@@ -124,11 +124,12 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
     fingerprint = store->insert_certificate(record).sha256;
   }
   {
-    // The file as version 5 left it: no trusted column. (6 is the migration that adds it: keep
-    // this number with it when migrations are renumbered.)
+    // The file as version 5 left it: no trusted column (migration 6) and nothing later (7 adds
+    // legacy_rules). Keep these numbers with the migrations when they are renumbered.
     RawDatabase db(file_);
+    db.exec("ALTER TABLE certificates DROP COLUMN legacy_rules");
     db.exec("ALTER TABLE certificates DROP COLUMN trusted");
-    db.exec("DELETE FROM schema_migrations WHERE version = 6");
+    db.exec("DELETE FROM schema_migrations WHERE version >= 6");
   }
   auto store = open_sqlite_store(file_);
   EXPECT_EQ(store->schema_version(), latest_schema_version());
