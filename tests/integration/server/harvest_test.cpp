@@ -131,6 +131,19 @@ TEST_F(HarvestTest, AValidSignersCertificateIsStoredUntrustedAuditedAndUsableFor
   EXPECT_EQ(again["signature"]["signer"]["stored"], true);
   EXPECT_FALSE(again.contains("harvested_certificate")) << again.dump();
   EXPECT_EQ(harvest_entries().size(), 1u);
+
+  // As message/rfc822 the header names it, like the JSON (dave, a second contact of the CA).
+  IssuedCertificate dave =
+      issue_certificate(CertificateSpec::smime("dave@partner.example").issued_by(ca_));
+  std::map<std::string, std::string> headers = auth("message/rfc822");
+  headers["Accept"] = "message/rfc822";
+  HttpResult as_message =
+      client().request("POST", "/api/v1/messages/incoming",
+                       signed_message(dave, "dave@partner.example", "d1@partner.example"), headers);
+  ASSERT_EQ(as_message.status, 200) << as_message.body;
+  EXPECT_EQ(as_message.headers["x-smime-harvested-certificate"],
+            certs::sha256_fingerprint(dave.cert.get()));
+  EXPECT_EQ(harvest_entries().size(), 2u);
 }
 
 TEST_F(HarvestTest, AnUnknownSignerOrAnInvalidSignatureStoresNothing) {
