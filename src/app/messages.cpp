@@ -53,17 +53,20 @@ engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
 }
 
 engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::string_view message) {
-  const store::RevisionScope one_revision;
   engine::IncomingResult result;
-  try {
-    result = deps_.engine.incoming(message);
-  } catch (const std::exception& e) {
-    audit::AuditEvent event =
-        detail::unprocessed_message_event(caller, audit::Direction::incoming, message);
-    detail::record_failure(deps_.audit, event, e.what());
-    throw;
+  {
+    const store::RevisionScope one_revision;
+    try {
+      result = deps_.engine.incoming(message);
+    } catch (const std::exception& e) {
+      audit::AuditEvent event =
+          detail::unprocessed_message_event(caller, audit::Direction::incoming, message);
+      detail::record_failure(deps_.audit, event, e.what());
+      throw;
+    }
+    deps_.audit.record(detail::incoming_event(caller, result));  // durable before the answer
   }
-  deps_.audit.record(detail::incoming_event(caller, result));  // durable before the answer
+  // A change of the store, after the message's own reading of it.
   if (harvest_) harvest(caller, result);
   return result;
 }
