@@ -45,7 +45,7 @@ TEST_F(ConfigTest, CertificateHarvestingIsOffByDefaultThenFileThenEnvironment) {
   ::setenv("SMIME_CERTIFICATES_HARVEST", "maybe", 1);
   EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
   ::unsetenv("SMIME_CERTIFICATES_HARVEST");
-  test::write_file(dir_.file("smime.toml"), "[certificates]\nharvest = 1\n");
+  test::write_file(dir_.file("smime.toml"), "[certificates]\nharvest = \"yes\"\n");
   EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
 }
 
