@@ -46,6 +46,7 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   use_cases_ = std::make_unique<UseCases>(
       Dependencies{*store_, *api_tokens_, *certificates_, *engine_, *audit_, *audit_, keys,
                    [this](bool probe) { return token_report(probe); }, [this] { ping_token(); }});
+  use_cases_->messages.set_harvest_certificates(config_.certificates.harvest);
 }
 
 Application::~Application() = default;

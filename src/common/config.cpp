@@ -165,6 +165,7 @@ AppConfig load_config(const std::filesystem::path& home,
     }
     if (const toml::table* certificates = root["certificates"].as_table()) {
       read_boolean(*certificates, "legacy", config.certificates.legacy, file);
+      read_boolean(*certificates, "harvest", config.certificates.harvest, file);
     }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);
@@ -180,6 +181,7 @@ AppConfig load_config(const std::filesystem::path& home,
   override_from_env(config.log_level, "SMIME_LOG_LEVEL");
   override_from_env(config.store.url, "SMIME_STORE_URL");
   boolean_from_env(config.certificates.legacy, "SMIME_CERTIFICATES_LEGACY");
+  boolean_from_env(config.certificates.harvest, "SMIME_CERTIFICATES_HARVEST");
   check_store_url(config.store.url, file.empty() ? "SMIME_STORE_URL" : file.string());
   return config;
 }

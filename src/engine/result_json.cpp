@@ -71,6 +71,9 @@ nlohmann::json to_json(const IncomingResult& result) {
   for (const auto& e : result.errors) {
     summary["errors"].push_back({{"code", e.code}, {"message", e.message}});
   }
+  if (!result.harvested_certificate.empty()) {
+    summary["harvested_certificate"] = result.harvested_certificate;
+  }
   for (const auto& m : result.missing) {
     summary["missing"].push_back({{"kind", m.kind},
                                   {"issuer", m.issuer},

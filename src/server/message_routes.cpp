@@ -70,6 +70,9 @@ Response incoming_as_message(engine::IncomingResult result) {
   }
   if (!result.layers.empty()) h.add("X-Smime-Layers", header_value(joined(result.layers)));
   if (!result.decryption_key.empty()) h.add("X-Smime-Decryption-Key", result.decryption_key);
+  if (!result.harvested_certificate.empty()) {
+    h.add("X-Smime-Harvested-Certificate", result.harvested_certificate);
+  }
   std::vector<std::string> codes;
   for (const auto& e : result.errors) codes.push_back(e.code);
   if (!codes.empty()) {

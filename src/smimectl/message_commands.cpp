@@ -93,6 +93,10 @@ void incoming(AppContext& ctx, const IncomingOptions& o) {
           << result.signature_reason << "\n";
       if (result.signer) out << "Signer: " << result.signer->subject << "\n";
     }
+    if (!result.harvested_certificate.empty()) {
+      out << "Harvested: signer certificate " << result.harvested_certificate
+          << " stored (untrusted)\n";
+    }
     if (!result.encrypted && !result.signed_) out << "Not an S/MIME message\n";
     for (const auto& e : result.errors) out << "Error: " << e.message << "\n";
     for (const auto& m : result.missing) {

@@ -16,13 +16,27 @@ class MessageUseCases {
   // Errors of the engine propagate (recorded as failed first).
   engine::OutgoingResult outgoing(const Caller& caller, const engine::OutgoingRequest& request);
   // Never throws for bad content (the reasons are in the result); a token or internal
-  // failure propagates, recorded as failed first.
+  // failure propagates, recorded as failed first. Under the harvest policy, the signer
+  // certificate of a message whose outermost signature is valid is then stored as an untrusted
+  // contact certificate when the import rules accept it and it is not stored yet (audited as
+  // certificate.harvest, result.harvested_certificate). A harvest that fails is logged and
+  // audited as failed; it never changes the result otherwise nor makes this throw.
   engine::IncomingResult incoming(const Caller& caller, std::string_view message);
   // Reads the store only; not audited.
   engine::PreflightResult preflight(const engine::PreflightRequest& request);
 
+  // The harvest policy ([certificates] harvest, off by default). Set before use, not while
+  // messages are processed.
+  void set_harvest_certificates(bool on) noexcept { harvest_ = on; }
+  bool harvest_certificates() const noexcept { return harvest_; }
+
  private:
+  // Stores the signer certificate of `result` under the harvest policy; fills
+  // result.harvested_certificate. Never throws.
+  void harvest(const Caller& caller, engine::IncomingResult& result);
+
   const Dependencies& deps_;
+  bool harvest_ = false;
 };
 
 }  // namespace smime::app

@@ -10,6 +10,8 @@ namespace smime::audit::operation {
 inline constexpr std::string_view certificate_import = "certificate.import";
 inline constexpr std::string_view certificate_delete = "certificate.delete";
 inline constexpr std::string_view certificate_trust = "certificate.trust";
+// A signer certificate stored from a validly signed incoming message ([certificates] harvest).
+inline constexpr std::string_view certificate_harvest = "certificate.harvest";
 inline constexpr std::string_view key_generate = "key.generate";
 inline constexpr std::string_view key_delete = "key.delete";
 inline constexpr std::string_view key_import = "key.import";

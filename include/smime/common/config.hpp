@@ -41,6 +41,10 @@ struct CertificateSettings {
   // The legacy-certificate policy: the subject DN's emailAddress counts when the SAN has no
   // rfc822Name, and no Key Usage extension means every usage. Off by default.
   bool legacy = false;
+  // Certificate harvesting: the signer certificate of a validly signed incoming message is
+  // stored as an untrusted contact certificate (when the import rules accept it), so that a
+  // reply can be encrypted. Off by default.
+  bool harvest = false;
 };
 
 // What both front ends read. smimed's own [server] table is read by the server library

@@ -103,6 +103,8 @@ struct SignerDetails {
   std::int64_t not_before = 0;
   std::int64_t not_after = 0;
   bool stored = false;  // the certificate is in our store
+  // The signer's certificate itself (DER), for certificate harvesting; not part of the JSON.
+  std::vector<unsigned char> der;
 };
 
 // A certificate or key the appliance lacks; resubmitting after importing it succeeds.
@@ -166,6 +168,9 @@ struct IncomingResult {
   // The received message's own header fields (empty when it is not a message).
   std::string message_id;              // without <>
   std::vector<std::string> addresses;  // From, To, Cc, Bcc in that order
+  // Filled by the application layer, not the engine: the fingerprint of the signer certificate
+  // the harvest policy stored ([certificates] harvest); empty when none was stored.
+  std::string harvested_certificate;
 
   // Fully processed: decrypted when encrypted, and a valid (or merely expired) signature.
   bool ok() const;

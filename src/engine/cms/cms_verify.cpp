@@ -49,6 +49,12 @@ SignerDetails details_of(X509* cert, const TrustSnapshot& trust) {
   d.not_before = r.not_before;
   d.not_after = r.not_after;
   d.stored = trust.by_fingerprint(r.sha256) != nullptr;
+  unsigned char* raw = nullptr;
+  const int length = i2d_X509(cert, &raw);
+  if (length > 0) {
+    d.der.assign(raw, raw + length);
+    OPENSSL_free(raw);
+  }
   return d;
 }
 

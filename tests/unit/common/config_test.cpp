@@ -15,7 +15,8 @@ class ConfigTest : public ::testing::Test {
   void SetUp() override {
     for (const char* v :
          {"SMIME_HOME", "SMIME_PKCS11_MODULE", "SMIME_TOKEN_LABEL", "SMIME_TOKEN_SERIAL",
-          "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL", "SMIME_STORE_URL", "SMIME_CERTIFICATES_LEGACY"}) {
+          "SMIME_TOKEN_PIN", "SMIME_LOG_LEVEL", "SMIME_STORE_URL", "SMIME_CERTIFICATES_LEGACY",
+          "SMIME_CERTIFICATES_HARVEST"}) {
       ::unsetenv(v);
     }
   }
@@ -31,6 +32,21 @@ TEST_F(ConfigTest, DefaultsWorkWithoutAFile) {
   EXPECT_TRUE(c.config_file.empty());
   EXPECT_FALSE(c.store.postgres()) << "the embedded SQLite file is the default";
   EXPECT_EQ(c.store.pool_size, 8);
+}
+
+TEST_F(ConfigTest, CertificateHarvestingIsOffByDefaultThenFileThenEnvironment) {
+  EXPECT_FALSE(load_config(dir_.path(), std::nullopt).certificates.harvest);
+  test::write_file(dir_.file("smime.toml"), "[certificates]\nharvest = true\n");
+  const AppConfig on = load_config(dir_.path(), std::nullopt);
+  EXPECT_TRUE(on.certificates.harvest);
+  EXPECT_FALSE(on.certificates.legacy) << "one policy does not turn on the other";
+  ::setenv("SMIME_CERTIFICATES_HARVEST", "false", 1);
+  EXPECT_FALSE(load_config(dir_.path(), std::nullopt).certificates.harvest);
+  ::setenv("SMIME_CERTIFICATES_HARVEST", "maybe", 1);
+  EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
+  ::unsetenv("SMIME_CERTIFICATES_HARVEST");
+  test::write_file(dir_.file("smime.toml"), "[certificates]\nharvest = \"yes\"\n");
+  EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
 }
 
 TEST_F(ConfigTest, LegacyCertificatePolicyIsOffByDefaultThenFileThenEnvironment) {
