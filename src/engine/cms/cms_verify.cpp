@@ -35,13 +35,7 @@ SignerDetails details_of(X509* cert, const TrustSnapshot& trust) {
   d.serial = r.serial;
   d.emails = r.emails;
   // An emailAddress attribute in the subject also names the signer (older certificates).
-  const X509_NAME* subject = X509_get_subject_name(cert);
-  for (int i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, -1); i >= 0;
-       i = X509_NAME_get_index_by_NID(subject, NID_pkcs9_emailAddress, i)) {
-    const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
-    const std::string email =
-        ascii_lower(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
-                                     static_cast<std::size_t>(ASN1_STRING_length(value))));
+  for (const std::string& email : certs::subject_emails(cert)) {
     if (std::find(d.emails.begin(), d.emails.end(), email) == d.emails.end()) {
       d.emails.push_back(email);
     }
