@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace smime::test {
 
@@ -30,6 +31,9 @@ class SmimedProcess {
   unsigned short port() const { return port_; }
   const std::string& admin_secret() const { return admin_secret_; }
   const std::filesystem::path& home() const { return home_; }
+  pid_t pid() const { return pid_; }
+  // The [server] lines the next start() writes (a restart with other settings).
+  void set_server_lines(std::string lines) { server_lines_ = std::move(lines); }
 
   // Still running (not exited, not killed).
   bool running();
