@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "group_policy.hpp"
 #include "smime/engine/engine.hpp"
 #include "trust_cache.hpp"
 
@@ -13,8 +14,9 @@ namespace smime::engine {
 
 class EngineState {
  public:
-  explicit EngineState(store::Store& store) : trust(store) {}
+  explicit EngineState(store::Store& store) : trust(store), groups(store) {}
   TrustCache trust;
+  GroupCache groups;
   std::mutex keys_mutex;
   std::map<std::string, EvpPkeyPtr, std::less<>> private_keys;  // by CKA_ID hex
 

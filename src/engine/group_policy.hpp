@@ -2,6 +2,9 @@
 // and encrypt if possible when no group applies).
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,9 +13,23 @@
 
 namespace smime::engine {
 
+// The store's groups as of its current revision (every change of a group bumps it): read
+// once per revision instead of once per message.
+class GroupCache {
+ public:
+  explicit GroupCache(store::Store& store) : store_(store) {}
+  std::shared_ptr<const std::vector<store::GroupRecord>> current();
+
+ private:
+  store::Store& store_;
+  std::mutex mutex_;
+  std::int64_t revision_ = -1;
+  std::shared_ptr<const std::vector<store::GroupRecord>> groups_;
+};
+
 // The named group (Error(not_found) when there is none), else the group whose address is one
 // of `from`, else nullopt.
-std::optional<store::GroupRecord> resolve_group(store::Store& store, const std::string& name,
+std::optional<store::GroupRecord> resolve_group(GroupCache& groups, const std::string& name,
                                                 const std::vector<std::string>& from);
 
 bool behaviour_signs(store::DefaultBehaviour behaviour);

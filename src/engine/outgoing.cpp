@@ -170,7 +170,7 @@ std::string Engine::encrypt_entity(const std::string& entity,
 OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
   mime::SplitMessage parts = mime::prepare_outgoing(request.message, limits_);
   const mime::MessageAddresses addresses = outgoing_addresses(request, limits_);
-  const auto group = resolve_group(store_, request.group, addresses.from);
+  const auto group = resolve_group(caches_->groups, request.group, addresses.from);
   const std::string sender =
       group ? group->email : (addresses.from.empty() ? std::string{} : addresses.from.front());
   const Decision decision = decide(request, group);

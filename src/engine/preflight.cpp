@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "address_list.hpp"
+#include "engine_state.hpp"
 #include "group_policy.hpp"
 #include "smime/common/error.hpp"
 #include "smime/engine/engine.hpp"
@@ -40,7 +41,7 @@ PreflightResult Engine::preflight(const PreflightRequest& request) {
   require_addresses(from);
   require_addresses(recipient_list.items());
 
-  const auto group = resolve_group(store_, request.group, from);
+  const auto group = resolve_group(caches_->groups, request.group, from);
   const std::string sender = group ? group->email : (from.empty() ? std::string{} : from.front());
   const store::DefaultBehaviour behaviour =
       group ? group->behaviour : store::DefaultBehaviour::sign_encrypt;

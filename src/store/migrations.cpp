@@ -199,7 +199,18 @@ constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+// Version 8: a change of the groups bumps the revision too, so the engine keeps the group list
+// between requests (one query less per message) and still sees every change at once.
+constexpr std::string_view kVersion8 = R"sql(
+CREATE TRIGGER groups_insert_revision AFTER INSERT ON groups
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER groups_update_revision AFTER UPDATE ON groups
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+CREATE TRIGGER groups_delete_revision AFTER DELETE ON groups
+  BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -207,6 +218,7 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
     {6, "trusted flag of certificates (trust anchors)", kVersion6},
     {7, "certificates accepted under the legacy-certificate policy", kVersion7},
+    {8, "groups bump the store revision", kVersion8},
 }};
 
 constexpr bool versions_are_consecutive() {

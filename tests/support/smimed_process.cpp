@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -60,7 +61,10 @@ unsigned short SmimedProcess::start() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<std::string> args = {SMIME_TEST_SMIMED, "--home", home_.string()};
+  // SMIMED_BINARY: another build of smimed (a bench comparing two builds in one run).
+  const char* binary = std::getenv("SMIMED_BINARY");
+  std::vector<std::string> args = {binary != nullptr ? binary : SMIME_TEST_SMIMED, "--home",
+                                   home_.string()};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -198,13 +198,20 @@ constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Version 7: a change of the groups bumps the revision too (the engine's group list cache).
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TRIGGER groups_revision AFTER INSERT OR UPDATE OR DELETE ON groups
+  FOR EACH ROW EXECUTE FUNCTION bump_store_revision();
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
     {5, "trusted flag of certificates (trust anchors)", kVersion5},
     {6, "certificates accepted under the legacy-certificate policy", kVersion6},
+    {7, "groups bump the store revision", kVersion7},
 }};
 
 constexpr bool versions_are_consecutive() {

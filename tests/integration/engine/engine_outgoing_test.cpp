@@ -120,6 +120,31 @@ TEST_F(EngineOutgoingTest, GroupDefaultApplies) {
   EXPECT_TRUE(both.encrypted);
 }
 
+// The engine keeps the group list between messages: a change of a group (which bumps the store
+// revision) governs the very next message, and so does a group deleted.
+TEST_F(EngineOutgoingTest, AGroupChangedBetweenMessagesGovernsTheNextOne) {
+  contact("alice@example.com");
+  store_->upsert_group({"helpdesk", "support@example.org", store::DefaultBehaviour::sign, 0, 0});
+  auto first = outgoing(message(), std::nullopt, std::nullopt);
+  EXPECT_TRUE(first.signed_);
+  EXPECT_FALSE(first.encrypted);
+
+  store_->upsert_group({"helpdesk", "support@example.org", store::DefaultBehaviour::encrypt, 0, 0});
+  auto second = outgoing(message(), std::nullopt, std::nullopt);
+  EXPECT_FALSE(second.signed_);
+  EXPECT_TRUE(second.encrypted);
+  EXPECT_EQ(second.decided_by, "group helpdesk");
+
+  ASSERT_TRUE(store_->delete_group("helpdesk"));
+  auto third = outgoing(message(), std::nullopt, std::nullopt);
+  EXPECT_TRUE(third.signed_);
+  EXPECT_TRUE(third.encrypted);
+  EXPECT_EQ(third.decided_by, "default");
+  engine::OutgoingRequest request;
+  request.group = "helpdesk";
+  EXPECT_EQ(error_of(message(), std::nullopt, std::nullopt, request).code(), ErrorCode::not_found);
+}
+
 TEST_F(EngineOutgoingTest, NamedGroupSignsWithTheGroupAddress) {
   store_->upsert_group({"helpdesk", "support@example.org", store::DefaultBehaviour::sign, 0, 0});
   engine::OutgoingRequest request;

@@ -65,8 +65,10 @@ TEST_F(PostgresStoreTest, TwoNodesSeeEachOthersChangesAndRevision) {
   EXPECT_GT(store_a_->revision(), before_delete);
   EXPECT_EQ(store_a_->certificate(inserted.sha256), std::nullopt);
 
+  const std::int64_t before_group = store_a_->revision();
   store_b_->upsert_group({.name = "sales", .email = "sales@example.com"});
   EXPECT_TRUE(store_a_->group("sales").has_value());
+  EXPECT_GT(store_a_->revision(), before_group);  // the engine's group cache notices
   // An uncommitted change of one node is invisible to the other.
   store_a_->in_transaction([&] {
     store_a_->insert_certificate(fake_certificate("pending"));

@@ -579,6 +579,23 @@ TEST_P(StoreTest, FailedStepInsideATransactionUndoesOnlyItself) {
   EXPECT_TRUE(store_->find_certificates(Query().email("dup@example.com")).empty());
 }
 
+// The engine keeps the group list per store revision: every change of a group bumps it.
+TEST_F(SqliteStoreTest, EveryChangeOfAGroupBumpsTheRevision) {
+  std::int64_t before = store_->revision();
+  store_->upsert_group({.name = "sales", .email = "sales@example.com"});
+  EXPECT_GT(store_->revision(), before);
+  before = store_->revision();
+  store_->upsert_group(
+      {.name = "sales", .email = "sales@example.com", .behaviour = DefaultBehaviour::sign});
+  EXPECT_GT(store_->revision(), before);
+  before = store_->revision();
+  EXPECT_TRUE(store_->delete_group("sales"));
+  EXPECT_GT(store_->revision(), before);
+  before = store_->revision();
+  EXPECT_FALSE(store_->delete_group("sales"));
+  EXPECT_EQ(store_->revision(), before);
+}
+
 TEST_F(SqliteStoreTest, WalForeignKeysAndSynchronousAreOn) {
   EXPECT_EQ(sqlite_pragma(*store_, "journal_mode"), "wal");
   EXPECT_EQ(sqlite_pragma(*store_, "foreign_keys"), "1");
