@@ -2,15 +2,16 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -70,12 +71,16 @@ ChildRun run_measured(const std::vector<std::string>& argv,
   posix_spawn_file_actions_destroy(&actions);
   ChildRun run;
   if (rc == 0) {
+    // ru_maxrss is no use here: Linux keeps it across execve, and a spawned child starts on
+    // this process's memory. VmHWM belongs to the program's own address space; it only grows,
+    // so the last reading before the exit is its peak (to within one 2 ms interval).
     int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      run.max_rss_kib = std::max(run.max_rss_kib, status_kib(pid, "VmHWM"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    run.max_rss_kib = usage.ru_maxrss;
   }
   char text[2048];
   const ssize_t n = pread(err_fd, text, sizeof text, 0);

@@ -22,7 +22,7 @@ struct ChildRun {
 };
 
 // Runs argv (argv[0] searched in PATH) with `env_add` set, stdout to /dev/null, and reports its
-// wall time and peak RSS (wait4).
+// wall time and peak RSS (VmHWM, polled).
 ChildRun run_measured(const std::vector<std::string>& argv,
                       const std::vector<std::string>& env_add = {});
 
