@@ -11,10 +11,14 @@ namespace smime::engine::mime {
 std::string canonicalize_line_endings(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 32 + 2);
+  // Runs without CR/LF are copied in one go, and both are found with memchr (vectorised): the
+  // 25 MB attachment case must stay fast. (find_first_of("\r\n") calls memchr once per byte:
+  // it was a fifth of smimed's CPU on a 25 MB message.) The next CR is remembered until passed.
+  std::size_t next_cr = text.find('\r');
   std::size_t pos = 0;
   while (pos < text.size()) {
-    // Copy runs without CR/LF in one go: the 25 MB attachment case must stay fast.
-    std::size_t next = text.find_first_of("\r\n", pos);
+    if (next_cr != std::string_view::npos && next_cr < pos) next_cr = text.find('\r', pos);
+    const std::size_t next = std::min(text.find('\n', pos), next_cr);
     if (next == std::string_view::npos) {
       out.append(text.substr(pos));
       break;

@@ -10,6 +10,17 @@ namespace {
 
 using Addresses = std::vector<std::string>;
 
+// An internationalised domain is looked up in its ASCII (IDNA) form, what rfc822Name holds;
+// an ASCII address is its own form (lowercased), without libidn2.
+TEST(MimeAddresses, InternationalDomainsTakeTheirIdnaForm) {
+  MessageAddresses a = parse_addresses(
+      "From: J\xc3\xbcrgen <juergen@B\xc3\xbc" "cher.example>\n"
+      "To: Plain <Plain.User@Example.NET>, xn--bcher-kva@xn--bcher-kva.example\n"
+      "\n");
+  EXPECT_EQ(a.from, Addresses{"juergen@xn--bcher-kva.example"});
+  EXPECT_EQ(a.to, (Addresses{"plain.user@example.net", "xn--bcher-kva@xn--bcher-kva.example"}));
+}
+
 TEST(MimeAddresses, ParsesNamesGroupsCommentsAndCase) {
   MessageAddresses a = parse_addresses(
       "From: \"Doe, Alice\" <Alice.Doe@Example.ORG>\n"

@@ -161,6 +161,36 @@ TEST(MimeCompose, Base64LinesAndCanonicalisation) {
   EXPECT_EQ(canonicalize_line_endings(""), "");
   EXPECT_EQ(canonicalize_line_endings("\r"), "\r\n");
   EXPECT_EQ(canonicalize_line_endings("no newline"), "no newline");
+  EXPECT_EQ(canonicalize_line_endings("x\n\ny\rz\r"), "x\r\n\r\ny\r\nz\r\n");
+}
+
+// The scanner that remembers the next CR against one that looks at every byte: random texts
+// of a, CR and LF, where every pattern of the two occurs.
+TEST(MimeCompose, CanonicalLineEndingsMatchAByteByByteReference) {
+  const auto reference = [](std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\r') {
+        out += "\r\n";
+        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      } else if (text[i] == '\n') {
+        out += "\r\n";
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  };
+  std::uint32_t state = 12345;
+  for (int round = 0; round < 500; ++round) {
+    std::string text;
+    const std::size_t length = round % 97;
+    for (std::size_t i = 0; i < length; ++i) {
+      state = state * 1103515245u + 12345u;
+      text += "aaa\r\n"[(state >> 16) % 5];
+    }
+    ASSERT_EQ(canonicalize_line_endings(text), reference(text)) << "round " << round;
+  }
 }
 
 }  // namespace
