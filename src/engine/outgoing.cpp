@@ -146,7 +146,7 @@ std::string Engine::sign_entity(const std::string& entity, const service::Select
                        : mime::compose_pkcs7_mime(signature.der, "signed-data");
 }
 
-std::string Engine::encrypt_entity(const std::string& entity,
+std::string Engine::encrypt_entity(std::string entity,
                                    const std::vector<service::Selection>& recipients,
                                    const OutgoingRequest& request, const TrustSnapshot& trust,
                                    OutgoingResult& result) {
@@ -161,6 +161,7 @@ std::string Engine::encrypt_entity(const std::string& entity,
   const ContentCipher cipher = request.cipher.value_or(policy_.cipher);
   auto der =
       cms::encrypt(entity, certificates, cipher, request.transport.value_or(policy_.transport));
+  std::string().swap(entity);
   const bool aead = cipher != ContentCipher::aes256_cbc;
   result.encrypted = true;
   result.format = aead ? "authEnveloped-data" : "enveloped-data";
@@ -195,7 +196,9 @@ OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
 
   std::string entity = std::move(parts.content_entity);
   if (signer) entity = sign_entity(entity, *signer, request, *trust, result);
-  if (!recipients.empty()) entity = encrypt_entity(entity, recipients, request, *trust, result);
+  if (!recipients.empty()) {
+    entity = encrypt_entity(std::move(entity), recipients, request, *trust, result);
+  }
   if (result.format.empty()) result.format = "unchanged";
   result.message = mime::join(parts.outer_headers, entity);
   return result;

@@ -251,8 +251,8 @@ class Engine {
   std::string sign_entity(const std::string& entity, const service::Selection& signer,
                           const OutgoingRequest& request, const TrustSnapshot& trust,
                           OutgoingResult& result);
-  std::string encrypt_entity(const std::string& entity,
-                             const std::vector<service::Selection>& recipients,
+  // Takes the entity over and frees it once encrypted (a large message is not held twice).
+  std::string encrypt_entity(std::string entity, const std::vector<service::Selection>& recipients,
                              const OutgoingRequest& request, const TrustSnapshot& trust,
                              OutgoingResult& result);
 

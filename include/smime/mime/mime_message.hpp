@@ -122,5 +122,7 @@ std::string canonicalize_entity(std::string_view entity);
 
 // Base64 in lines of at most 76 characters, each ending with CRLF.
 std::string base64_lines(std::span<const unsigned char> data);
+// The same appended to `out` (no temporary of the encoded size).
+void append_base64_lines(std::string& out, std::span<const unsigned char> data);
 
 }  // namespace smime::engine::mime

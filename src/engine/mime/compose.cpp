@@ -93,16 +93,15 @@ std::string compose_pkcs7_mime(std::span<const unsigned char> der, std::string_v
     throw Error(ErrorCode::invalid_input, "invalid smime-type \"" + std::string(smime_type) + "\"");
   }
   if (der.empty()) throw Error(ErrorCode::invalid_input, "the CMS content is empty");
-  std::string body = base64_lines(der);
   std::string out;
-  out.reserve(body.size() + 256);
+  out.reserve((der.size() + 56) / 57 * 78 + 256);
   out += "Content-Type: application/pkcs7-mime; smime-type=";
   out += smime_type;
   out +=
       ";\r\n name=smime.p7m\r\n"
       "Content-Transfer-Encoding: base64\r\n"
       "Content-Disposition: attachment; filename=smime.p7m\r\n\r\n";
-  out += body;
+  append_base64_lines(out, der);
   return out;
 }
 
