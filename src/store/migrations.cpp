@@ -199,7 +199,13 @@ constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+// Version 8: an incoming message's signature layers with their checks (issue 16 item 5), as
+// JSON; empty for every entry recorded before (their hashes do not cover the column).
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -207,6 +213,7 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
     {6, "trusted flag of certificates (trust anchors)", kVersion6},
     {7, "certificates accepted under the legacy-certificate policy", kVersion7},
+    {8, "signature layers of audit entries", kVersion8},
 }};
 
 constexpr bool versions_are_consecutive() {

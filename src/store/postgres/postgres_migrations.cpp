@@ -198,13 +198,20 @@ constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Version 7: an incoming message's signature layers with their checks (issue 16 item 5,
+// SQLite's version 8), as JSON; empty for every entry recorded before.
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
     {5, "trusted flag of certificates (trust anchors)", kVersion5},
     {6, "certificates accepted under the legacy-certificate policy", kVersion6},
+    {7, "signature layers of audit entries", kVersion7},
 }};
 
 constexpr bool versions_are_consecutive() {
