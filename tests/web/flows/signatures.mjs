@@ -44,14 +44,18 @@ export async function signatureLayersInLogDetail(ctx) {
   const [outer, inner] = layers;
   assert.equal(outer.checks.chain.status, 'unknown_issuer', JSON.stringify(outer));
   assert.equal(inner.checks.chain.status, 'valid', JSON.stringify(inner));
-  assert.ok(inner.signer.subject.includes(XSS_SIGNER_NAME), inner.signer.subject);
+  // RFC 2253 escapes < and > with a backslash; the markup is still there.
+  assert.ok(inner.signer.subject.replaceAll('\\', '').includes(XSS_SIGNER_NAME), inner.signer.subject);
 
   await navigate(page, 'logs');
   await page.locator('#logs').waitFor();
   await page.click('#log-filters button:has-text("Reset")');
+  const rows = page.locator('#logs tr.log-row');
+  // The reset's own load first (the previous flow left only admin entries shown).
+  await waitUntil(async () => (await page.locator('#logs tr.log-row[data-operation^="message."]').count()) > 0,
+    { message: 'the reset filters show message entries' });
   await page.fill('#log-address', 'mallet@example.com');
   await page.click('#log-apply');
-  const rows = page.locator('#logs tr.log-row');
   await waitUntil(async () => (await rows.count()) === 1, { message: 'one entry for mallet' });
   await rows.first().locator('.log-toggle').click();
   const id = await rows.first().getAttribute('data-entry-id');
@@ -85,7 +89,7 @@ export async function signatureLayersInLogDetail(ctx) {
   // and the signer's markup as text.
   const innerBlock = blocks.nth(1);
   assert.equal(await innerBlock.locator('.layer-signer').textContent(), inner.signer.subject);
-  assert.ok((await innerBlock.locator('.layer-signer').textContent()).includes(XSS_SIGNER_NAME));
+  assert.ok((await innerBlock.locator('.layer-signer').textContent()).replaceAll('\\', '').includes(XSS_SIGNER_NAME));
   const revocation = await checkRow(innerBlock, 'revocation');
   assert.equal(revocation.status, 'unknown');
   assert.equal(revocation.source, 'Source: none');
@@ -96,5 +100,5 @@ export async function signatureLayersInLogDetail(ctx) {
   // Markup from the mail never becomes elements.
   assert.equal(await detail.locator('.signature-layers img').count(), 0, 'no <img> from the signer name');
   const html = await detail.locator('.signature-layers').innerHTML();
-  assert.ok(html.includes('&lt;img src=x onerror=alert(2)&gt;'), 'the name is escaped text');
+  assert.ok(html.replaceAll('\\', '').includes('&lt;img src=x onerror=alert(2)&gt;'), 'the name is escaped text');
 }
