@@ -58,7 +58,7 @@ TEST_P(AuditSignaturesTest, TheHashCoversTheLayers) {
   {
     const auto log = open_log();
     log->record(admin_event("op 1"));
-    log->record(verified({layer("CN=Signer", "invalid")}));
+    log->record(verified(nlohmann::json::array({layer("CN=Signer", "invalid")})));
     log->record(admin_event("op 3"));
   }
   RawDatabase db = raw();
@@ -88,11 +88,12 @@ TEST_P(AuditSignaturesTest, OnlyWholeLayersThatFitAreKept) {
   AuditLogOptions options;
   options.entry.signatures_bytes = nlohmann::json::array({first}).dump().size() + 8;
   const auto log = open_log(options);
-  log->record(verified({first, layer("CN=Inner " + std::string(500, 'x'), "valid")}));
-  AuditEvent not_json = verified({});
+  log->record(verified(
+      nlohmann::json::array({first, layer("CN=Inner " + std::string(500, 'x'), "valid")})));
+  AuditEvent not_json = verified(nlohmann::json::array());
   not_json.signatures = "{\"not\": \"an array\"}";
   log->record(not_json);
-  AuditEvent too_big = verified({layer(std::string(2000, 'y'), "valid")});
+  AuditEvent too_big = verified(nlohmann::json::array({layer(std::string(2000, 'y'), "valid")}));
   log->record(too_big);
   const auto entries = log->list({});
   ASSERT_EQ(entries.size(), 3u);
