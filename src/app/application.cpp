@@ -41,6 +41,7 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   engine::Policy policy;
   policy.verification.reject_sha1 = config_.verification.reject_sha1;
   policy.verification.revocation_hard = config_.verification.revocation_hard;
+  policy.verification.leaf_at_signing_time = config_.verification.leaf_at_signing_time;
   certificates_->set_rule_policy({config_.certificates.legacy});
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys, policy);
   use_cases_ = std::make_unique<UseCases>(

@@ -2,6 +2,7 @@
 
 #include "smime/audit/operations.hpp"
 #include "smime/common/error.hpp"
+#include "smime/engine/result_json.hpp"
 #include "smime/mime/mime_message.hpp"
 
 namespace smime::app::detail {
@@ -82,8 +83,13 @@ audit::AuditEvent incoming_event(const Caller& caller, const engine::IncomingRes
     detail = "signature " + std::string(engine::to_string(result.signature));
     if (!result.signature_reason.empty()) detail += ": " + result.signature_reason;
   }
+  nlohmann::json layers = nlohmann::json::array();
   for (std::size_t i = 0; i < result.signatures.size(); ++i) {
     detail += "; " + layer_detail(i + 1, result.signatures[i]);
+    layers.push_back(engine::to_json(result.signatures[i]));
+  }
+  if (!layers.empty()) {
+    event.signatures = layers.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   for (const auto& e : result.errors) detail += (detail.empty() ? "" : "; ") + e.message;
   event.detail = detail;

@@ -13,6 +13,12 @@ std::string iso_time(std::int64_t unix_ms) {
 
 nlohmann::json to_json(const AuditEntry& entry) {
   const AuditEvent& e = entry.event;
+  // The signature layers as recorded (a JSON array); [] for entries without any.
+  nlohmann::json signatures =
+      e.signatures.empty()
+          ? nlohmann::json::array()
+          : nlohmann::json::parse(e.signatures, nullptr, /*allow_exceptions=*/false);
+  if (!signatures.is_array()) signatures = nlohmann::json::array();
   return {{"id", entry.id},
           {"time", iso_time(e.at_ms)},
           {"at_ms", e.at_ms},
@@ -25,6 +31,7 @@ nlohmann::json to_json(const AuditEntry& entry) {
           {"fingerprints", e.fingerprints},
           {"detail", e.detail},
           {"needs", e.needs},
+          {"signatures", std::move(signatures)},
           {"retryable", entry.retryable},
           {"hash", entry.hash},
           {"previous_hash", entry.previous_hash}};

@@ -1,6 +1,7 @@
 // AuditLog: opening the file, recording through the group-commit writer, and the gauges.
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "audit_internal.hpp"
@@ -60,6 +61,20 @@ std::string bounded_detail(const std::string& detail, std::size_t limit) {
   return text + "... (" + std::to_string(left_out) + " more bytes)";
 }
 
+// The JSON array of signature layers, valid UTF-8, with as many leading layers as fit in
+// `limit` bytes; empty when it is not an array or none fits.
+std::string bounded_signatures(const std::string& signatures, std::size_t limit) {
+  if (signatures.empty()) return {};
+  nlohmann::json layers = nlohmann::json::parse(signatures, nullptr, /*allow_exceptions=*/false);
+  if (!layers.is_array()) return {};
+  while (!layers.empty()) {
+    std::string text = layers.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() <= limit) return text;
+    layers.erase(layers.end() - 1);
+  }
+  return {};
+}
+
 }  // namespace
 
 AuditEvent normalised_event(const AuditEvent& event, const EntryLimits& limits) {
@@ -73,6 +88,7 @@ AuditEvent normalised_event(const AuditEvent& event, const EntryLimits& limits) 
   out.fingerprints = bounded_list(event.fingerprints, limits.list_items);
   out.detail = bounded_detail(event.detail, limits.detail_bytes);
   out.needs = bounded_list(event.needs, limits.list_items);
+  out.signatures = bounded_signatures(event.signatures, limits.signatures_bytes);
   out.at_ms = event.at_ms != 0 ? event.at_ms : unix_ms_now();
   return out;
 }

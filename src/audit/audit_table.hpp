@@ -40,6 +40,7 @@ struct StoredRow {
   std::string needs;
   std::string previous_hash;
   std::string hash;
+  std::string signatures;  // JSON text; empty for entries without signature layers
 };
 
 // The newest row's id and hash and the number of rows, kept beside the rows so that deleting

@@ -59,6 +59,7 @@ AuditEntry decode_row(const StoredRow& row) {
   entry.event.fingerprints = decode_list(row.fingerprints);
   entry.event.detail = row.detail;
   entry.event.needs = decode_list(row.needs);
+  entry.event.signatures = row.signatures;
   entry.previous_hash = row.previous_hash;
   entry.hash = row.hash;
   return entry;
@@ -78,6 +79,7 @@ StoredRow encode_row(std::int64_t id, const AuditEvent& event, std::string previ
   row.fingerprints = encode_list(event.fingerprints);
   row.detail = event.detail;
   row.needs = encode_list(event.needs);
+  row.signatures = event.signatures;
   row.previous_hash = std::move(previous_hash);
   row.hash = std::move(hash);
   return row;

@@ -14,7 +14,7 @@ struct StoredRow;
 // The columns of a StoredRow, in its order.
 inline constexpr std::string_view kEntryColumns =
     "id, at_ms, actor, direction, operation, status, message_id, addresses, fingerprints, "
-    "detail, needs, previous_hash, hash";
+    "detail, needs, previous_hash, hash, signatures";
 
 std::string encode_list(const std::vector<std::string>& items);
 // `text` with every invalid UTF-8 sequence replaced by U+FFFD (so that it survives JSON

@@ -34,7 +34,7 @@ void put_list(std::string& out, const std::vector<std::string>& items) {
 std::string canonical_encoding(std::int64_t id, const AuditEvent& event,
                                std::string_view previous_hash) {
   std::string out;
-  out.reserve(256 + event.detail.size());
+  out.reserve(256 + event.detail.size() + event.signatures.size());
   put_text(out, kTag);
   put_u64(out, static_cast<std::uint64_t>(id));
   put_u64(out, static_cast<std::uint64_t>(event.at_ms));
@@ -48,6 +48,9 @@ std::string canonical_encoding(std::int64_t id, const AuditEvent& event,
   put_text(out, event.detail);
   put_list(out, event.needs);
   put_text(out, previous_hash);
+  // Added after the rest, and only when there is one, so that every entry recorded before
+  // the field existed keeps its hash.
+  if (!event.signatures.empty()) put_text(out, event.signatures);
   return out;
 }
 

@@ -20,15 +20,15 @@ namespace {
 constexpr const char* kAppendSql =
     "WITH added AS ("
     " INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id,"
-    " addresses, fingerprints, detail, needs, previous_hash, hash)"
+    " addresses, fingerprints, detail, needs, previous_hash, hash, signatures)"
     " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
     " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-    " $13::text[])), counted AS ("
+    " $13::text[], $14::text[])), counted AS ("
     " INSERT INTO audit_counts (direction, operation, status, entries)"
-    " SELECT * FROM unnest($14::text[], $15::text[], $16::text[], $17::bigint[])"
+    " SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::bigint[])"
     " ON CONFLICT (direction, operation, status)"
     " DO UPDATE SET entries = audit_counts.entries + EXCLUDED.entries)"
-    " UPDATE audit_head SET last_id = $18, entries = $19, hash = $20 WHERE id = 1";
+    " UPDATE audit_head SET last_id = $19, entries = $20, hash = $21 WHERE id = 1";
 
 using postgres::Connection;
 using postgres::Params;
@@ -69,6 +69,7 @@ StoredRow read_row(const Result& rows, int i) {
   out.needs = rows.text(i, 10);
   out.previous_hash = rows.text(i, 11);
   out.hash = rows.text(i, 12);
+  out.signatures = rows.text(i, 13);
   return out;
 }
 
@@ -120,14 +121,14 @@ class PostgresAuditTable final : public AuditTable {
   // counts upserted (one per kind, so no row is hit twice) and the head moved.
   void append(const Appended& appended) override {
     std::vector<std::int64_t> ids, times;
-    std::array<std::vector<std::string>, 11> text;  // actor .. hash, in column order
+    std::array<std::vector<std::string>, 12> text;  // actor .. signatures, in column order
     for (const StoredRow& row : appended.rows) {
       ids.push_back(row.id);
       times.push_back(row.at_ms);
-      const std::array<const std::string*, 11> fields = {
+      const std::array<const std::string*, 12> fields = {
           &row.actor,      &row.direction,     &row.operation,    &row.status,
           &row.message_id, &row.addresses,     &row.fingerprints, &row.detail,
-          &row.needs,      &row.previous_hash, &row.hash};
+          &row.needs,      &row.previous_hash, &row.hash,         &row.signatures};
       for (std::size_t f = 0; f < fields.size(); ++f) text[f].push_back(*fields[f]);
     }
     std::array<std::vector<std::string>, 3> kinds;

@@ -45,6 +45,7 @@ StoredRow read_row(const sqlite::Statement& row) {
   out.needs = row.text(10);
   out.previous_hash = row.text(11);
   out.hash = row.text(12);
+  out.signatures = row.text(13);
   return out;
 }
 
@@ -141,8 +142,8 @@ class SqliteAuditTable final : public AuditTable {
   void insert(const StoredRow& row) {
     db_.prepare(
            "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
-           "addresses, fingerprints, detail, needs, previous_hash, hash) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+           "addresses, fingerprints, detail, needs, previous_hash, hash, signatures) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)")
         .bind(1, row.id)
         .bind(2, row.at_ms)
         .bind(3, row.actor)
@@ -156,6 +157,7 @@ class SqliteAuditTable final : public AuditTable {
         .bind(11, row.needs)
         .bind(12, row.previous_hash)
         .bind(13, row.hash)
+        .bind(14, row.signatures)
         .run();
   }
 

@@ -162,6 +162,14 @@ AppConfig load_config(const std::filesystem::path& home,
                     file.string() + ": [verification] revocation must be \"soft\" or \"hard\"");
       }
       config.verification.revocation_hard = revocation == "hard";
+      std::string leaf_validity = "now";
+      read_string(*verification, "leaf_validity", leaf_validity, file);
+      if (leaf_validity != "now" && leaf_validity != "signing_time") {
+        throw Error(
+            ErrorCode::invalid_input,
+            file.string() + ": [verification] leaf_validity must be \"now\" or \"signing_time\"");
+      }
+      config.verification.leaf_at_signing_time = leaf_validity == "signing_time";
     }
     if (const toml::table* certificates = root["certificates"].as_table()) {
       read_boolean(*certificates, "legacy", config.certificates.legacy, file);

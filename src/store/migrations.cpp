@@ -210,7 +210,13 @@ CREATE TRIGGER groups_delete_revision AFTER DELETE ON groups
   BEGIN UPDATE store_revision SET revision = revision + 1 WHERE id = 1; END;
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations{{
+// Version 9: an incoming message's signature layers with their checks (issue 16 item 5), as
+// JSON; empty for every entry recorded before (their hashes do not cover the column).
+constexpr std::string_view kVersion9 = R"sql(
+ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -219,6 +225,7 @@ constexpr std::array<Migration, 8> kMigrations{{
     {6, "trusted flag of certificates (trust anchors)", kVersion6},
     {7, "certificates accepted under the legacy-certificate policy", kVersion7},
     {8, "groups bump the store revision", kVersion8},
+    {9, "signature layers of audit entries", kVersion9},
 }};
 
 constexpr bool versions_are_consecutive() {

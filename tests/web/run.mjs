@@ -22,6 +22,7 @@ import * as keys from './flows/keys.mjs';
 import * as logs from './flows/logs.mjs';
 import * as security from './flows/security.mjs';
 import * as session from './flows/session.mjs';
+import * as signatures from './flows/signatures.mjs';
 import * as token from './flows/token.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -123,6 +124,7 @@ async function main() {
     await step('keys-install-certificate', keys.installIssuedCertificate);
     await step('logs-failed-incoming', logs.failedIncomingInLogs);
     await step('logs-filters', logs.logFilters);
+    await step('logs-signature-layers', signatures.signatureLayersInLogDetail);
     await step('token-status', token.tokenStatus);
     await step('session-rejected', session.rejectedSessionReturnsToSignIn);
     await step('signout', session.signOutClearsToken);

@@ -122,6 +122,8 @@ struct EntryLimits {
   // Bytes of detail kept (cut at a character boundary, with "... (N more bytes)"), after
   // repeated "; "-separated parts are written once with their count ("x (5 times)").
   std::size_t detail_bytes = 4096;
+  // Bytes of the signatures JSON kept: whole layers from the outermost while they fit.
+  std::size_t signatures_bytes = 16384;
 };
 
 struct AuditLogOptions {

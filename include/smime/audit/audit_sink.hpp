@@ -92,6 +92,10 @@ struct AuditEvent {
   // addresses, fingerprints, issuer+serial), for retry support.
   // Entries written by Need::to_string() can be checked against the store (retryable).
   std::vector<std::string> needs;
+  // An incoming message's signature layers as a JSON array, outermost first, in the shape of
+  // the incoming answer's `signatures` (signer, checks, warnings); empty for other entries.
+  // Opaque to the log: bounded in size when recorded, hashed only when not empty.
+  std::string signatures;
   // Unix milliseconds of the operation; 0: the time record() is called.
   std::int64_t at_ms = 0;
 };

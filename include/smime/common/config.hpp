@@ -34,6 +34,9 @@ struct StoreSettings {
 struct VerificationSettings {
   bool reject_sha1 = false;      // SHA-1 signatures are invalid (else valid with weak_algorithm)
   bool revocation_hard = false;  // revocation = "hard": unknown revocation status is invalid
+  // leaf_validity = "signing_time": the signer's certificate is judged at the message's
+  // signingTime attribute (CAs still at verification time); "now" (the default): today.
+  bool leaf_at_signing_time = false;
 };
 
 // How certificates are judged on import (issue 17).

@@ -35,6 +35,10 @@ struct VerificationPolicy {
   // Unknown revocation status (no CRL, or one past its nextUpdate): hard makes the signature
   // invalid, soft (the default) leaves it valid with the warning revocation_unknown.
   bool revocation_hard = false;
+  // The signer's own certificate is judged at the signingTime the signer claims (signed
+  // attribute) instead of now: one that has expired since is valid with the warning
+  // expired_since_signing. CAs are always judged now; no signingTime: judged now.
+  bool leaf_at_signing_time = false;
 };
 
 // Defaults an organisation sets once (config); a request may override them.
@@ -142,7 +146,8 @@ struct SignatureLayer {
   std::string reason;
   std::optional<SignerDetails> signer;
   SignatureChecks checks;
-  std::vector<std::string> warnings;  // "weak_algorithm", "revocation_unknown"
+  std::vector<std::string>
+      warnings;  // "weak_algorithm", "revocation_unknown", "expired_since_signing"
 };
 
 struct ProcessingError {

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <ctime>
 
 #include "path_validation.hpp"
 #include "smime/certs/certificate_info.hpp"
@@ -137,6 +138,41 @@ SignatureCheck check_algorithm(CMS_SignerInfo* si, X509* signer) {
   return check;
 }
 
+// The signingTime signed attribute (RFC 5652 §11.3), as the signer claims it; nullopt when the
+// signature has none, several, or one that is not a valid UTCTime/GeneralizedTime.
+std::optional<std::time_t> claimed_signing_time(CMS_SignerInfo* si) {
+  const int index = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+  if (index < 0 || CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, index) >= 0) {
+    return std::nullopt;
+  }
+  X509_ATTRIBUTE* attribute = CMS_signed_get_attr(si, index);
+  if (attribute == nullptr || X509_ATTRIBUTE_count(attribute) != 1) return std::nullopt;
+  const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attribute, 0);
+  if (value == nullptr ||
+      (value->type != V_ASN1_UTCTIME && value->type != V_ASN1_GENERALIZEDTIME)) {
+    return std::nullopt;
+  }
+  std::tm parts{};
+  if (ASN1_TIME_to_tm(value->value.utctime, &parts) != 1) {
+    drain_openssl_errors();
+    return std::nullopt;
+  }
+  return timegm(&parts);
+}
+
+// [verification] leaf_validity = "signing_time": an expired signer's certificate judged at the
+// signing time the signature claims (CAs stay judged now, by validate_path).
+void judge_leaf_at_signing_time(CMS_SignerInfo* si, X509* signer, Verification& out) {
+  if (out.checks.validity.status != "expired") return;
+  const std::optional<std::time_t> signing_time = claimed_signing_time(si);
+  if (!signing_time) {
+    out.checks.validity.reason += " (the signature claims no signing time)";
+    return;
+  }
+  out.checks.validity = leaf_validity_at_signing_time(signer, *signing_time);
+  if (out.checks.validity.status == "valid") out.warnings.push_back("expired_since_signing");
+}
+
 // The signature over the content (certificates are checked separately).
 bool signature_matches(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
                        const TrustSnapshot& trust) {
@@ -244,6 +280,7 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
     out.checks.chain = std::move(path.chain);
     out.checks.revocation = std::move(path.revocation);
     out.checks.validity = std::move(path.validity);
+    if (policy.leaf_at_signing_time) judge_leaf_at_signing_time(si, signer, out);
     if (path.missing) out.missing.push_back(*path.missing);
     if (out.checks.revocation.status == "unknown") out.warnings.push_back("revocation_unknown");
   }

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include "smime/certs/certificate_info.hpp"
+#include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
 
@@ -227,6 +228,25 @@ bool crls_cover(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls) {
 }
 
 }  // namespace
+
+SignatureCheck leaf_validity_at_signing_time(X509* signer, std::time_t signing_time) {
+  const std::string when = format_utc(signing_time, "%Y-%m-%d %H:%M:%S UTC");
+  // X509_cmp_time: -1 when the certificate's time is before signing_time, 0 on a bad time.
+  const int after_start = X509_cmp_time(X509_get0_notBefore(signer), &signing_time);
+  const int before_end = X509_cmp_time(X509_get0_notAfter(signer), &signing_time);
+  if (after_start == -1 && before_end == 1) {
+    return check("valid",
+                 "The signer's certificate was valid at the signing time the signer claims (" +
+                     when +
+                     ") and has expired since; the signing time is the signer's own claim, "
+                     "not proven by a time-stamp");
+  }
+  return check("expired",
+               "The signer's certificate has expired, and was not valid at the signing time the "
+               "signer claims (" +
+                   when + ")",
+               subject_of(signer));
+}
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,

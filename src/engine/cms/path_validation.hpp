@@ -35,6 +35,12 @@ struct PathResult {
   std::optional<MissingItem> missing;  // the issuer that would let the chain reach an anchor
 };
 
+// The signer's certificate judged at `signing_time` (the signingTime the signer claims) where
+// it has expired by now ([verification] leaf_validity = "signing_time"): "valid" when the time
+// is within its validity period (the caller adds the warning expired_since_signing), else
+// "expired" as without the policy. Only for a certificate that is expired now.
+SignatureCheck leaf_validity_at_signing_time(X509* signer, std::time_t signing_time);
+
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,
                          store::RevocationIndex& revocations, std::time_t now);

@@ -204,7 +204,13 @@ CREATE TRIGGER groups_revision AFTER INSERT OR UPDATE OR DELETE ON groups
   FOR EACH ROW EXECUTE FUNCTION bump_store_revision();
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+// Version 8: an incoming message's signature layers with their checks (issue 16 item 5,
+// SQLite's version 9), as JSON; empty for every entry recorded before.
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
@@ -212,6 +218,7 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "trusted flag of certificates (trust anchors)", kVersion5},
     {6, "certificates accepted under the legacy-certificate policy", kVersion6},
     {7, "groups bump the store revision", kVersion7},
+    {8, "signature layers of audit entries", kVersion8},
 }};
 
 constexpr bool versions_are_consecutive() {

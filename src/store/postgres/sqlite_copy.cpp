@@ -91,11 +91,11 @@ const std::vector<TableCopy>& table_copies() {
        {text, text, integer}},
       {"audit_log",
        "SELECT id, at_ms, actor, direction, operation, status, message_id, addresses, "
-       "fingerprints, detail, needs, previous_hash, hash FROM audit_log ORDER BY id",
+       "fingerprints, detail, needs, previous_hash, hash, signatures FROM audit_log ORDER BY id",
        "INSERT INTO audit_log (id, at_ms, actor, direction, operation, status, message_id, "
-       "addresses, fingerprints, detail, needs, previous_hash, hash) "
-       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-       {integer, integer, text, text, text, text, text, text, text, text, text, text, text}},
+       "addresses, fingerprints, detail, needs, previous_hash, hash, signatures) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+       {integer, integer, text, text, text, text, text, text, text, text, text, text, text, text}},
       {"audit_counts",
        "SELECT direction, operation, status, entries FROM audit_counts "
        "ORDER BY direction, operation, status",

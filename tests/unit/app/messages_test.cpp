@@ -3,9 +3,13 @@
 // failed before the error reaches the caller.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "app_fixture.hpp"
+#include "smime/audit/audit_json.hpp"
 #include "smime/audit/operations.hpp"
 #include "smime/common/error.hpp"
+#include "smime/engine/result_json.hpp"
 
 namespace smime::test {
 namespace {
@@ -65,6 +69,14 @@ TEST_F(MessageUseCasesTest, SignedOutgoingAndItsVerificationAreBothAudited) {
       << entry.event.detail;
   EXPECT_NE(entry.event.detail.find("integrity valid, chain valid"), std::string::npos)
       << entry.event.detail;
+  // The layers themselves, as the answer lists them (the web UI's log detail shows them).
+  const nlohmann::json layers = nlohmann::json::parse(entry.event.signatures);
+  ASSERT_TRUE(layers.is_array());
+  ASSERT_EQ(layers.size(), in.signatures.size());
+  EXPECT_EQ(layers[0], engine::to_json(in.signatures[0]));
+  EXPECT_EQ(layers[0]["checks"]["chain"]["status"], "valid");
+  EXPECT_EQ(layers[0]["signer"]["fingerprint"], org);
+  EXPECT_EQ(audit::to_json(entry)["signatures"], layers);
 }
 
 TEST_F(MessageUseCasesTest, OutgoingThatFailsIsAuditedAsFailedBeforeTheErrorPropagates) {

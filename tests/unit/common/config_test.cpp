@@ -82,13 +82,17 @@ TEST_F(ConfigTest, VerificationPolicyFromTheFile) {
   AppConfig defaults = load_config(dir_.path(), std::nullopt);
   EXPECT_FALSE(defaults.verification.reject_sha1);
   EXPECT_FALSE(defaults.verification.revocation_hard) << "soft by default";
+  EXPECT_FALSE(defaults.verification.leaf_at_signing_time) << "now by default";
   test::write_file(dir_.file("smime.toml"),
-                   "[verification]\nreject_sha1 = true\nrevocation = \"hard\"\n");
+                   "[verification]\nreject_sha1 = true\nrevocation = \"hard\"\n"
+                   "leaf_validity = \"signing_time\"\n");
   AppConfig c = load_config(dir_.path(), std::nullopt);
   EXPECT_TRUE(c.verification.reject_sha1);
   EXPECT_TRUE(c.verification.revocation_hard);
+  EXPECT_TRUE(c.verification.leaf_at_signing_time);
   for (const char* bad :
-       {"[verification]\nreject_sha1 = \"yes\"\n", "[verification]\nrevocation = \"strict\"\n"}) {
+       {"[verification]\nreject_sha1 = \"yes\"\n", "[verification]\nrevocation = \"strict\"\n",
+        "[verification]\nleaf_validity = \"message_date\"\n"}) {
     test::write_file(dir_.file("smime.toml"), bad);
     try {
       load_config(dir_.path(), std::nullopt);

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "smime/audit/audit_log.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/handles.hpp"
 #include "smime/sqlite/connection.hpp"
@@ -125,9 +126,10 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
   }
   {
     // The file as version 5 left it: no trusted column (migration 6) and nothing later (7 adds
-    // legacy_rules, 8 the groups' revision triggers). Keep these numbers with the migrations
-    // when they are renumbered.
+    // legacy_rules, 8 the groups' revision triggers, 9 audit_log.signatures). Keep these
+    // numbers with the migrations when they are renumbered.
     RawDatabase db(file_);
+    db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
     db.exec("DROP TRIGGER groups_insert_revision");
     db.exec("DROP TRIGGER groups_update_revision");
     db.exec("DROP TRIGGER groups_delete_revision");
@@ -138,6 +140,31 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
   auto store = open_sqlite_store(file_);
   EXPECT_EQ(store->schema_version(), latest_schema_version());
   EXPECT_TRUE(store->certificate(fingerprint)->trusted) << "every stored certificate was one";
+}
+
+TEST_F(MigrationsTest, AuditEntriesRecordedBeforeVersion9KeepTheirHashes) {
+  {
+    audit::AuditLog log(file_);
+    for (const char* operation : {"group.set", "certificate.import"}) {
+      audit::AuditEvent event;
+      event.actor = "smimectl";
+      event.operation = operation;
+      log.record(event);
+    }
+  }
+  {
+    // The file as version 8 left it: no audit_log.signatures (migration 9).
+    RawDatabase db(file_);
+    db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
+    db.exec("DELETE FROM schema_migrations WHERE version >= 9");
+  }
+  auto store = open_sqlite_store(file_);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  audit::AuditLog log(file_);
+  const audit::VerifyReport report = log.verify();
+  EXPECT_TRUE(report.intact) << report.reason;
+  EXPECT_EQ(report.entries, 2);
+  for (const auto& entry : log.list({})) EXPECT_TRUE(entry.event.signatures.empty());
 }
 
 TEST_F(MigrationsTest, ReopeningIsIdempotent) {

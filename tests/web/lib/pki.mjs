@@ -1,7 +1,9 @@
 // Test certificates made with the openssl CLI: a CA, S/MIME end-entity certificates issued by
 // it (alice: RSA with an encrypted PKCS#8 key; bob: a PKCS#12 with key and passphrase), an
 // expired and a not-yet-valid certificate, one that breaks a rule (no email address), and one
-// whose common name is markup (<script>alert(1)</script>).
+// whose common name is markup (<script>alert(1)</script>). Signers for incoming signed mail
+// (createSigners): one issued by the CA whose common name is markup (<img src=x onerror=...>),
+// and a self-signed one no anchor vouches for.
 
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +15,7 @@ const exec = promisify(execFile);
 
 export const PASSPHRASES = { aliceKey: 'alice-key-passphrase', bobP12: 'bob-p12-passphrase' };
 export const XSS_NAME = '<script>alert(1)</script>';
+export const XSS_SIGNER_NAME = '<img src=x onerror=alert(2)>';
 
 export async function openssl(args, { cwd, input } = {}) {
   try {
@@ -161,6 +164,23 @@ export class TestPki {
     const der = await openssl(['x509', '-in', file, '-outform', 'DER'], { cwd: this.dir });
     const { createHash } = await import('node:crypto');
     return createHash('sha256').update(der).digest('hex');
+  }
+
+  /** mallet (CA-issued, RSA, CN is markup) and outsider (self-signed), both able to sign. */
+  async createSigners() {
+    await this.issue('mallet', { subject: `/CN=${XSS_SIGNER_NAME}`, email: 'mallet@example.com', kind: 'rsa' });
+    await this.newKey('outsider', 'rsa');
+    await openssl(['req', '-x509', '-new', '-key', 'outsider.key', '-out', 'outsider.crt', '-days', '365',
+      '-subj', '/CN=Outsider Self-Signed',
+      '-addext', 'keyUsage=critical,digitalSignature',
+      '-addext', 'extendedKeyUsage=emailProtection',
+      '-addext', 'subjectAltName=email:outsider@example.org'], { cwd: this.dir });
+  }
+
+  /** entity (a MIME entity, CRLF) signed by name.crt/name.key: a detached multipart/signed message. */
+  async signedMessage(name, entity, { from, to, subject }) {
+    return openssl(['cms', '-sign', '-signer', `${name}.crt`, '-inkey', `${name}.key`, '-md', 'sha256',
+      '-crlfeol', '-from', from, '-to', to, '-subject', subject], { cwd: this.dir, input: entity });
   }
 
   /** An S/MIME message encrypted (openssl cms) to the certificate in certFile. */

@@ -1,11 +1,13 @@
 // Recent logs: audit entries newest first, filtered by direction, operation, status and
-// address; a row expands to the details of a failure (detail, needs); failures that the
-// appliance could now handle (the missing certificate or key was imported) are marked.
+// address; a row expands to the details of a failure (detail, needs) and, for incoming
+// messages, each signature layer with its checks; failures that the appliance could now
+// handle (the missing certificate or key was imported) are marked.
 
 import { requestJson } from '../api.js';
 import { badge, h, pageHeader, properties, replace, select, table } from '../dom.js';
 import { formatMillis, plural } from '../format.js';
 import { showError } from '../ui/banners.js';
+import { signatureLayers } from '../ui/signature-layers.js';
 
 const PAGE_SIZE = 50;
 
@@ -34,7 +36,7 @@ function list(values, mono = false) {
 
 function detailRow(entry, columns) {
   return h('tr', { class: 'log-detail', hidden: true, dataset: { entryId: entry.id } },
-    h('td', { colspan: String(columns) }, properties([
+    h('td', { colspan: String(columns) }, signatureLayers(entry.signatures), properties([
       ['Detail', h('span', { class: 'log-detail-text', text: entry.detail || '' })],
       ['Needs', entry.needs && entry.needs.length
         ? h('div', {}, list(entry.needs, true), entry.retryable
