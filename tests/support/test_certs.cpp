@@ -110,6 +110,16 @@ void add_extensions(X509* cert, const CertificateSpec& spec) {
     add_conf_extension(cert, &ctx, NID_ext_key_usage, join(spec.extended_key_usages));
   }
   add_subject_alt_name(cert, spec);
+  if (!spec.crl_urls.empty()) {
+    std::vector<std::string> uris;
+    for (const auto& url : spec.crl_urls) uris.push_back("URI:" + url);
+    add_conf_extension(cert, &ctx, NID_crl_distribution_points, join(uris));
+  }
+  if (!spec.ocsp_urls.empty()) {
+    std::vector<std::string> access;
+    for (const auto& url : spec.ocsp_urls) access.push_back("OCSP;URI:" + url);
+    add_conf_extension(cert, &ctx, NID_info_access, join(access));
+  }
   // SKI first: a self-signed certificate's AKI is computed from it. OpenSSL 3.0 writes an
   // empty AKI for a self-signed certificate unless told "always", and libksba (gpgsm) rejects
   // an empty AKI as a BER error.

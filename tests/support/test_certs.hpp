@@ -48,6 +48,9 @@ struct CertificateSpec {
   const X509* issuer = nullptr;    // nullptr: self-signed
   EVP_PKEY* issuer_key = nullptr;  // required with issuer; may be a token key
   std::uint64_t serial = 0;        // 0: random 63-bit
+  // CRL distribution points (URIs of one distribution point) and AIA OCSP responders.
+  std::vector<std::string> crl_urls;
+  std::vector<std::string> ocsp_urls;
 
   CertificateSpec& issued_by(const IssuedCertificate& ca) {
     issuer = ca.cert.get();
