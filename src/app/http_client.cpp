@@ -59,8 +59,8 @@ class BeastHttpClient final : public engine::HttpClient {
   engine::HttpResponse exchange(const engine::HttpRequest& request,
                                 const engine::HttpLimits& limits) override {
     const HttpUrl url = parse_http_url(request.url);
-    http::request<Body> out(request.body.empty() ? http::verb::get : http::verb::post,
-                            url.target, 11);
+    http::request<Body> out(request.body.empty() ? http::verb::get : http::verb::post, url.target,
+                            11);
     out.set(http::field::host, url.port == "80" ? url.host : url.host + ":" + url.port);
     out.set(http::field::user_agent, "smime-appliance");
     out.set(http::field::connection, "close");
@@ -79,11 +79,10 @@ class BeastHttpClient final : public engine::HttpClient {
     beast::tcp_stream stream(io);
     bool done = false;
     std::exception_ptr failure;
-    asio::co_spawn(io, exchange_on(resolver, stream, url, out, parser),
-                   [&](std::exception_ptr e) {
-                     done = true;
-                     failure = e;
-                   });
+    asio::co_spawn(io, exchange_on(resolver, stream, url, out, parser), [&](std::exception_ptr e) {
+      done = true;
+      failure = e;
+    });
     io.run_for(limits.timeout);
     if (!done) {
       // Cancelled, so that the exchange ends here (its frame unwinds with operation_aborted).
@@ -134,8 +133,8 @@ HttpUrl parse_http_url(const std::string& url) {
     const std::size_t close = authority.find(']');
     if (close == std::string::npos) throw Error(ErrorCode::invalid_input, "bad IPv6 address");
     out.host = authority.substr(1, close - 1);
-    colon = authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1
-                                                                        : std::string::npos;
+    colon =
+        authority.size() > close + 1 && authority[close + 1] == ':' ? close + 1 : std::string::npos;
   } else {
     out.host = authority.substr(0, colon);
   }

@@ -24,8 +24,8 @@ Engine::Engine(store::Store& store, service::CertificateService& certificates,
 
 Engine::~Engine() = default;
 
-void Engine::enable_online_revocation(std::shared_ptr<HttpClient> http,
-                                      RevocationSettings settings, RevocationListener listener) {
+void Engine::enable_online_revocation(std::shared_ptr<HttpClient> http, RevocationSettings settings,
+                                      RevocationListener listener) {
   if (!http || (!settings.fetch_crls && !settings.ocsp)) {
     caches_->online.reset();
     return;

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <string>
 
-#include "smime/engine/engine.hpp"
 #include "revocation/online_revocation.hpp"
+#include "smime/engine/engine.hpp"
 #include "trust_cache.hpp"
 
 namespace smime::engine {
@@ -18,7 +18,7 @@ class EngineState {
   TrustCache trust;
   std::mutex keys_mutex;
   std::map<std::string, EvpPkeyPtr, std::less<>> private_keys;  // by CKA_ID hex
-  std::unique_ptr<revocation::OnlineRevocation> online;          // null: offline revocation
+  std::unique_ptr<revocation::OnlineRevocation> online;         // null: offline revocation
 
   // The provider handle of a token key (EVP_PKEY is reference counted and thread-safe).
   EvpPkeyPtr private_key(KeyStore& keys, const std::string& key_id);

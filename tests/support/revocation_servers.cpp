@@ -92,9 +92,9 @@ LocalHttpServer::LocalHttpServer(std::filesystem::path directory)
   std::filesystem::create_directories(directory_ / "files");
   const std::filesystem::path port_file = directory_ / "http.port";
   std::filesystem::remove(port_file);
-  process_.start({"python3", SMIME_TEST_HTTP_SERVER, (directory_ / "files").string(),
-                  port_file.string()},
-                 directory_ / "http.log");
+  process_.start(
+      {"python3", SMIME_TEST_HTTP_SERVER, (directory_ / "files").string(), port_file.string()},
+      directory_ / "http.log");
   for (int i = 0; i < 200 && port_ == 0; ++i) {
     if (std::filesystem::exists(port_file)) {
       port_ = static_cast<unsigned short>(std::stoi(read_file(port_file.string())));
@@ -126,8 +126,7 @@ void LocalHttpServer::put(const std::string& name, const std::vector<unsigned ch
 }
 
 OcspResponder::OcspResponder(std::filesystem::path directory, const IssuedCertificate& ca,
-                             const IssuedCertificate& signer,
-                             const std::vector<OcspEntry>& entries)
+                             const IssuedCertificate& signer, const std::vector<OcspEntry>& entries)
     : directory_(std::move(directory)) {
   std::filesystem::create_directories(directory_);
   write_text(directory_ / "ca.pem", pem(ca.cert.get()));
@@ -152,10 +151,10 @@ OcspResponder::OcspResponder(std::filesystem::path directory, const IssuedCertif
 void OcspResponder::start() {
   const std::filesystem::path log = directory_ / "ocsp.log";
   const std::string d = directory_.string();
-  process_.start({"openssl", "ocsp", "-index", d + "/index.txt", "-port", "0", "-rsigner",
-                  d + "/signer.pem", "-rkey", d + "/signer.key", "-CA", d + "/ca.pem", "-nmin",
-                  "1", "-ignore_err"},
-                 log);
+  process_.start(
+      {"openssl", "ocsp", "-index", d + "/index.txt", "-port", "0", "-rsigner", d + "/signer.pem",
+       "-rkey", d + "/signer.key", "-CA", d + "/ca.pem", "-nmin", "1", "-ignore_err"},
+      log);
   for (int i = 0; i < 200; ++i) {
     const std::string text = std::filesystem::exists(log) ? read_file(log.string()) : "";
     if (auto at = text.find("ACCEPT "); at != std::string::npos) {
@@ -183,10 +182,10 @@ std::vector<unsigned char> OcspResponder::canned_response(const X509* cert) cons
   auto request = run_process({"openssl", "ocsp", "-issuer", d + "/ca.pem", "-cert",
                               d + "/canned-cert.pem", "-reqout", d + "/canned-req.der"});
   if (request.exit_code != 0) throw std::runtime_error("openssl ocsp -reqout: " + request.err);
-  auto response = run_process({"openssl", "ocsp", "-index", d + "/index.txt", "-rsigner",
-                               d + "/signer.pem", "-rkey", d + "/signer.key", "-CA",
-                               d + "/ca.pem", "-reqin", d + "/canned-req.der", "-respout",
-                               d + "/canned-resp.der", "-nmin", "1"});
+  auto response =
+      run_process({"openssl", "ocsp", "-index", d + "/index.txt", "-rsigner", d + "/signer.pem",
+                   "-rkey", d + "/signer.key", "-CA", d + "/ca.pem", "-reqin",
+                   d + "/canned-req.der", "-respout", d + "/canned-resp.der", "-nmin", "1"});
   if (response.exit_code != 0) throw std::runtime_error("openssl ocsp -reqin: " + response.err);
   return read_bytes(directory_ / "canned-resp.der");
 }

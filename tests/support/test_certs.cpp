@@ -264,10 +264,11 @@ std::vector<unsigned char> pkcs12(const X509* cert, const EVP_PKEY* key,
 
 std::vector<unsigned char> issue_crl(const IssuedCertificate& ca,
                                      const std::vector<std::pair<const X509*, int>>& revoked,
-                                     int next_update_days, bool pem, long crl_number) {
+                                     int next_update_days, bool pem, long crl_number,
+                                     int this_update_minutes_ago) {
   const std::time_t now = std::time(nullptr);
   X509CrlPtr crl(X509_CRL_new());
-  Asn1TimePtr last_update(ASN1_TIME_adj(nullptr, now, 0, -3600));
+  Asn1TimePtr last_update(ASN1_TIME_adj(nullptr, now, 0, -60L * this_update_minutes_ago));
   if (!crl || !last_update || X509_CRL_set_version(crl.get(), 1) != 1 ||
       X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())) != 1 ||
       X509_CRL_set1_lastUpdate(crl.get(), last_update.get()) != 1) {

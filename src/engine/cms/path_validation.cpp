@@ -52,7 +52,7 @@ BorrowedCrls crl_material(STACK_OF(X509_CRL) * message_crls, STACK_OF(X509_CRL) 
 // What the verify callback noticed; reached through the context's app data.
 struct Observed {
   bool revocation_pass = false;
-  int signer_time_error = X509_V_OK;  // the signer's own expiry: reported, not fatal
+  int signer_time_error = X509_V_OK;     // the signer's own expiry: reported, not fatal
   std::map<int, int> revocation_errors;  // by depth, the first: revoked or a CRL problem
 };
 
@@ -228,8 +228,8 @@ CrlFindings crl_pass(X509* signer, const TrustSnapshot& trust, STACK_OF(X509) * 
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,
-                         store::RevocationIndex& revocations,
-                         revocation::OnlineRevocation* online, std::time_t now) {
+                         store::RevocationIndex& revocations, revocation::OnlineRevocation* online,
+                         std::time_t now) {
   PathResult out;
   // Every stored certificate: the anchors too, so that a CRL's issuer is found when checking
   // the CRL (anchors still come from the trust store first).

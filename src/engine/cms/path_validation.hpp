@@ -40,7 +40,7 @@ struct PathResult {
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,
-                         store::RevocationIndex& revocations,
-                         revocation::OnlineRevocation* online, std::time_t now);
+                         store::RevocationIndex& revocations, revocation::OnlineRevocation* online,
+                         std::time_t now);
 
 }  // namespace smime::engine::cms

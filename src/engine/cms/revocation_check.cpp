@@ -55,8 +55,7 @@ Answer answer_at(int depth, X509* cert, const CrlFindings& crl, const OnlineResu
     return {o.status == OcspAnswer::Status::good ? "good" : "revoked", "ocsp", o.reason};
   }
   std::string note;
-  if (d < online.ocsp.size() && !online.ocsp[d].reason.empty() &&
-      online.ocsp[d].reason.find("names no OCSP") == std::string::npos) {
+  if (d < online.ocsp.size() && !online.ocsp[d].reason.empty()) {
     note += "; " + online.ocsp[d].reason;
   }
   if (d < online.notes.size() && !online.notes[d].empty()) note += "; " + online.notes[d];
@@ -91,9 +90,9 @@ int revocation_depths(STACK_OF(X509) * chain) {
   return n;
 }
 
-OnlineResults consult_online(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls,
-                             X509_STORE* anchors, STACK_OF(X509) * untrusted,
-                             revocation::OnlineRevocation* online, std::time_t now) {
+OnlineResults consult_online(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls, X509_STORE* anchors,
+                             STACK_OF(X509) * untrusted, revocation::OnlineRevocation* online,
+                             std::time_t now) {
   OnlineResults out;
   out.crls.reset(sk_X509_CRL_new_null());
   if (!out.crls) throw_openssl(ErrorCode::internal, "Out of memory");

@@ -30,9 +30,9 @@ int revocation_depths(STACK_OF(X509) * chain);
 
 // Asks OCSP and fetches missing CRLs (online may be null: nothing is asked). Fetched CRLs are
 // also pushed (borrowed) onto `crls`.
-OnlineResults consult_online(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls,
-                             X509_STORE* anchors, STACK_OF(X509) * untrusted,
-                             revocation::OnlineRevocation* online, std::time_t now);
+OnlineResults consult_online(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls, X509_STORE* anchors,
+                             STACK_OF(X509) * untrusted, revocation::OnlineRevocation* online,
+                             std::time_t now);
 
 // The CRL pass's findings: by depth, the first error (X509_V_ERR_CERT_REVOKED or a CRL
 // problem); `ran` false when no CRL covered the chain, `failure` when the pass itself failed.

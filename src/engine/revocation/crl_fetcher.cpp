@@ -33,8 +33,7 @@ FetchedCrl CrlFetcher::fetch_for(X509* cert, std::time_t now) {
   FetchedCrl out;
   const UrlChoice choice = FetchContext::choose(distribution_points(cert));
   if (choice.urls.empty()) {
-    out.note = choice.skipped.empty() ? "the certificate names no CRL distribution point"
-                                      : choice.skipped;
+    out.note = choice.skipped;  // empty when it names no distribution point at all
     return out;
   }
   for (const std::string& url : choice.urls) {
@@ -74,8 +73,8 @@ X509CrlPtr CrlFetcher::fetch_url(const std::string& url, bool refresh, std::time
     context_.backoff().succeeded(url);
     event.ok = true;
     event.reason = stored_new ? "stored the CRL of " + parsed.description.issuer
-                              : "the store already holds this CRL of " +
-                                    parsed.description.issuer + " or a newer one";
+                              : "the store already holds this CRL of " + parsed.description.issuer +
+                                    " or a newer one";
     if (stored_new || !refresh) context_.report(event);
     return std::move(parsed.crl);
   } catch (const std::exception& e) {

@@ -19,7 +19,7 @@ namespace smime::engine::revocation {
 
 struct FetchedCrl {
   X509CrlPtr crl;    // null when none could be fetched
-  std::string note;  // why none: the failure, a skipped URL, a URL in backoff
+  std::string note;  // why none: the failure, a skipped URL, a URL in backoff (empty: no CDP)
 };
 
 // The URIs of the certificate's CRL distribution points (full names), in order.

@@ -77,8 +77,7 @@ OcspAnswer OcspClient::status(X509* cert, X509* issuer, X509_STORE* anchors,
   OcspAnswer out;
   const UrlChoice choice = FetchContext::choose(ocsp_responders(cert));
   if (choice.urls.empty()) {
-    out.reason = choice.skipped.empty() ? "the certificate names no OCSP responder"
-                                        : choice.skipped;
+    out.reason = choice.skipped;  // empty when the AIA names no responder at all
     return out;
   }
   OcspCertIdPtr id(OCSP_cert_to_id(EVP_sha1(), cert, issuer));
@@ -93,11 +92,12 @@ OcspAnswer OcspClient::status(X509* cert, X509* issuer, X509_STORE* anchors,
   }
   for (const std::string& url : choice.urls) {
     if (auto blocked = context_.backoff().blocked(url, now)) {
-      out.reason = "the OCSP responder " + escape_for_display(url) + " is not asked now: " + *blocked;
+      out.reason =
+          "the OCSP responder " + escape_for_display(url) + " is not asked now: " + *blocked;
       continue;
     }
-    RevocationEvent event{"ocsp", url, false, false,
-                          certs::one_line_name(X509_get_issuer_name(cert)), {}};
+    RevocationEvent event{
+        "ocsp", url, false, false, certs::one_line_name(X509_get_issuer_name(cert)), {}};
     std::time_t next_update = 0;
     try {
       OcspAnswer answer = ask(url, id.get(), anchors, untrusted, next_update);
@@ -112,7 +112,8 @@ OcspAnswer OcspClient::status(X509* cert, X509* issuer, X509_STORE* anchors,
     }
     context_.backoff().failed(url, event.reason, now);
     context_.report(event);
-    out.reason = "the OCSP responder " + escape_for_display(url) + " gave no answer: " + event.reason;
+    out.reason =
+        "the OCSP responder " + escape_for_display(url) + " gave no answer: " + event.reason;
   }
   return out;
 }
@@ -120,9 +121,9 @@ OcspAnswer OcspClient::status(X509* cert, X509* issuer, X509_STORE* anchors,
 OcspAnswer OcspClient::ask(const std::string& url, OCSP_CERTID* id, X509_STORE* anchors,
                            STACK_OF(X509) * untrusted, std::time_t& next_update) {
   OcspRequestPtr request = request_for(id);
-  const HttpResponse response = context_.http().exchange(
-      HttpRequest{url, "application/ocsp-request", der_of(request.get())},
-      context_.settings().limits);
+  const HttpResponse response =
+      context_.http().exchange(HttpRequest{url, "application/ocsp-request", der_of(request.get())},
+                               context_.settings().limits);
   if (response.status != 200) refuse("HTTP status " + std::to_string(response.status));
   OcspBasicRespPtr basic = basic_response(response.body);
   // Signed by the CA, or by a responder the CA delegated (id-kp-OCSPSigning), to an anchor.

@@ -19,7 +19,7 @@ namespace smime::engine::revocation {
 struct OcspAnswer {
   enum class Status { none, good, revoked };
   Status status = Status::none;
-  std::string reason;  // revoked: the CRLReason; none: why there is no answer
+  std::string reason;  // revoked: the CRLReason; none: why there is no answer (empty: no AIA)
   std::string url;     // the responder asked
 };
 

@@ -8,8 +8,8 @@ std::optional<std::string> UrlBackoff::blocked(const std::string& url, std::time
   std::lock_guard lock(mutex_);
   auto it = entries_.find(url);
   if (it == entries_.end() || it->second.retry_at <= now) return std::nullopt;
-  return it->second.reason + "; not asked again for " +
-         std::to_string(it->second.retry_at - now) + " s";
+  return it->second.reason + "; not asked again for " + std::to_string(it->second.retry_at - now) +
+         " s";
 }
 
 void UrlBackoff::failed(const std::string& url, const std::string& reason, std::time_t now) {
@@ -21,8 +21,8 @@ void UrlBackoff::failed(const std::string& url, const std::string& reason, std::
   }
   Entry& entry = entries_[url];
   entry.failures = std::min(entry.failures + 1, 30);
-  const auto wait = std::min<std::int64_t>(maximum_.count(),
-                                           first_.count() << std::min(entry.failures - 1, 20));
+  const auto wait =
+      std::min<std::int64_t>(maximum_.count(), first_.count() << std::min(entry.failures - 1, 20));
   entry.retry_at = now + static_cast<std::time_t>(std::max<std::int64_t>(wait, 0));
   entry.reason = "the last attempt failed: " + reason;
 }

@@ -169,7 +169,8 @@ TEST_F(OnlineRevocationTest, AMissingCrlGivesUnknownAndIsAudited) {
   const std::string url = crl_server_->url("missing.crl");
   Identity who = alice({url});
   const auto in = verify(who);
-  expect_failed_fetch(url, "HTTP status 404", in, audited("crl.fetch_failed"), engine_->revocation_counts());
+  expect_failed_fetch(url, "HTTP status 404", in, audited("crl.fetch_failed"),
+                      engine_->revocation_counts());
 }
 
 TEST_F(OnlineRevocationTest, GarbageAtTheDistributionPointGivesUnknownAndIsAudited) {
@@ -177,7 +178,8 @@ TEST_F(OnlineRevocationTest, GarbageAtTheDistributionPointGivesUnknownAndIsAudit
   crl_server_->put("garbage.crl", std::vector<unsigned char>(4000, 0x5a));
   Identity who = alice({url});
   const auto in = verify(who);
-  expect_failed_fetch(url, "not a CRL", in, audited("crl.fetch_failed"), engine_->revocation_counts());
+  expect_failed_fetch(url, "not a CRL", in, audited("crl.fetch_failed"),
+                      engine_->revocation_counts());
   EXPECT_TRUE(store_->list_crls().empty());
 }
 
@@ -186,7 +188,8 @@ TEST_F(OnlineRevocationTest, AnOversizedCrlIsNotReadAndIsAudited) {
   crl_server_->put("big.crl", std::vector<unsigned char>(300 * 1024, 0x30));  // over 256 KiB
   Identity who = alice({url});
   const auto in = verify(who);
-  expect_failed_fetch(url, "larger than 262144 bytes", in, audited("crl.fetch_failed"), engine_->revocation_counts());
+  expect_failed_fetch(url, "larger than 262144 bytes", in, audited("crl.fetch_failed"),
+                      engine_->revocation_counts());
 }
 
 TEST_F(OnlineRevocationTest, ACrlOfAnotherCaIsRefusedLikeAnImportedOne) {
@@ -195,15 +198,16 @@ TEST_F(OnlineRevocationTest, ACrlOfAnotherCaIsRefusedLikeAnImportedOne) {
   Identity who = alice({url});
   crl_server_->put("ca.crl", issue_crl(stranger, {{who.issued.cert.get(), 1}}, 7, false));
   const auto in = verify(who);
-  expect_failed_fetch(url, "signature does not verify", in, audited("crl.fetch_failed"), engine_->revocation_counts());
+  expect_failed_fetch(url, "signature does not verify", in, audited("crl.fetch_failed"),
+                      engine_->revocation_counts());
   EXPECT_TRUE(store_->list_crls().empty());
 }
 
 TEST_F(OnlineRevocationTest, UnderTheHardPolicyAFailedFetchMakesTheSignatureInvalid) {
   engine::Policy hard;
   hard.verification.revocation_hard = true;
-  engine::Engine strict(*store_, *certificates_, [this]() -> KeyStore& { return key_store(); },
-                        hard);
+  engine::Engine strict(
+      *store_, *certificates_, [this]() -> KeyStore& { return key_store(); }, hard);
   enable(strict);
   const std::string url = crl_server_->url("missing.crl");
   auto in = verify(alice({url}), &strict);
@@ -215,7 +219,8 @@ TEST_F(OnlineRevocationTest, UnderTheHardPolicyAFailedFetchMakesTheSignatureInva
 }
 
 TEST_F(OnlineRevocationTest, OnlyHttpDistributionPointsAreFetched) {
-  Identity who = alice({"ldap://ldap.example.org/cn=Example%20Org%20Test%20CA?certificateRevocationList"});
+  Identity who =
+      alice({"ldap://ldap.example.org/cn=Example%20Org%20Test%20CA?certificateRevocationList"});
   auto in = verify(who);
   EXPECT_EQ(revocation(in).status, "unknown");
   EXPECT_NE(revocation(in).reason.find("only http:// URLs are"), std::string::npos)
@@ -226,7 +231,7 @@ TEST_F(OnlineRevocationTest, OnlyHttpDistributionPointsAreFetched) {
 TEST_F(OnlineRevocationTest, TheRefresherReplacesAFetchedCrlBeforeItsNextUpdate) {
   Identity who = alice({crl_server_->url("ca.crl")});
   // nextUpdate in a day: within the refresh margin (48 h) from the start.
-  crl_server_->put("ca.crl", issue_crl(ca_, {}, 1, false, 1));
+  crl_server_->put("ca.crl", issue_crl(ca_, {}, 1, false, 1, 120));
   EXPECT_EQ(revocation(verify(who)).status, "good");
   ASSERT_EQ(store_->list_crls().size(), 1u);
   EXPECT_EQ(store_->list_crls()[0].crl_number, "1");
@@ -248,7 +253,7 @@ TEST_F(OnlineRevocationTest, TheRefresherReplacesAFetchedCrlBeforeItsNextUpdate)
 
 TEST_F(OnlineRevocationTest, ACrlFarFromItsNextUpdateIsNotRefreshed) {
   Identity who = alice({crl_server_->url("ca.crl")});
-  crl_server_->put("ca.crl", issue_crl(ca_, {}, 30, false, 1));
+  crl_server_->put("ca.crl", issue_crl(ca_, {}, 30, false, 1, 120));
   EXPECT_EQ(revocation(verify(who)).status, "good");
   crl_server_->put("ca.crl", issue_crl(ca_, {}, 30, false, 2));
   EXPECT_EQ(engine_->refresh_crls(), 0u);
@@ -369,8 +374,8 @@ TEST_F(OcspTest, AResponseSignedByAStrangerIsRefused) {
 TEST_F(OcspTest, UnderTheHardPolicyARefusedResponseMakesTheSignatureInvalid) {
   engine::Policy hard;
   hard.verification.revocation_hard = true;
-  engine::Engine strict(*store_, *certificates_, [this]() -> KeyStore& { return key_store(); },
-                        hard);
+  engine::Engine strict(
+      *store_, *certificates_, [this]() -> KeyStore& { return key_store(); }, hard);
   enable(strict);
   CertificateSpec rogue_spec = CertificateSpec::authority("Rogue Responder");
   rogue_spec.extended_key_usages = {"OCSPSigning"};

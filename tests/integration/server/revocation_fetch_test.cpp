@@ -90,8 +90,7 @@ TEST_F(RevocationFetchTest, AFailedFetchIsAuditedAndCounted) {
   EXPECT_NE(revocation["reason"].get<std::string>().find("HTTP status 404"), std::string::npos)
       << revocation.dump();
 
-  HttpResult logs =
-      client().request("GET", "/api/v1/logs?operation=crl.fetch_failed", "", auth());
+  HttpResult logs = client().request("GET", "/api/v1/logs?operation=crl.fetch_failed", "", auth());
   ASSERT_EQ(logs.status, 200) << logs.body;
   const json entries = json::parse(logs.body)["entries"];
   ASSERT_EQ(entries.size(), 1u) << logs.body;
@@ -110,7 +109,7 @@ TEST_F(RevocationFetchTest, AFailedFetchIsAuditedAndCounted) {
 
 TEST_F(RevocationFetchTest, TheRefresherFetchesANewerCrlBeforeNextUpdate) {
   const IssuedCertificate who = alice(crl_server_->url("ca.crl"));
-  crl_server_->put("ca.crl", issue_crl(ca_, {}, 1, false, 1));  // nextUpdate in a day
+  crl_server_->put("ca.crl", issue_crl(ca_, {}, 1, false, 1, 120));  // nextUpdate in a day
   json revocation = revocation_of(who);
   EXPECT_EQ(revocation["status"], "good") << revocation.dump();
   EXPECT_EQ(revocation["source"], "crl");

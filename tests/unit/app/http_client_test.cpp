@@ -29,10 +29,9 @@ TEST(HttpUrlTest, TakesPlainHttpWithHostPortAndPath) {
 }
 
 TEST(HttpUrlTest, RefusesOtherSchemesAndBadUrls) {
-  for (const char* url :
-       {"https://crl.example.org/ca.crl", "ldap://ldap.example.org/cn=CA", "http://",
-        "http://user@host/x", "http://host:0/", "http://host:99999/", "http://host:8a/",
-        "http://host/a b", "file:///etc/passwd"}) {
+  for (const char* url : {"https://crl.example.org/ca.crl", "ldap://ldap.example.org/cn=CA",
+                          "http://", "http://user@host/x", "http://host:0/", "http://host:99999/",
+                          "http://host:8a/", "http://host/a b", "file:///etc/passwd"}) {
     try {
       app::parse_http_url(url);
       ADD_FAILURE() << url << " was taken";

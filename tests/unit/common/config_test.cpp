@@ -126,8 +126,7 @@ TEST_F(ConfigTest, OnlineRevocationSettingsFromTheFile) {
     FAIL() << "a timeout of 0 was taken";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_input);
-    EXPECT_NE(std::string(e.what()).find("[revocation] timeout_ms"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("[revocation] timeout_ms"), std::string::npos) << e.what();
   }
 }
 

@@ -91,7 +91,8 @@ TEST(MetricsTest, CountersKeptElsewhereAreSampledWithTheirLabels) {
   m.add_counter("revocation_fetches_total", "Fetches.", [&] {
     return Metrics::Series{{"kind=\"crl\",result=\"failed\"", failed}};
   });
-  EXPECT_TRUE(has_line(m.render(), R"(smimed_revocation_fetches_total{kind="crl",result="failed"} 1)"));
+  EXPECT_TRUE(
+      has_line(m.render(), R"(smimed_revocation_fetches_total{kind="crl",result="failed"} 1)"));
   failed = 2;
   const std::string text = m.render();
   EXPECT_TRUE(has_line(text, "# TYPE smimed_revocation_fetches_total counter"));
