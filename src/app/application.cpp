@@ -1,5 +1,7 @@
 #include "smime/app/application.hpp"
 
+#include "smime/app/http_client.hpp"
+#include "smime/app/revocation_events.hpp"
 #include "smime/common/error.hpp"
 #include "smime/pkcs11/module.hpp"
 #include "smime/pkcs11/token_report.hpp"
@@ -19,6 +21,19 @@ pkcs11::TokenConfig token_config(const AppConfig& config) {
   tc.session_wait = std::chrono::milliseconds(config.token.session_wait_ms);
   tc.recycle_after_derivations = static_cast<std::size_t>(config.token.recycle_after_derivations);
   return tc;
+}
+
+engine::RevocationSettings revocation_settings(const AppConfig& config) {
+  const RevocationFetchSettings& r = config.revocation;
+  engine::RevocationSettings settings;
+  settings.fetch_crls = r.fetch;
+  settings.ocsp = r.ocsp;
+  settings.refresh_margin = std::chrono::seconds(r.refresh_margin_s);
+  settings.failure_backoff = std::chrono::seconds(r.failure_backoff_s);
+  settings.max_backoff = std::chrono::seconds(r.max_backoff_s);
+  settings.limits.timeout = std::chrono::milliseconds(r.timeout_ms);
+  settings.limits.max_body = static_cast<std::size_t>(r.max_crl_bytes);
+  return settings;
 }
 
 Application::Application(AppConfig config) : config_(std::move(config)) {
@@ -44,6 +59,8 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   policy.verification.leaf_at_signing_time = config_.verification.leaf_at_signing_time;
   certificates_->set_rule_policy({config_.certificates.legacy});
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys, policy);
+  engine_->enable_online_revocation(make_http_client(), revocation_settings(config_),
+                                    audit_revocation_events(*audit_));
   use_cases_ = std::make_unique<UseCases>(
       Dependencies{*store_, *api_tokens_, *certificates_, *engine_, *audit_, *audit_, keys,
                    [this](bool probe) { return token_report(probe); }, [this] { ping_token(); }});

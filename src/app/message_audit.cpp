@@ -43,6 +43,7 @@ std::string layer_detail(std::size_t index, const engine::SignatureLayer& layer)
   const engine::SignatureChecks& c = layer.checks;
   std::string revocation = c.revocation.status;
   if (!c.revocation.source.empty()) revocation += " by " + c.revocation.source;
+  if (!c.revocation.origin.empty()) revocation += " (" + c.revocation.origin + ")";
   std::string text = "layer " + std::to_string(index) + " " + layer.format + ": " +
                      std::string(engine::to_string(layer.status)) + " (integrity " +
                      c.integrity.status + ", chain " + c.chain.status + ", revocation " +

@@ -13,12 +13,13 @@ namespace {
 
 // An integer setting within [min, max]; anything else is refused naming the file and key.
 void read_bounded(const toml::table& table, const char* key, int& out, std::int64_t min,
-                  std::int64_t max, const std::filesystem::path& file) {
+                  std::int64_t max, const std::filesystem::path& file,
+                  const char* table_name = "token") {
   const toml::node* node = table.get(key);
   if (node == nullptr) return;
   const std::optional<std::int64_t> value = node->value<std::int64_t>();
   if (!value || *value < min || *value > max) {
-    throw Error(ErrorCode::invalid_input, file.string() + ": [token] " + key +
+    throw Error(ErrorCode::invalid_input, file.string() + ": [" + table_name + "] " + key +
                                               " must be an integer from " + std::to_string(min) +
                                               " to " + std::to_string(max));
   }
@@ -86,6 +87,19 @@ void boolean_from_env(bool& value, const char* name) {
     throw Error(ErrorCode::invalid_input,
                 std::string(name) + " must be true or false (1/0, yes/no), not '" + text + "'");
   }
+}
+
+void read_revocation(const toml::table& table, RevocationFetchSettings& out,
+                     const std::filesystem::path& file) {
+  read_boolean(table, "fetch", out.fetch, file);
+  read_boolean(table, "ocsp", out.ocsp, file);
+  constexpr const char* kTable = "revocation";
+  read_bounded(table, "refresh_margin_s", out.refresh_margin_s, 0, 30 * 86400, file, kTable);
+  read_bounded(table, "refresh_interval_s", out.refresh_interval_s, 1, 86400, file, kTable);
+  read_bounded(table, "timeout_ms", out.timeout_ms, 100, 60000, file, kTable);
+  read_bounded(table, "max_crl_bytes", out.max_crl_bytes, 1024, 256 * 1024 * 1024, file, kTable);
+  read_bounded(table, "failure_backoff_s", out.failure_backoff_s, 0, 86400, file, kTable);
+  read_bounded(table, "max_backoff_s", out.max_backoff_s, 0, 7 * 86400, file, kTable);
 }
 
 }  // namespace
@@ -174,6 +188,9 @@ AppConfig load_config(const std::filesystem::path& home,
     if (const toml::table* certificates = root["certificates"].as_table()) {
       read_boolean(*certificates, "legacy", config.certificates.legacy, file);
       read_boolean(*certificates, "harvest", config.certificates.harvest, file);
+    }
+    if (const toml::table* revocation = root["revocation"].as_table()) {
+      read_revocation(*revocation, config.revocation, file);
     }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);

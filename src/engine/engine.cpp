@@ -24,6 +24,25 @@ Engine::Engine(store::Store& store, service::CertificateService& certificates,
 
 Engine::~Engine() = default;
 
+void Engine::enable_online_revocation(std::shared_ptr<HttpClient> http, RevocationSettings settings,
+                                      RevocationListener listener) {
+  if (!http || (!settings.fetch_crls && !settings.ocsp)) {
+    caches_->online.reset();
+    return;
+  }
+  caches_->online = std::make_unique<revocation::OnlineRevocation>(
+      std::move(http), std::move(settings), std::move(listener), certificates_);
+}
+
+std::size_t Engine::refresh_crls() {
+  if (!caches_->online || !caches_->online->context.settings().fetch_crls) return 0;
+  return caches_->online->crls.refresh(certificates_.now());
+}
+
+RevocationCounts Engine::revocation_counts() const {
+  return caches_->online ? caches_->online->context.counts() : RevocationCounts{};
+}
+
 bool IncomingResult::ok() const {
   if (!errors.empty()) return false;
   if (encrypted && !decrypted) return false;

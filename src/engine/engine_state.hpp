@@ -7,6 +7,7 @@
 #include <string>
 
 #include "group_policy.hpp"
+#include "revocation/online_revocation.hpp"
 #include "smime/engine/engine.hpp"
 #include "trust_cache.hpp"
 
@@ -19,6 +20,7 @@ class EngineState {
   GroupCache groups;
   std::mutex keys_mutex;
   std::map<std::string, EvpPkeyPtr, std::less<>> private_keys;  // by CKA_ID hex
+  std::unique_ptr<revocation::OnlineRevocation> online;         // null: offline revocation
 
   // The provider handle of a token key (EVP_PKEY is reference counted and thread-safe).
   EvpPkeyPtr private_key(KeyStore& keys, const std::string& key_id);

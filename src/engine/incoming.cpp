@@ -147,7 +147,8 @@ class IncomingProcessing {
     result_.layers.emplace_back(detached ? "multipart/signed" : "signed-data");
     std::optional<std::string_view> content;
     if (detached) content = classified.signed_content;
-    cms::Verification v = cms::verify(cms, content, trust_, store_, from_, now_, policy_);
+    cms::Verification v =
+        cms::verify(cms, content, trust_, store_, from_, now_, policy_, state_.online.get());
     result_.signatures.push_back(
         {result_.layers.back(), v.status, v.reason, v.signer, v.checks, v.warnings});
     if (!result_.signed_) {  // the outermost signature is the one reported

@@ -35,6 +35,7 @@ nlohmann::json check_json(const SignatureCheck& check) {
   nlohmann::json out = {{"status", check.status}, {"reason", check.reason}};
   if (!check.certificate.empty()) out["certificate"] = check.certificate;
   if (!check.source.empty()) out["source"] = check.source;
+  if (!check.origin.empty()) out["origin"] = check.origin;
   if (!check.name.empty()) out["name"] = check.name;
   return out;
 }

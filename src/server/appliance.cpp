@@ -47,9 +47,21 @@ Appliance::Appliance(AppConfig config, ServerSettings settings)
     : application_(std::move(config)),
       settings_(std::move(settings)),
       context_{application_.use_cases(), [this] { return metrics_.render(); },
-               incoming_body_limit_for(settings_)} {}
+               incoming_body_limit_for(settings_)} {
+  metrics_.add_counter(
+      "revocation_fetches_total",
+      "CRL fetches from distribution points and OCSP queries, by kind and result.", [this] {
+        const engine::RevocationCounts c = application_.engine().revocation_counts();
+        return Metrics::Series{
+            {"kind=\"crl\",result=\"ok\"", static_cast<double>(c.crl_ok)},
+            {"kind=\"crl\",result=\"failed\"", static_cast<double>(c.crl_failed)},
+            {"kind=\"ocsp\",result=\"ok\"", static_cast<double>(c.ocsp_ok)},
+            {"kind=\"ocsp\",result=\"failed\"", static_cast<double>(c.ocsp_failed)}};
+      });
+}
 
 Appliance::~Appliance() {
+  refresher_.reset();
   // The server (and its worker threads) stop before the use cases they call go away.
   server_.reset();
 }
@@ -81,6 +93,16 @@ void Appliance::start(bool handle_signals) {
     spdlog::info("no web root: the admin UI is off");
   } else if (!std::filesystem::is_directory(settings.web_root)) {
     spdlog::warn("web root {} is not a directory: the admin UI is off", settings.web_root.string());
+  }
+  const RevocationFetchSettings& revocation = application_.config().revocation;
+  if (revocation.fetch && !refresher_) {
+    refresher_ = std::make_unique<CrlRefresher>(
+        [this] {
+          if (const std::size_t n = application_.engine().refresh_crls(); n > 0) {
+            spdlog::info("refreshed {} CRL(s) before their nextUpdate", n);
+          }
+        },
+        std::chrono::seconds(revocation.refresh_interval_s));
   }
   ServerOptions options = server_options(settings);
   options.handle_signals = handle_signals;

@@ -63,9 +63,15 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back({std::move(name), std::move(help), std::move(sample)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::function<Series()> sample) {
+  std::lock_guard lock(mutex_);
+  counters_.push_back({std::move(name), std::move(help), std::move(sample)});
+}
+
 std::string Metrics::render() const {
   std::string out;
   std::vector<Gauge> gauges;
+  std::vector<Counter> counters;
   {
     std::lock_guard lock(mutex_);
     out += "# HELP smimed_requests_total API requests answered, by operation, method and status.\n";
@@ -103,6 +109,19 @@ std::string Metrics::render() const {
       out += fmt::format("smimed_token_errors_total{{code=\"{}\"}} {}\n", label(code), count);
     }
     gauges = gauges_;
+    counters = counters_;
+  }
+  for (const Counter& c : counters) {
+    Series series;
+    try {
+      series = c.sample();
+    } catch (...) {
+      continue;
+    }
+    out += fmt::format("# HELP smimed_{} {}\n# TYPE smimed_{} counter\n", c.name, c.help, c.name);
+    for (const auto& [labels, value] : series) {
+      out += fmt::format("smimed_{}{{{}}} {}\n", c.name, labels, number(value));
+    }
   }
   // Sampled outside the lock: a gauge may take its own locks.
   for (const Gauge& g : gauges) {

@@ -110,6 +110,16 @@ void add_extensions(X509* cert, const CertificateSpec& spec) {
     add_conf_extension(cert, &ctx, NID_ext_key_usage, join(spec.extended_key_usages));
   }
   add_subject_alt_name(cert, spec);
+  if (!spec.crl_urls.empty()) {
+    std::vector<std::string> uris;
+    for (const auto& url : spec.crl_urls) uris.push_back("URI:" + url);
+    add_conf_extension(cert, &ctx, NID_crl_distribution_points, join(uris));
+  }
+  if (!spec.ocsp_urls.empty()) {
+    std::vector<std::string> access;
+    for (const auto& url : spec.ocsp_urls) access.push_back("OCSP;URI:" + url);
+    add_conf_extension(cert, &ctx, NID_info_access, join(access));
+  }
   // SKI first: a self-signed certificate's AKI is computed from it. OpenSSL 3.0 writes an
   // empty AKI for a self-signed certificate unless told "always", and libksba (gpgsm) rejects
   // an empty AKI as a BER error.
@@ -254,10 +264,11 @@ std::vector<unsigned char> pkcs12(const X509* cert, const EVP_PKEY* key,
 
 std::vector<unsigned char> issue_crl(const IssuedCertificate& ca,
                                      const std::vector<std::pair<const X509*, int>>& revoked,
-                                     int next_update_days, bool pem, long crl_number) {
+                                     int next_update_days, bool pem, long crl_number,
+                                     int this_update_minutes_ago) {
   const std::time_t now = std::time(nullptr);
   X509CrlPtr crl(X509_CRL_new());
-  Asn1TimePtr last_update(ASN1_TIME_adj(nullptr, now, 0, -3600));
+  Asn1TimePtr last_update(ASN1_TIME_adj(nullptr, now, 0, -60L * this_update_minutes_ago));
   if (!crl || !last_update || X509_CRL_set_version(crl.get(), 1) != 1 ||
       X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca.cert.get())) != 1 ||
       X509_CRL_set1_lastUpdate(crl.get(), last_update.get()) != 1) {

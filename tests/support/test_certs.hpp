@@ -48,6 +48,9 @@ struct CertificateSpec {
   const X509* issuer = nullptr;    // nullptr: self-signed
   EVP_PKEY* issuer_key = nullptr;  // required with issuer; may be a token key
   std::uint64_t serial = 0;        // 0: random 63-bit
+  // CRL distribution points (URIs of one distribution point) and AIA OCSP responders.
+  std::vector<std::string> crl_urls;
+  std::vector<std::string> ocsp_urls;
 
   CertificateSpec& issued_by(const IssuedCertificate& ca) {
     issuer = ca.cert.get();
@@ -84,10 +87,12 @@ std::vector<unsigned char> pkcs12(const X509* cert, const EVP_PKEY* key,
 
 inline constexpr int kNoNextUpdate = INT_MIN;
 // A CRL signed by `ca`, revoking each certificate with the given CRLReason code (-1: no
-// reason extension). thisUpdate is an hour ago; nextUpdate is next_update_days from now
-// (kNoNextUpdate: absent). crl_number < 0 leaves the CRL number extension out.
+// reason extension). thisUpdate is an hour ago (this_update_minutes_ago); nextUpdate is
+// next_update_days from now (kNoNextUpdate: absent). crl_number < 0 leaves the CRL number
+// extension out.
 std::vector<unsigned char> issue_crl(const IssuedCertificate& ca,
                                      const std::vector<std::pair<const X509*, int>>& revoked,
-                                     int next_update_days, bool pem, long crl_number = 1);
+                                     int next_update_days, bool pem, long crl_number = 1,
+                                     int this_update_minutes_ago = 60);
 
 }  // namespace smime::test

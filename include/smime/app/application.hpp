@@ -14,6 +14,9 @@
 
 namespace smime::app {
 
+// [revocation] of a configuration as the engine takes it.
+engine::RevocationSettings revocation_settings(const AppConfig& config);
+
 // The token settings of a configuration as the token layer takes them.
 pkcs11::TokenConfig token_config(const AppConfig& config);
 

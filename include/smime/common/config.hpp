@@ -39,6 +39,20 @@ struct VerificationSettings {
   bool leaf_at_signing_time = false;
 };
 
+// Online revocation ([revocation], issue 16): CRLs fetched from the certificates' http://
+// distribution points and cached in the store, OCSP asked first where the AIA names a
+// responder; both bounded, and a URL that failed is not asked again for a while.
+struct RevocationFetchSettings {
+  bool fetch = true;                     // fetch CRLs (and refresh fetched ones before nextUpdate)
+  bool ocsp = true;                      // ask OCSP responders
+  int refresh_margin_s = 3600;           // fetch again this long before a fetched CRL's nextUpdate
+  int refresh_interval_s = 60;           // smimed's refresher looks this often
+  int timeout_ms = 5000;                 // one whole HTTP exchange (connect, send, read)
+  int max_crl_bytes = 20 * 1024 * 1024;  // also the bound of an OCSP response
+  int failure_backoff_s = 60;            // a URL that failed waits this long, doubled each time
+  int max_backoff_s = 3600;              // up to this
+};
+
 // How certificates are judged on import (issue 17).
 struct CertificateSettings {
   // The legacy-certificate policy: the subject DN's emailAddress counts when the SAN has no
@@ -58,6 +72,7 @@ struct AppConfig {
   TokenSettings token;
   StoreSettings store;
   VerificationSettings verification;
+  RevocationFetchSettings revocation;
   CertificateSettings certificates;
   std::string log_level = "warn";
 };

@@ -12,6 +12,7 @@
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
+#include <openssl/ocsp.h>
 #include <openssl/param_build.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
@@ -125,6 +126,22 @@ struct Pkcs12SafeBagStackFree {
 using Pkcs12SafeBagStackPtr = std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), Pkcs12SafeBagStackFree>;
 using Pkcs8PrivKeyInfoPtr =
     std::unique_ptr<PKCS8_PRIV_KEY_INFO, FreeWith<PKCS8_PRIV_KEY_INFO_free>>;
+
+// Online revocation (issue 16): OCSP messages, CRL distribution points, AIA, URL lists.
+using OcspRequestPtr = std::unique_ptr<OCSP_REQUEST, FreeWith<OCSP_REQUEST_free>>;
+using OcspResponsePtr = std::unique_ptr<OCSP_RESPONSE, FreeWith<OCSP_RESPONSE_free>>;
+using OcspBasicRespPtr = std::unique_ptr<OCSP_BASICRESP, FreeWith<OCSP_BASICRESP_free>>;
+using OcspCertIdPtr = std::unique_ptr<OCSP_CERTID, FreeWith<OCSP_CERTID_free>>;
+struct DistPointsFree {
+  void operator()(STACK_OF(DIST_POINT) * stack) const noexcept {
+    sk_DIST_POINT_pop_free(stack, DIST_POINT_free);
+  }
+};
+using DistPointsPtr = std::unique_ptr<STACK_OF(DIST_POINT), DistPointsFree>;
+struct OpensslStringsFree {
+  void operator()(STACK_OF(OPENSSL_STRING) * stack) const noexcept { X509_email_free(stack); }
+};
+using OpensslStringsPtr = std::unique_ptr<STACK_OF(OPENSSL_STRING), OpensslStringsFree>;
 
 // Buffers that OpenSSL allocated (i2d_* output, BN_bn2hex, ...).
 struct OpensslFree {

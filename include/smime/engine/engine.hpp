@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "smime/engine/limits.hpp"
+#include "smime/engine/revocation.hpp"
 #include "smime/service/certificate_service.hpp"
 #include "smime/store/store.hpp"
 #include "smime/token/key_store.hpp"
@@ -123,7 +124,9 @@ struct MissingItem {
 // One check of one signature. status values per check:
 //   integrity:    valid | invalid | not_checked
 //   chain:        valid | unknown_issuer | invalid | not_checked
-//   revocation:   good | revoked | unknown | not_checked  (source: "crl", or "none")
+//   revocation:   good | revoked | unknown | not_checked  (source: "ocsp", "crl", "ocsp+crl"
+//                 when the chain's certificates were answered by both, or "none"; origin of a
+//                 CRL answer: "stored", "fetched" or "message")
 //   sender_match: match | mismatch | not_checked
 //   validity:     valid | expired | not_yet_valid | not_checked  (the signer's certificate)
 //   algorithm:    ok | weak | unsupported  (name: the signature and digest algorithms)
@@ -132,6 +135,7 @@ struct SignatureCheck {
   std::string reason;
   std::string certificate;  // subject of the certificate the check failed on, when one did
   std::string source;       // revocation: where the answer came from
+  std::string origin;       // revocation by CRL: stored | fetched | message
   std::string name;         // algorithm: what was used
 };
 
@@ -247,6 +251,16 @@ class Engine {
   // Error(invalid_input) for an address that is not one, Error(limit_exceeded) for more
   // addresses than Limits::addresses.
   PreflightResult preflight(const PreflightRequest& request);
+
+  // Online revocation (issue 16): OCSP and CRL fetching over `http`; listener hears every
+  // fetch and query (audit entries). Call before the engine serves requests. Without it, only
+  // stored CRLs and those in the message are used.
+  void enable_online_revocation(std::shared_ptr<HttpClient> http, RevocationSettings settings,
+                                RevocationListener listener = {});
+  // One pass of the refresher: fetched CRLs whose nextUpdate is within the refresh margin are
+  // fetched again; returns how many were stored anew (0 without online revocation).
+  std::size_t refresh_crls();
+  RevocationCounts revocation_counts() const;
 
   const Policy& policy() const noexcept { return policy_; }
   const Limits& limits() const noexcept { return limits_; }

@@ -8,6 +8,7 @@
 #include "smime/app/application.hpp"
 #include "smime/common/config.hpp"
 #include "smime/server/api_routes.hpp"
+#include "smime/server/crl_refresher.hpp"
 #include "smime/server/https_server.hpp"
 #include "smime/server/metrics.hpp"
 #include "smime/server/router.hpp"
@@ -32,7 +33,8 @@ class Appliance {
   store::ApiTokenStore& api_tokens() { return application_.api_tokens(); }
   const ServerSettings& settings() const { return settings_; }
 
-  // Loads or creates the TLS identity, builds the router and binds the listening socket.
+  // Loads or creates the TLS identity, builds the router and binds the listening socket; starts
+  // the CRL refresher when [revocation] fetch is on.
   void start(bool handle_signals = true);
   unsigned short port() const;
   const Router& router() const { return *router_; }
@@ -49,6 +51,7 @@ class Appliance {
   std::unique_ptr<StaticSite> site_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<HttpsServer> server_;
+  std::unique_ptr<CrlRefresher> refresher_;  // [revocation] fetch: started by start()
 };
 
 // Resolves the bearer token of the request into its principal (or marks the credentials as

@@ -1,6 +1,7 @@
 // smimed's Prometheus metrics (text exposition format 0.0.4): requests by operation, method
 // and status; a latency histogram per operation; token errors by code (is_token_error); and gauges
-// read when scraped (the audit log's queue of entries waiting for their batch commit). Fed by the
+// read when scraped (the audit log's queue of entries waiting for their batch commit); counters
+// kept elsewhere and read when scraped (online revocation's fetches and queries). Fed by the
 // router's RequestObserver; every method is thread-safe.
 #pragma once
 
@@ -27,6 +28,9 @@ class Metrics {
   void observe(const RequestRecord& record);
   // A gauge sampled at each scrape (name without the smimed_ prefix).
   void add_gauge(std::string name, std::string help, std::function<double()> sample);
+  // A counter kept elsewhere, sampled at each scrape: one value per label set ("kind=\"crl\"").
+  using Series = std::vector<std::pair<std::string, double>>;
+  void add_counter(std::string name, std::string help, std::function<Series()> sample);
   // The exposition text.
   std::string render() const;
 
@@ -47,6 +51,12 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::string, std::uint64_t> token_errors_;
   std::vector<Gauge> gauges_;
+  struct Counter {
+    std::string name;
+    std::string help;
+    std::function<Series()> sample;
+  };
+  std::vector<Counter> counters_;
 };
 
 }  // namespace smime::server

@@ -237,7 +237,7 @@ void judge(Verification& out) {
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
                     const TrustSnapshot& trust, store::RevocationIndex& revocations,
                     const std::vector<std::string>& from, std::time_t now,
-                    const VerificationPolicy& policy) {
+                    const VerificationPolicy& policy, revocation::OnlineRevocation* online) {
   Verification out;
   out.reject_weak = policy.reject_sha1;
   out.revocation_hard = policy.revocation_hard;
@@ -276,7 +276,8 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
   if (out.checks.integrity.status == "valid") {
     X509StackPtr embedded(CMS_get1_certs(cms));
     X509CrlStackPtr carried(CMS_get1_crls(cms));
-    PathResult path = validate_path(signer, embedded.get(), carried.get(), trust, revocations, now);
+    PathResult path =
+        validate_path(signer, embedded.get(), carried.get(), trust, revocations, online, now);
     out.checks.chain = std::move(path.chain);
     out.checks.revocation = std::move(path.revocation);
     out.checks.validity = std::move(path.validity);

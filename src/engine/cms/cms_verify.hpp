@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../revocation/online_revocation.hpp"
 #include "smime/engine/engine.hpp"
 #include "smime/store/store.hpp"
 #include "trust_cache.hpp"
@@ -32,6 +33,7 @@ struct Verification {
 Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detached,
                     const TrustSnapshot& trust, store::RevocationIndex& revocations,
                     const std::vector<std::string>& from, std::time_t now,
-                    const VerificationPolicy& policy);
+                    const VerificationPolicy& policy,
+                    revocation::OnlineRevocation* online = nullptr);
 
 }  // namespace smime::engine::cms

@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <map>
+
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
@@ -51,10 +53,8 @@ BorrowedCrls crl_material(STACK_OF(X509_CRL) * message_crls, STACK_OF(X509_CRL) 
 // What the verify callback noticed; reached through the context's app data.
 struct Observed {
   bool revocation_pass = false;
-  int signer_time_error = X509_V_OK;  // the signer's own expiry: reported, not fatal
-  int revoked_depth = -1;
-  int unknown_depth = -1;
-  int unknown_error = X509_V_OK;
+  int signer_time_error = X509_V_OK;     // the signer's own expiry: reported, not fatal
+  std::map<int, int> revocation_errors;  // by depth, the first: revoked or a CRL problem
 };
 
 bool is_crl_problem(int error) {
@@ -97,7 +97,7 @@ int verify_callback(int ok, X509_STORE_CTX* ctx) {
   }
   if (!seen->revocation_pass) return ok;
   if (error == X509_V_ERR_CERT_REVOKED) {
-    if (seen->revoked_depth < 0) seen->revoked_depth = depth;
+    seen->revocation_errors.emplace(depth, error);
     return 1;
   }
   if (is_crl_problem(error)) {
@@ -105,10 +105,7 @@ int verify_callback(int ok, X509_STORE_CTX* ctx) {
     STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
     const int top = sk_X509_num(chain) - 1;
     const bool root = depth == top && self_signed(sk_X509_value(chain, top));
-    if (!root && seen->unknown_depth < 0) {
-      seen->unknown_depth = depth;
-      seen->unknown_error = error;
-    }
+    if (!root) seen->revocation_errors.emplace(depth, error);
     return 1;
   }
   return ok;
@@ -185,37 +182,6 @@ void describe_chain_failure(X509_STORE_CTX* ctx, PathResult& out) {
   }
 }
 
-void judge_revocation(const Context& c, store::RevocationIndex& revocations, PathResult& out) {
-  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(c.ctx.get());
-  out.revocation.source = "crl";
-  if (c.seen.revoked_depth >= 0) {
-    X509* cert = sk_X509_value(chain, c.seen.revoked_depth);
-    out.revocation.status = "revoked";
-    out.revocation.certificate = subject_of(cert);
-    out.revocation.reason = c.seen.revoked_depth == 0
-                                ? "The signer's certificate has been revoked"
-                                : "A certificate in the signer's chain has been revoked (" +
-                                      out.revocation.certificate + ")";
-    const std::string issuer = certs::one_line_name(X509_get_issuer_name(cert));
-    if (auto revoked =
-            revocations.revocation(issuer, certs::serial_hex(X509_get0_serialNumber(cert)));
-        revoked && !revoked->reason.empty()) {
-      out.revocation.reason += " (" + revoked->reason + ")";
-    }
-    return;
-  }
-  if (c.seen.unknown_depth >= 0) {
-    X509* cert = sk_X509_value(chain, c.seen.unknown_depth);
-    out.revocation.status = "unknown";
-    out.revocation.certificate = subject_of(cert);
-    out.revocation.reason = "The revocation status of " + out.revocation.certificate +
-                            " is unknown: " + X509_verify_cert_error_string(c.seen.unknown_error);
-    return;
-  }
-  out.revocation.status = "good";
-  out.revocation.reason = "No certificate in the signer's chain is revoked";
-}
-
 // Whether any CRL names the issuer of a certificate of the chain.
 bool crls_cover(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls) {
   for (int i = 0; i < sk_X509_num(chain); ++i) {
@@ -225,6 +191,38 @@ bool crls_cover(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls) {
     }
   }
   return false;
+}
+
+bool all_answered(const OnlineResults& asked) {
+  for (const auto& answer : asked.ocsp) {
+    if (answer.status == revocation::OcspAnswer::Status::none) return false;
+  }
+  return true;
+}
+
+// OpenSSL's CRL pass over the chain: every certificate's revocation by the CRLs.
+CrlFindings crl_pass(X509* signer, const TrustSnapshot& trust, STACK_OF(X509) * untrusted,
+                     STACK_OF(X509_CRL) * crls, std::time_t now) {
+  CrlFindings findings;
+  findings.ran = true;
+  Context revocation;
+  revocation.seen.revocation_pass = true;
+  // Extended CRL support: indirect CRLs (cRLIssuer), CRLs signed with a key other than the
+  // certificate's issuer's, reason-partitioned CRLs; deltas: a delta CRL applies over its base.
+  start(revocation, signer, trust, untrusted, now,
+        X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT |
+            X509_V_FLAG_USE_DELTAS);
+  X509_STORE_CTX_set0_crls(revocation.ctx.get(), crls);
+  const bool checked = X509_verify_cert(revocation.ctx.get()) == 1;
+  drain_openssl_errors();
+  if (!checked) {  // the callback lets every revocation answer through: this is something else
+    findings.failure =
+        std::string("the revocation check failed: ") +
+        X509_verify_cert_error_string(X509_STORE_CTX_get_error(revocation.ctx.get()));
+    return findings;
+  }
+  findings.errors = std::move(revocation.seen.revocation_errors);
+  return findings;
 }
 
 }  // namespace
@@ -250,7 +248,8 @@ SignatureCheck leaf_validity_at_signing_time(X509* signer, std::time_t signing_t
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,
-                         store::RevocationIndex& revocations, std::time_t now) {
+                         store::RevocationIndex& revocations, revocation::OnlineRevocation* online,
+                         std::time_t now) {
   PathResult out;
   // Every stored certificate: the anchors too, so that a CRL's issuer is found when checking
   // the CRL (anchors still come from the trust store first).
@@ -276,30 +275,16 @@ PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
   }
   out.chain = check("valid", "The signer's certificate chains to a trust anchor");
 
+  STACK_OF(X509)* built_chain = X509_STORE_CTX_get0_chain(chain.ctx.get());
   BorrowedCrls crls = crl_material(message_crls, trust.crls());
-  if (!crls_cover(X509_STORE_CTX_get0_chain(chain.ctx.get()), crls.get())) {
-    out.revocation = check("unknown", "No CRL of the signer's chain is known", "", "none");
-    return out;
+  const OnlineResults asked =
+      consult_online(built_chain, crls.get(), trust.anchors(), untrusted.get(), online, now);
+  CrlFindings findings;
+  if (crls_cover(built_chain, crls.get()) && !all_answered(asked)) {
+    findings = crl_pass(signer, trust, untrusted.get(), crls.get(), now);
   }
-  Context revocation;
-  revocation.seen.revocation_pass = true;
-  // Extended CRL support: indirect CRLs (cRLIssuer), CRLs signed with a key other than the
-  // certificate's issuer's, reason-partitioned CRLs; deltas: a delta CRL applies over its base.
-  start(revocation, signer, trust, untrusted.get(), now,
-        X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_EXTENDED_CRL_SUPPORT |
-            X509_V_FLAG_USE_DELTAS);
-  X509_STORE_CTX_set0_crls(revocation.ctx.get(), crls.get());
-  const bool checked = X509_verify_cert(revocation.ctx.get()) == 1;
-  drain_openssl_errors();
-  if (!checked) {  // the callback lets every revocation answer through: this is something else
-    out.revocation =
-        check("unknown",
-              std::string("The revocation check failed: ") +
-                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(revocation.ctx.get())),
-              "", "crl");
-    return out;
-  }
-  judge_revocation(revocation, revocations, out);
+  out.revocation =
+      combine_revocation(built_chain, findings, asked, message_crls, online, revocations);
   return out;
 }
 

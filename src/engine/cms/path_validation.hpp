@@ -4,7 +4,8 @@
 // the CAs (at verification time), basic constraints, keyCertSign and name chaining break the
 // chain; the signer's own expiry is reported apart (expired signatures still verify).
 // Revocation of every certificate in the chain by the stored CRLs and those in the message,
-// with their freshness (nextUpdate passed: unknown).
+// with their freshness (nextUpdate passed: unknown), and online: OCSP first, CRLs fetched from
+// the distribution points where none is known (revocation_check.hpp).
 #pragma once
 
 #include <ctime>
@@ -12,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "../revocation/online_revocation.hpp"
+#include "revocation_check.hpp"
 #include "smime/engine/engine.hpp"
 #include "smime/store/store.hpp"
 #include "trust_cache.hpp"
@@ -43,6 +46,7 @@ SignatureCheck leaf_validity_at_signing_time(X509* signer, std::time_t signing_t
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,
-                         store::RevocationIndex& revocations, std::time_t now);
+                         store::RevocationIndex& revocations, revocation::OnlineRevocation* online,
+                         std::time_t now);
 
 }  // namespace smime::engine::cms

@@ -104,6 +104,36 @@ TEST_F(ConfigTest, VerificationPolicyFromTheFile) {
   }
 }
 
+TEST_F(ConfigTest, OnlineRevocationSettingsFromTheFile) {
+  AppConfig defaults = load_config(dir_.path(), std::nullopt);
+  EXPECT_TRUE(defaults.revocation.fetch);
+  EXPECT_TRUE(defaults.revocation.ocsp);
+  EXPECT_EQ(defaults.revocation.refresh_margin_s, 3600);
+  EXPECT_EQ(defaults.revocation.timeout_ms, 5000);
+  EXPECT_EQ(defaults.revocation.max_crl_bytes, 20 * 1024 * 1024);
+  test::write_file(dir_.file("smime.toml"),
+                   "[revocation]\nfetch = false\nocsp = false\nrefresh_margin_s = 7200\n"
+                   "refresh_interval_s = 30\ntimeout_ms = 2000\nmax_crl_bytes = 1048576\n"
+                   "failure_backoff_s = 10\nmax_backoff_s = 600\n");
+  AppConfig c = load_config(dir_.path(), std::nullopt);
+  EXPECT_FALSE(c.revocation.fetch);
+  EXPECT_FALSE(c.revocation.ocsp);
+  EXPECT_EQ(c.revocation.refresh_margin_s, 7200);
+  EXPECT_EQ(c.revocation.refresh_interval_s, 30);
+  EXPECT_EQ(c.revocation.timeout_ms, 2000);
+  EXPECT_EQ(c.revocation.max_crl_bytes, 1048576);
+  EXPECT_EQ(c.revocation.failure_backoff_s, 10);
+  EXPECT_EQ(c.revocation.max_backoff_s, 600);
+  test::write_file(dir_.file("smime.toml"), "[revocation]\ntimeout_ms = 0\n");
+  try {
+    load_config(dir_.path(), std::nullopt);
+    FAIL() << "a timeout of 0 was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_input);
+    EXPECT_NE(std::string(e.what()).find("[revocation] timeout_ms"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(ConfigTest, AStoreUrlThatIsNotPostgresqlIsRefused) {
   test::write_file(dir_.file("smime.toml"), "[store]\nurl = \"mysql://db/smime\"\n");
   try {

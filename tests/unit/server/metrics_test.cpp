@@ -85,6 +85,20 @@ TEST(MetricsTest, GaugesAreSampledAtScrapeTimeAndFailingOnesLeftOut) {
   EXPECT_EQ(text.find("smimed_broken"), std::string::npos);
 }
 
+TEST(MetricsTest, CountersKeptElsewhereAreSampledWithTheirLabels) {
+  Metrics m;
+  double failed = 1;
+  m.add_counter("revocation_fetches_total", "Fetches.", [&] {
+    return Metrics::Series{{"kind=\"crl\",result=\"failed\"", failed}};
+  });
+  EXPECT_TRUE(
+      has_line(m.render(), R"(smimed_revocation_fetches_total{kind="crl",result="failed"} 1)"));
+  failed = 2;
+  const std::string text = m.render();
+  EXPECT_TRUE(has_line(text, "# TYPE smimed_revocation_fetches_total counter"));
+  EXPECT_TRUE(has_line(text, R"(smimed_revocation_fetches_total{kind="crl",result="failed"} 2)"));
+}
+
 TEST(MetricsTest, LabelValuesAreEscaped) {
   Metrics m;
   m.observe({"op\"x\\y\nz", "GET", 200, 1ms, std::nullopt});
