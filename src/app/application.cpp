@@ -41,6 +41,9 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   engine::Policy policy;
   policy.verification.reject_sha1 = config_.verification.reject_sha1;
   policy.verification.revocation_hard = config_.verification.revocation_hard;
+  // "auto" parses as neither: the recipients' capabilities decide.
+  policy.cipher = engine::parse_content_cipher(config_.encryption.cipher);
+  policy.transport = engine::parse_key_transport(config_.encryption.key_transport);
   certificates_->set_rule_policy({config_.certificates.legacy});
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys, policy);
   use_cases_ = std::make_unique<UseCases>(

@@ -199,7 +199,22 @@ constexpr std::string_view kVersion7 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+// Version 8: held for another branch of issue 17 (the lead renumbers at merge). A no-op.
+constexpr std::string_view kVersion8 = "SELECT 1;";
+
+// Version 9: the SMIMECapabilities a contact announced in verified signed mail, one row per
+// stored certificate (issue 17 item 5); comma-separated in the announced order.
+constexpr std::string_view kVersion9 = R"sql(
+CREATE TABLE certificate_capabilities (
+  certificate_id INTEGER PRIMARY KEY REFERENCES certificates (id) ON DELETE CASCADE,
+  capabilities TEXT NOT NULL,
+  signing_time INTEGER NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  recorded_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -207,6 +222,8 @@ constexpr std::array<Migration, 7> kMigrations{{
     {5, "audit entry counts, health probe row, reserved token keys", kVersion5},
     {6, "trusted flag of certificates (trust anchors)", kVersion6},
     {7, "certificates accepted under the legacy-certificate policy", kVersion7},
+    {8, "reserved for another branch (empty)", kVersion8},
+    {9, "capabilities announced in verified signed mail", kVersion9},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -48,6 +48,9 @@ struct CertificateSpec {
   const X509* issuer = nullptr;    // nullptr: self-signed
   EVP_PKEY* issuer_key = nullptr;  // required with issuer; may be a token key
   std::uint64_t serial = 0;        // 0: random 63-bit
+  // DER of SMIMECapabilities (support/smime_capabilities.hpp): added as the RFC 4262
+  // certificate extension when not empty.
+  std::vector<unsigned char> smime_capabilities;
 
   CertificateSpec& issued_by(const IssuedCertificate& ca) {
     issuer = ca.cert.get();

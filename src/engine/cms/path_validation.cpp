@@ -215,6 +215,21 @@ void judge_revocation(const Context& c, store::RevocationIndex& revocations, Pat
   out.revocation.reason = "No certificate in the signer's chain is revoked";
 }
 
+std::vector<std::vector<unsigned char>> unstored_above_signer(STACK_OF(X509) * chain,
+                                                              const TrustSnapshot& trust) {
+  std::vector<std::vector<unsigned char>> out;
+  for (int i = 1; i < sk_X509_num(chain) && out.size() < kMaxUnstoredIntermediates; ++i) {
+    X509* cert = sk_X509_value(chain, i);
+    if (trust.by_fingerprint(certs::sha256_fingerprint(cert)) != nullptr) continue;
+    unsigned char* raw = nullptr;
+    const int length = i2d_X509(cert, &raw);
+    if (length <= 0) throw_openssl(ErrorCode::internal, "Cannot encode a chain certificate");
+    OpensslBytesPtr owner(raw);
+    out.emplace_back(raw, raw + length);
+  }
+  return out;
+}
+
 // Whether any CRL names the issuer of a certificate of the chain.
 bool crls_cover(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls) {
   for (int i = 0; i < sk_X509_num(chain); ++i) {
@@ -255,6 +270,8 @@ PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
     return out;
   }
   out.chain = check("valid", "The signer's certificate chains to a trust anchor");
+  out.unstored_intermediates =
+      unstored_above_signer(X509_STORE_CTX_get0_chain(chain.ctx.get()), trust);
 
   BorrowedCrls crls = crl_material(message_crls, trust.crls());
   if (!crls_cover(X509_STORE_CTX_get0_chain(chain.ctx.get()), crls.get())) {

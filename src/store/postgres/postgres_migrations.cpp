@@ -198,13 +198,30 @@ constexpr std::string_view kVersion6 = R"sql(
 ALTER TABLE certificates ADD COLUMN legacy_rules TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Version 7: held for another branch of issue 17 (the lead renumbers at merge). A no-op.
+constexpr std::string_view kVersion7 = "SELECT 1;";
+
+// Version 8: the SMIMECapabilities a contact announced in verified signed mail, one row per
+// stored certificate (issue 17 item 5, SQLite's version 9); comma-separated, announced order.
+constexpr std::string_view kVersion8 = R"sql(
+CREATE TABLE certificate_capabilities (
+  certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id) ON DELETE CASCADE,
+  capabilities TEXT NOT NULL,
+  signing_time BIGINT NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  recorded_at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
     {4, "hash-chained audit log, its head and counts", kVersion4},
     {5, "trusted flag of certificates (trust anchors)", kVersion5},
     {6, "certificates accepted under the legacy-certificate policy", kVersion6},
+    {7, "reserved for another branch (empty)", kVersion7},
+    {8, "capabilities announced in verified signed mail", kVersion8},
 }};
 
 constexpr bool versions_are_consecutive() {

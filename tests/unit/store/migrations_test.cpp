@@ -125,8 +125,10 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
   }
   {
     // The file as version 5 left it: no trusted column (migration 6) and nothing later (7 adds
-    // legacy_rules). Keep these numbers with the migrations when they are renumbered.
+    // legacy_rules, 9 certificate_capabilities). Keep these numbers with the migrations when
+    // they are renumbered.
     RawDatabase db(file_);
+    db.exec("DROP TABLE certificate_capabilities");
     db.exec("ALTER TABLE certificates DROP COLUMN legacy_rules");
     db.exec("ALTER TABLE certificates DROP COLUMN trusted");
     db.exec("DELETE FROM schema_migrations WHERE version >= 6");
