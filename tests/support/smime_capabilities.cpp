@@ -93,15 +93,34 @@ std::vector<unsigned char> sign_announcing(std::string_view entity, X509* cert, 
   return {raw, raw + n};
 }
 
-std::vector<RecipientAlgorithm> recipient_algorithms(CMS_ContentInfo* cms) {
-  std::vector<RecipientAlgorithm> out;
+namespace {
+
+bool names(CMS_RecipientInfo* ri, X509* recipient) {
+  if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
+    return CMS_RecipientInfo_ktri_cert_cmp(ri, recipient) == 0;
+  }
+  if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_AGREE) return false;
+  STACK_OF(CMS_RecipientEncryptedKey)* reks = CMS_RecipientInfo_kari_get0_reks(ri);
+  for (int i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); ++i) {
+    if (CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, i),
+                                           recipient) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+RecipientAlgorithm recipient_algorithm(CMS_ContentInfo* cms, X509* recipient) {
   STACK_OF(CMS_RecipientInfo)* ris = CMS_get0_RecipientInfos(cms);
   for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); ++i) {
     CMS_RecipientInfo* ri = sk_CMS_RecipientInfo_value(ris, i);
+    if (!names(ri, recipient)) continue;
     X509_ALGOR* alg = nullptr;
     if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
       CMS_RecipientInfo_ktri_get0_algs(ri, nullptr, nullptr, &alg);
-    } else if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE) {
+    } else {
       ASN1_OCTET_STRING* ukm = nullptr;
       CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm);
     }
@@ -126,9 +145,9 @@ std::vector<RecipientAlgorithm> recipient_algorithms(CMS_ContentInfo* cms) {
         }
       }
     }
-    out.push_back(entry);
+    return entry;
   }
-  return out;
+  return {};
 }
 
 }  // namespace smime::test

@@ -31,12 +31,13 @@ std::vector<unsigned char> sign_announcing(std::string_view entity, X509* cert, 
                                            const std::optional<Announcement>& announced,
                                            const std::vector<X509*>& extra = {});
 
-// The key encryption algorithm (NID) of each RecipientInfo of an (Auth)EnvelopedData, with
-// its OAEP hash when RSA-OAEP (NID_undef otherwise), in order.
+// The key encryption algorithm (NID) of the RecipientInfo of an (Auth)EnvelopedData that names
+// `recipient` (RecipientInfos are a DER SET: their order is not the recipients'), with its
+// OAEP hash when RSA-OAEP (NID_undef otherwise); key_encryption NID_undef when none names it.
 struct RecipientAlgorithm {
   int key_encryption = NID_undef;
   int oaep_hash = NID_undef;
 };
-std::vector<RecipientAlgorithm> recipient_algorithms(CMS_ContentInfo* cms);
+RecipientAlgorithm recipient_algorithm(CMS_ContentInfo* cms, X509* recipient);
 
 }  // namespace smime::test
