@@ -70,8 +70,8 @@ audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingRes
   if (result.encrypted) {
     event.detail += "; cipher " + result.cipher_reason + "; key transport";
     for (const auto& r : result.recipients) {
-      event.detail += (&r == &result.recipients.front() ? " " : ", ") + r.address + " " +
-                      r.key_transport;
+      event.detail +=
+          (&r == &result.recipients.front() ? " " : ", ") + r.address + " " + r.key_transport;
     }
   }
   return event;

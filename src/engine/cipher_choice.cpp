@@ -106,8 +106,8 @@ void choose_content_cipher(const std::vector<CipherRecipient>& recipients,
     out.reason = "aes-256-cbc: " + named(without_gcm) + " did not announce AES-GCM";
   } else if (!only_128.empty()) {
     out.cipher = ContentCipher::aes128_gcm;
-    out.reason = "aes-128-gcm: every recipient announced AES-GCM, " + named(only_128) +
-                 " only AES-128-GCM";
+    out.reason =
+        "aes-128-gcm: every recipient announced AES-GCM, " + named(only_128) + " only AES-128-GCM";
   } else {
     out.cipher = ContentCipher::aes256_gcm;
     out.reason = recipients.size() == 1

@@ -44,7 +44,7 @@ struct RecipientTransport {
 
 struct CipherChoice {
   ContentCipher cipher = ContentCipher::aes256_cbc;
-  std::string reason;                         // "aes-256-cbc: bob@b.example did not announce ..."
+  std::string reason;                          // "aes-256-cbc: bob@b.example did not announce ..."
   std::vector<RecipientTransport> recipients;  // in the order given
 };
 

@@ -3,7 +3,8 @@
 namespace smime::engine {
 
 nlohmann::json to_json(const UsedCertificate& c) {
-  nlohmann::json out = {{"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
+  nlohmann::json out = {
+      {"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
   if (!c.key_transport.empty()) {
     out["key_transport"] = c.key_transport;
     out["key_transport_reason"] = c.key_transport_reason;
@@ -116,8 +117,11 @@ nlohmann::json to_json(const PreflightResult& result) {
           {"encrypt",
            {{"possible", result.encrypt.possible},
             {"reason", result.encrypt.reason},
-            {"cipher", result.encrypt.cipher.empty() ? nlohmann::json() : nlohmann::json(result.encrypt.cipher)},
-            {"cipher_reason", result.encrypt.cipher_reason.empty() ? nlohmann::json() : nlohmann::json(result.encrypt.cipher_reason)},
+            {"cipher", result.encrypt.cipher.empty() ? nlohmann::json()
+                                                     : nlohmann::json(result.encrypt.cipher)},
+            {"cipher_reason", result.encrypt.cipher_reason.empty()
+                                  ? nlohmann::json()
+                                  : nlohmann::json(result.encrypt.cipher_reason)},
             {"certificates", certificates},
             {"missing", missing}}},
           {"defaults",

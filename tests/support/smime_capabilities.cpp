@@ -20,7 +20,8 @@ X509AlgorPtr oaep_sha256() {
   params->maskGenFunc = X509_ALGOR_new();
   ASN1_STRING* mgf_param = ASN1_item_pack(mgf1_hash.get(), ASN1_ITEM_rptr(X509_ALGOR), nullptr);
   if (params->maskGenFunc == nullptr || mgf_param == nullptr ||
-      X509_ALGOR_set0(params->maskGenFunc, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE, mgf_param) != 1) {
+      X509_ALGOR_set0(params->maskGenFunc, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE, mgf_param) !=
+          1) {
     throw_openssl(ErrorCode::internal, "test: MGF1");
   }
   ASN1_STRING* packed = ASN1_item_pack(params.get(), ASN1_ITEM_rptr(RSA_OAEP_PARAMS), nullptr);
@@ -73,8 +74,8 @@ std::vector<unsigned char> sign_announcing(std::string_view entity, X509* cert, 
     if (CMS_add_smimecap(si, caps.get()) != 1) throw_openssl(ErrorCode::internal, "smimecap");
     if (announced->signing_time != 0) {
       Asn1TimePtr when(ASN1_TIME_set(nullptr, announced->signing_time));
-      if (!when || CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type,
-                                               when.get(), -1) != 1) {
+      if (!when ||
+          CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when.get(), -1) != 1) {
         throw_openssl(ErrorCode::internal, "test: signingTime");
       }
     }

@@ -3,12 +3,12 @@
 // CertificateSpec::smime_capabilities). Made with OpenSSL directly and software keys.
 #pragma once
 
+#include <openssl/cms.h>
+
 #include <ctime>
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include <openssl/cms.h>
 
 #include "smime/common/handles.hpp"
 

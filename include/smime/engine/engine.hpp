@@ -84,8 +84,8 @@ struct OutgoingResult {
   bool encrypted = false;
   std::optional<UsedCertificate> signer;
   std::vector<UsedCertificate> recipients;
-  std::string micalg;      // "sha-256", ... when signed
-  std::string format;      // "multipart/signed", "signed-data", "enveloped-data", ...
+  std::string micalg;  // "sha-256", ... when signed
+  std::string format;  // "multipart/signed", "signed-data", "enveloped-data", ...
   // When encrypted: the content cipher ("aes-256-gcm", ...) and why ("aes-256-cbc: bob@b.example
   // did not announce AES-GCM", "aes-256-gcm: forced by [encryption] cipher").
   std::string cipher;
@@ -249,9 +249,9 @@ struct PreflightResult {
   PreflightDefaults defaults;
 };
 
-class EngineState;    // caches of parsed certificates and key handles (src/engine)
+class EngineState;        // caches of parsed certificates and key handles (src/engine)
 struct ForcedAlgorithms;  // a cipher or key transport the request or policy forces
-class TrustSnapshot;  // the store's certificates as parsed at one revision (src/engine)
+class TrustSnapshot;      // the store's certificates as parsed at one revision (src/engine)
 
 class Engine {
  public:

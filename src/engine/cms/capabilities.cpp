@@ -163,7 +163,8 @@ std::time_t signing_time(CMS_SignerInfo* si) {
   X509_ATTRIBUTE* attribute = CMS_signed_get_attr(si, at);
   if (attribute == nullptr || X509_ATTRIBUTE_count(attribute) != 1) return 0;
   const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(attribute, 0);
-  if (value == nullptr || (value->type != V_ASN1_UTCTIME && value->type != V_ASN1_GENERALIZEDTIME)) {
+  if (value == nullptr ||
+      (value->type != V_ASN1_UTCTIME && value->type != V_ASN1_GENERALIZEDTIME)) {
     return 0;
   }
   struct tm when = {};

@@ -249,22 +249,21 @@ class PostgresStore final : public Store {
     std::int64_t written = 0;
     database_->in_transaction([&](Connection& db) {
       // One statement: the newer-or-equal and differs test and the write are atomic.
-      written =
-          db.execute(
-                "INSERT INTO certificate_capabilities (certificate_id, capabilities, "
-                "signing_time, message_id, recorded_at) SELECT id, $2, $3, $4, $5 FROM "
-                "certificates WHERE sha256 = $1 ON CONFLICT (certificate_id) DO UPDATE SET "
-                "capabilities = excluded.capabilities, signing_time = excluded.signing_time, "
-                "message_id = excluded.message_id, recorded_at = excluded.recorded_at "
-                "WHERE excluded.signing_time >= certificate_capabilities.signing_time "
-                "AND excluded.capabilities <> certificate_capabilities.capabilities",
-                Params()
-                    .add(ascii_lower(record.sha256))
-                    .add(join(record.capabilities))
-                    .add(record.signing_time)
-                    .add(record.message_id)
-                    .add(unix_seconds_now()))
-              .affected_rows();
+      written = db.execute(
+                      "INSERT INTO certificate_capabilities (certificate_id, capabilities, "
+                      "signing_time, message_id, recorded_at) SELECT id, $2, $3, $4, $5 FROM "
+                      "certificates WHERE sha256 = $1 ON CONFLICT (certificate_id) DO UPDATE SET "
+                      "capabilities = excluded.capabilities, signing_time = excluded.signing_time, "
+                      "message_id = excluded.message_id, recorded_at = excluded.recorded_at "
+                      "WHERE excluded.signing_time >= certificate_capabilities.signing_time "
+                      "AND excluded.capabilities <> certificate_capabilities.capabilities",
+                      Params()
+                          .add(ascii_lower(record.sha256))
+                          .add(join(record.capabilities))
+                          .add(record.signing_time)
+                          .add(record.message_id)
+                          .add(unix_seconds_now()))
+                    .affected_rows();
     });
     return written > 0;
   }

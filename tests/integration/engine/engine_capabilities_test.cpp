@@ -36,8 +36,8 @@ class EngineCapabilitiesTest : public EngineTest {
 
   void record(const Identity& who, std::vector<std::string> capabilities,
               std::int64_t signing_time = 1000) {
-    ASSERT_TRUE(store_->record_capabilities({who.fingerprint, std::move(capabilities),
-                                             signing_time, "m@example.com", 0}));
+    ASSERT_TRUE(store_->record_capabilities(
+        {who.fingerprint, std::move(capabilities), signing_time, "m@example.com", 0}));
   }
 
   engine::OutgoingResult encrypt_to(const std::vector<std::string>& to, bool to_sender = false,
@@ -61,8 +61,8 @@ class EngineCapabilitiesTest : public EngineTest {
 TEST_F(EngineCapabilitiesTest, AVerifiedSignatureReportsWhatItsSignerAnnounced) {
   const Identity bob = contact("bob@example.com");
   const auto in = engine_->incoming(signed_announcing(
-      bob, Announcement{{NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc}, true, false,
-                        1700000000}));
+      bob,
+      Announcement{{NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc}, true, false, 1700000000}));
   ASSERT_EQ(in.signature, SignatureStatus::valid) << in.signature_reason;
   ASSERT_TRUE(in.signer.has_value());
   EXPECT_EQ(in.signer->capabilities,
@@ -80,8 +80,9 @@ TEST_F(EngineCapabilitiesTest, AVerifiedSignatureReportsWhatItsSignerAnnounced) 
 TEST_F(EngineCapabilitiesTest, NothingIsReadFromASignatureThatDidNotVerify) {
   // A signer under a CA that is no anchor: the chain does not verify.
   IssuedCertificate other_ca = issue_certificate(CertificateSpec::authority("Other CA"));
-  Identity stranger{issue_certificate(CertificateSpec::smime("eve@example.net").issued_by(other_ca)),
-                    "eve@example.net", ""};
+  Identity stranger{
+      issue_certificate(CertificateSpec::smime("eve@example.net").issued_by(other_ca)),
+      "eve@example.net", ""};
   const auto unknown = engine_->incoming(
       signed_announcing(stranger, Announcement{{NID_aes_256_gcm}, true, false, 0}));
   EXPECT_EQ(unknown.signature, SignatureStatus::unknown_signer) << unknown.signature_reason;
@@ -101,7 +102,8 @@ TEST_F(EngineCapabilitiesTest, AnAnnouncementIsBoundedInCount) {
   const Identity bob = contact("bob@example.com");
   Announcement many;
   for (int nid = 1; many.ciphers.size() < 60 && nid < 2000; ++nid) {
-    if (OBJ_nid2obj(nid) != nullptr && OBJ_length(OBJ_nid2obj(nid)) > 0) many.ciphers.push_back(nid);
+    if (OBJ_nid2obj(nid) != nullptr && OBJ_length(OBJ_nid2obj(nid)) > 0)
+      many.ciphers.push_back(nid);
   }
   const auto in = engine_->incoming(signed_announcing(bob, many));
   ASSERT_EQ(in.signature, SignatureStatus::valid) << in.signature_reason;
@@ -193,8 +195,8 @@ TEST_F(EngineCapabilitiesTest, APolicyOrTheRequestForcesTheCipher) {
   engine::Policy gcm;
   gcm.cipher = ContentCipher::aes256_gcm;
   gcm.transport = engine::KeyTransport::rsa_oaep_sha256;
-  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_,
-                                             [this]() -> KeyStore& { return key_store(); }, gcm);
+  engine_ = std::make_unique<engine::Engine>(
+      *store_, *certificates_, [this]() -> KeyStore& { return key_store(); }, gcm);
   const auto forced = encrypt_to({"bob@example.com"});
   EXPECT_EQ(forced.cipher, "aes-256-gcm");
   EXPECT_EQ(forced.cipher_reason, "aes-256-gcm: forced by [encryption] cipher");
@@ -205,8 +207,8 @@ TEST_F(EngineCapabilitiesTest, APolicyOrTheRequestForcesTheCipher) {
 
   engine::Policy cbc;
   cbc.cipher = ContentCipher::aes256_cbc;
-  engine_ = std::make_unique<engine::Engine>(*store_, *certificates_,
-                                             [this]() -> KeyStore& { return key_store(); }, cbc);
+  engine_ = std::make_unique<engine::Engine>(
+      *store_, *certificates_, [this]() -> KeyStore& { return key_store(); }, cbc);
   const auto policy_cbc = encrypt_to({"alice@example.com"});
   EXPECT_EQ(policy_cbc.cipher_reason, "aes-256-cbc: forced by [encryption] cipher");
   EXPECT_EQ(content_type(policy_cbc), NID_pkcs7_enveloped);
@@ -255,7 +257,8 @@ TEST_F(EngineCapabilitiesTest, PreflightSaysWhichCipherAndTransportAndWhy) {
             "rsa-pkcs1: bob@example.com did not announce RSAES-OAEP");
   EXPECT_EQ(r.encrypt.certificates[2].capabilities_source, "appliance");
 
-  auto only_alice = engine_->preflight({.from = "support@example.org", .to = {"alice@example.com"}});
+  auto only_alice =
+      engine_->preflight({.from = "support@example.org", .to = {"alice@example.com"}});
   EXPECT_EQ(only_alice.encrypt.cipher, "aes-256-gcm");
   EXPECT_EQ(only_alice.encrypt.cipher_reason, "aes-256-gcm: every recipient announced AES-256-GCM");
 

@@ -151,8 +151,8 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
 
   // A newer one announcing CBC and OAEP replaces it: the reply is AES-256-CBC with RSA-OAEP.
   const Announcement cbc{{NID_aes_256_cbc}, true, false, 1'780'000'000};
-  EXPECT_EQ(incoming(signed_message(carol_, "carol@partner.example", "c4@p", cbc))
-                ["capabilities_recorded"],
+  EXPECT_EQ(incoming(signed_message(carol_, "carol@partner.example", "c4@p",
+                                    cbc))["capabilities_recorded"],
             json::array({fingerprint}));
   EXPECT_EQ(entries("certificate.capabilities").size(), 2u);
   auto [cbc_type, cbc_reason] = encrypted_reply("carol@partner.example");
@@ -180,21 +180,22 @@ TEST_F(CapabilitiesTest, TheIntermediatesOfAHarvestedSignersValidatedChainAreSto
   HttpResult shown = client().request("GET", "/api/v1/certificates/" + intermediate_fp, "", auth());
   ASSERT_EQ(shown.status, 200) << shown.body;
   EXPECT_EQ(json::parse(shown.body)["trusted"], false) << "never a trust anchor";
-  EXPECT_EQ(client()
-                .request("GET",
-                         "/api/v1/certificates/" + certs::sha256_fingerprint(unrelated.cert.get()),
-                         "", auth())
-                .status,
-            404);
+  EXPECT_EQ(
+      client()
+          .request("GET", "/api/v1/certificates/" + certs::sha256_fingerprint(unrelated.cert.get()),
+                   "", auth())
+          .status,
+      404);
   const json harvested = entries("certificate.harvest");
   ASSERT_EQ(harvested.size(), 2u) << harvested.dump();
   std::vector<std::string> details;
   for (const auto& e : harvested) details.push_back(e["detail"]);
   EXPECT_NE(std::find_if(details.begin(), details.end(),
                          [](const std::string& d) {
-                           return d.rfind("stored untrusted from a signed message: intermediate "
-                                          "CA certificate ",
-                                          0) == 0;
+                           return d.rfind(
+                                      "stored untrusted from a signed message: intermediate "
+                                      "CA certificate ",
+                                      0) == 0;
                          }),
             details.end())
       << harvested.dump();
