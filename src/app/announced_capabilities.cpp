@@ -1,6 +1,7 @@
 // Capabilities announced in verified signed mail (issue 17 item 5): the SMIMECapabilities of
 // each signature layer whose signature and chain verified are recorded for the signer's
-// certificate when it is stored; the engine chooses outgoing ciphers from them.
+// certificate when it is stored (and its key is not in the token); the engine chooses
+// outgoing ciphers from them.
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -43,6 +44,11 @@ void MessageUseCases::record_capabilities(const Caller& caller, engine::Incoming
     if (const auto recorded = deps_.store.capabilities(signer.fingerprint);
         recorded && (recorded->capabilities == signer.capabilities ||
                      recorded->signing_time > signer.signing_time)) {
+      continue;
+    }
+    // The appliance's own certificates announce what its signatures do (cipher_choice.hpp).
+    if (const auto stored = deps_.store.certificate(signer.fingerprint);
+        !stored || stored->token_key_id) {
       continue;
     }
     store::CapabilitiesRecord record;

@@ -12,8 +12,10 @@
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/mime/mime_message.hpp"
+#include "support/process.hpp"
 #include "support/smime_capabilities.hpp"
 #include "support/test_certs.hpp"
+#include "support/test_keys.hpp"
 
 namespace smime::test {
 namespace {
@@ -75,8 +77,13 @@ class CapabilitiesTest : public ServerTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return json::parse(r.body);
   }
-  // The reply, encrypted; its content type (NID) and the reason header.
-  std::pair<int, std::string> encrypted_reply(const std::string& address) {
+  // The reply, encrypted: its content type (NID), the reason header and the message.
+  struct Reply {
+    int type = NID_undef;
+    std::string reason;
+    std::string message;
+  };
+  Reply encrypted_reply(const std::string& address) {
     HttpResult out = client().request("POST", "/api/v1/messages/outgoing?sign=false&encrypt=true",
                                       reply_to(address), auth("message/rfc822"));
     EXPECT_EQ(out.status, 200) << out.body;
@@ -89,7 +96,7 @@ class CapabilitiesTest : public ServerTest {
     EXPECT_EQ(out.headers["x-smime-cipher-reason"].rfind(out.headers["x-smime-cipher"] + ": ", 0),
               0u);
     return {cms ? OBJ_obj2nid(CMS_get0_type(cms.get())) : NID_undef,
-            out.headers["x-smime-cipher-reason"]};
+            out.headers["x-smime-cipher-reason"], out.body};
   }
 
   std::string cipher_ = "auto";
@@ -119,9 +126,19 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
   EXPECT_EQ(audited[0]["detail"], "announced in a verified signed message: aes256-gcm, aes256-cbc");
 
   // The reply: AES-256-GCM (the sent copy is the appliance's own key, which announces it too).
-  auto [type, reason] = encrypted_reply("carol@partner.example");
+  auto [type, reason, reply] = encrypted_reply("carol@partner.example");
   EXPECT_EQ(type, NID_id_smime_ct_authEnvelopedData);
   EXPECT_EQ(reason, "aes-256-gcm: every recipient announced AES-256-GCM");
+  // Carol's client could be OpenSSL: `openssl cms -decrypt` reads the AES-256-GCM reply.
+  TempDir files;
+  write_file((files.path() / "carol.key").string(), pem_pkcs8(carol_.key.get()));
+  write_file((files.path() / "carol.pem").string(), pem(carol_.cert.get()));
+  write_file((files.path() / "reply.eml").string(), reply);
+  const ProcessResult decrypted = run_process(
+      {"openssl", "cms", "-decrypt", "-in", (files.path() / "reply.eml").string(), "-inkey",
+       (files.path() / "carol.key").string(), "-recip", (files.path() / "carol.pem").string()});
+  EXPECT_EQ(decrypted.exit_code, 0) << decrypted.err;
+  EXPECT_NE(decrypted.out.find("Glad to hear it."), std::string::npos) << decrypted.out;
   const json encrypt_entries = entries("message.encrypt");
   ASSERT_EQ(encrypt_entries.size(), 1u);
   EXPECT_NE(encrypt_entries[0]["detail"].get<std::string>().find(
@@ -155,7 +172,7 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
                                     cbc))["capabilities_recorded"],
             json::array({fingerprint}));
   EXPECT_EQ(entries("certificate.capabilities").size(), 2u);
-  auto [cbc_type, cbc_reason] = encrypted_reply("carol@partner.example");
+  auto [cbc_type, cbc_reason, cbc_reply] = encrypted_reply("carol@partner.example");
   EXPECT_EQ(cbc_type, NID_pkcs7_enveloped);
   EXPECT_EQ(cbc_reason, "aes-256-cbc: carol@partner.example did not announce AES-GCM");
   EXPECT_EQ(preflight_to("carol@partner.example")["encrypt"]["certificates"][0]["key_transport"],
@@ -210,7 +227,7 @@ TEST_F(CapabilitiesTest, TheIntermediatesOfAHarvestedSignersValidatedChainAreSto
 TEST_F(ForcedCipherTest, TheEncryptionCipherSettingForcesTheCipher) {
   const json in = incoming(signed_message(carol_, "carol@partner.example", "c1@p", std::nullopt));
   ASSERT_EQ(in["signature"]["status"], "valid") << in.dump();
-  auto [type, reason] = encrypted_reply("carol@partner.example");
+  auto [type, reason, reply] = encrypted_reply("carol@partner.example");
   EXPECT_EQ(type, NID_id_smime_ct_authEnvelopedData);
   EXPECT_EQ(reason, "aes-256-gcm: forced by [encryption] cipher");
   const json preflight = preflight_to("carol@partner.example");
