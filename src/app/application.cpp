@@ -57,6 +57,9 @@ Application::Application(AppConfig config) : config_(std::move(config)) {
   policy.verification.reject_sha1 = config_.verification.reject_sha1;
   policy.verification.revocation_hard = config_.verification.revocation_hard;
   policy.verification.leaf_at_signing_time = config_.verification.leaf_at_signing_time;
+  // "auto" parses as neither: the recipients' capabilities decide.
+  policy.cipher = engine::parse_content_cipher(config_.encryption.cipher);
+  policy.transport = engine::parse_key_transport(config_.encryption.key_transport);
   certificates_->set_rule_policy({config_.certificates.legacy});
   engine_ = std::make_unique<engine::Engine>(*store_, *certificates_, keys, policy);
   engine_->enable_online_revocation(make_http_client(), revocation_settings(config_),

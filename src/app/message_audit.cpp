@@ -69,6 +69,13 @@ audit::AuditEvent outgoing_event(const Caller& caller, const engine::OutgoingRes
   if (!result.not_encrypted_reason.empty()) {
     event.detail += "; not encrypted: " + result.not_encrypted_reason;
   }
+  if (result.encrypted) {
+    event.detail += "; cipher " + result.cipher_reason + "; key transport";
+    for (const auto& r : result.recipients) {
+      event.detail +=
+          (&r == &result.recipients.front() ? " " : ", ") + r.address + " " + r.key_transport;
+    }
+  }
   return event;
 }
 

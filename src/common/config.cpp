@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 
 #include "smime/common/error.hpp"
 
@@ -102,6 +103,24 @@ void read_revocation(const toml::table& table, RevocationFetchSettings& out,
   read_bounded(table, "max_backoff_s", out.max_backoff_s, 0, 7 * 86400, file, kTable);
 }
 
+// A setting that must be one of `allowed`.
+void read_choice(const toml::table& table, std::string_view section, std::string_view key,
+                 std::initializer_list<std::string_view> allowed, std::string& out,
+                 const std::filesystem::path& file) {
+  std::string value = out;
+  read_string(table, key, value, file);
+  std::string list;
+  for (std::string_view option : allowed) {
+    if (option == value) {
+      out = value;
+      return;
+    }
+    list += (list.empty() ? "" : ", ") + std::string(option);
+  }
+  throw Error(ErrorCode::invalid_input, file.string() + ": [" + std::string(section) + "] " +
+                                            std::string(key) + " must be one of " + list);
+}
+
 }  // namespace
 
 std::filesystem::path resolve_home(const std::optional<std::string>& flag) {
@@ -191,6 +210,14 @@ AppConfig load_config(const std::filesystem::path& home,
     }
     if (const toml::table* revocation = root["revocation"].as_table()) {
       read_revocation(*revocation, config.revocation, file);
+    }
+    if (const toml::table* encryption = root["encryption"].as_table()) {
+      read_choice(*encryption, "encryption", "cipher",
+                  {"auto", "aes-256-cbc", "aes-128-gcm", "aes-256-gcm"}, config.encryption.cipher,
+                  file);
+      read_choice(*encryption, "encryption", "key_transport",
+                  {"auto", "rsa-pkcs1", "rsa-oaep-sha1", "rsa-oaep-sha256"},
+                  config.encryption.key_transport, file);
     }
     if (const toml::table* log = root["log"].as_table()) {
       read_string(*log, "level", config.log_level, file);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "address_list.hpp"
+#include "cipher_choice.hpp"
 #include "cms/cms_operations.hpp"
 #include "engine_state.hpp"
 #include "group_policy.hpp"
@@ -37,16 +38,6 @@ Decision decide(const OutgoingRequest& request, const std::optional<store::Group
     d.decided_by = group ? "group " + group->name : "default";
   }
   return d;
-}
-
-// The parsed certificate from the snapshot; parsed here only if it was stored meanwhile.
-X509Ptr certificate_of(const TrustSnapshot& trust, const store::CertificateRecord& record) {
-  if (const StoredCertificate* stored = trust.by_fingerprint(record.sha256)) {
-    X509* cert = stored->certificate.get();
-    if (X509_up_ref(cert) != 1) throw_openssl(ErrorCode::internal, "X509_up_ref");
-    return X509Ptr(cert);
-  }
-  return certs::parse_der_certificate(record.der);
 }
 
 // The message's addresses within Limits::addresses (the request's Bcc counted too), and at
@@ -125,6 +116,25 @@ std::vector<service::Selection> select_recipients(service::CertificateService& c
 
 }  // namespace
 
+ForcedAlgorithms Engine::forced_algorithms(const OutgoingRequest& request) const {
+  ForcedAlgorithms forced;
+  if (request.cipher) {
+    forced.cipher = request.cipher;
+    forced.cipher_by = "the request";
+  } else if (policy_.cipher) {
+    forced.cipher = policy_.cipher;
+    forced.cipher_by = "[encryption] cipher";
+  }
+  if (request.transport) {
+    forced.transport = request.transport;
+    forced.transport_by = "the request";
+  } else if (policy_.transport) {
+    forced.transport = policy_.transport;
+    forced.transport_by = "[encryption] key_transport";
+  }
+  return forced;
+}
+
 std::string Engine::sign_entity(const std::string& entity, const service::Selection& signer,
                                 const OutgoingRequest& request, const TrustSnapshot& trust,
                                 OutgoingResult& result) {
@@ -152,17 +162,27 @@ std::string Engine::encrypt_entity(std::string entity,
                                    OutgoingResult& result) {
   std::vector<X509Ptr> owned;
   std::vector<X509*> certificates;
+  std::vector<CipherRecipient> planned;
   for (const service::Selection& s : recipients) {
     owned.push_back(certificate_of(trust, *s.certificate));
     certificates.push_back(owned.back().get());
-    result.recipients.push_back(
-        UsedCertificate{s.address, s.certificate->sha256, s.certificate->subject});
+    planned.push_back({s.address, s.certificate->sha256, owned.back().get(),
+                       s.certificate->token_key_id.has_value()});
   }
-  const ContentCipher cipher = request.cipher.value_or(policy_.cipher);
-  auto der =
-      cms::encrypt(entity, certificates, cipher, request.transport.value_or(policy_.transport));
+  const CipherChoice choice = choose_cipher(store_, planned, forced_algorithms(request));
+  std::vector<KeyTransport> transports;
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    const service::Selection& s = recipients[i];
+    UsedCertificate used{s.address, s.certificate->sha256, s.certificate->subject};
+    describe_transport(choice.recipients[i], used);
+    result.recipients.push_back(std::move(used));
+    transports.push_back(choice.recipients[i].transport);
+  }
+  auto der = cms::encrypt(entity, certificates, choice.cipher, transports);
   std::string().swap(entity);
-  const bool aead = cipher != ContentCipher::aes256_cbc;
+  const bool aead = choice.cipher != ContentCipher::aes256_cbc;
+  result.cipher = std::string(to_string(choice.cipher));
+  result.cipher_reason = choice.reason;
   result.encrypted = true;
   result.format = aead ? "authEnveloped-data" : "enveloped-data";
   return mime::compose_pkcs7_mime(der, result.format);

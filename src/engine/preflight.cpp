@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "address_list.hpp"
+#include "cipher_choice.hpp"
 #include "engine_state.hpp"
 #include "group_policy.hpp"
 #include "smime/common/error.hpp"
@@ -71,16 +72,31 @@ PreflightResult Engine::preflight(const PreflightRequest& request) {
   if (request.encrypt_to_sender.value_or(policy_.encrypt_to_sender) && !sender.empty()) {
     recipient_list.add(sender);
   }
+  auto trust = caches_->trust.current();
+  std::vector<X509Ptr> owned;
+  std::vector<CipherRecipient> planned;
   for (const service::Selection& selection :
        certificates_.encryption_certificates(recipient_list.items())) {
     if (selection.certificate) {
       result.encrypt.certificates.push_back(UsedCertificate{
           selection.address, selection.certificate->sha256, selection.certificate->subject});
+      owned.push_back(certificate_of(*trust, *selection.certificate));
+      planned.push_back({selection.address, selection.certificate->sha256, owned.back().get(),
+                         selection.certificate->token_key_id.has_value()});
     } else {
       result.encrypt.missing.push_back({selection.address, selection.reason});
     }
   }
+  // What outgoing would choose for these recipients (a request that forces nothing).
+  const CipherChoice choice = choose_cipher(store_, planned, forced_algorithms({}));
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    describe_transport(choice.recipients[i], result.encrypt.certificates[i]);
+  }
   result.encrypt.possible = result.encrypt.missing.empty();
+  if (result.encrypt.possible) {
+    result.encrypt.cipher = std::string(to_string(choice.cipher));
+    result.encrypt.cipher_reason = choice.reason;
+  }
   if (!result.encrypt.possible) {
     result.encrypt.reason = result.encrypt.missing.front().reason;
   } else if (result.encrypt.certificates.size() == 1) {

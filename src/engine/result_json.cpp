@@ -3,7 +3,15 @@
 namespace smime::engine {
 
 nlohmann::json to_json(const UsedCertificate& c) {
-  return {{"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
+  nlohmann::json out = {
+      {"address", c.address}, {"fingerprint", c.fingerprint}, {"subject", c.subject}};
+  if (!c.key_transport.empty()) {
+    out["key_transport"] = c.key_transport;
+    out["key_transport_reason"] = c.key_transport_reason;
+    out["capabilities"] = c.capabilities;
+    out["capabilities_source"] = c.capabilities_source;
+  }
+  return out;
 }
 
 nlohmann::json to_json(const OutgoingResult& result) {
@@ -18,6 +26,10 @@ nlohmann::json to_json(const OutgoingResult& result) {
   if (!result.not_encrypted_reason.empty()) {
     summary["not_encrypted_reason"] = result.not_encrypted_reason;
   }
+  if (result.encrypted) {
+    summary["cipher"] = result.cipher;
+    summary["cipher_reason"] = result.cipher_reason;
+  }
   return summary;
 }
 
@@ -28,7 +40,7 @@ nlohmann::json signer_json(const std::optional<SignerDetails>& signer) {
   const auto& s = *signer;
   return {{"fingerprint", s.fingerprint}, {"subject", s.subject}, {"issuer", s.issuer},
           {"serial", s.serial},           {"emails", s.emails},   {"not_before", s.not_before},
-          {"not_after", s.not_after},     {"stored", s.stored}};
+          {"not_after", s.not_after},     {"stored", s.stored},   {"capabilities", s.capabilities}};
 }
 
 nlohmann::json check_json(const SignatureCheck& check) {
@@ -75,6 +87,12 @@ nlohmann::json to_json(const IncomingResult& result) {
   if (!result.harvested_certificate.empty()) {
     summary["harvested_certificate"] = result.harvested_certificate;
   }
+  if (!result.harvested_intermediates.empty()) {
+    summary["harvested_intermediates"] = result.harvested_intermediates;
+  }
+  if (!result.capabilities_recorded.empty()) {
+    summary["capabilities_recorded"] = result.capabilities_recorded;
+  }
   for (const auto& m : result.missing) {
     summary["missing"].push_back({{"kind", m.kind},
                                   {"issuer", m.issuer},
@@ -100,6 +118,11 @@ nlohmann::json to_json(const PreflightResult& result) {
           {"encrypt",
            {{"possible", result.encrypt.possible},
             {"reason", result.encrypt.reason},
+            {"cipher", result.encrypt.cipher.empty() ? nlohmann::json()
+                                                     : nlohmann::json(result.encrypt.cipher)},
+            {"cipher_reason", result.encrypt.cipher_reason.empty()
+                                  ? nlohmann::json()
+                                  : nlohmann::json(result.encrypt.cipher_reason)},
             {"certificates", certificates},
             {"missing", missing}}},
           {"defaults",

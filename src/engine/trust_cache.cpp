@@ -105,4 +105,13 @@ std::shared_ptr<const TrustSnapshot> TrustCache::current() {
   return snapshot_;
 }
 
+X509Ptr certificate_of(const TrustSnapshot& trust, const store::CertificateRecord& record) {
+  if (const StoredCertificate* stored = trust.by_fingerprint(record.sha256)) {
+    X509* cert = stored->certificate.get();
+    if (X509_up_ref(cert) != 1) throw_openssl(ErrorCode::internal, "X509_up_ref");
+    return X509Ptr(cert);
+  }
+  return certs::parse_der_certificate(record.der);
+}
+
 }  // namespace smime::engine

@@ -47,6 +47,10 @@ class TrustSnapshot {
   std::int64_t revision_;
 };
 
+// The parsed certificate of `record` from the snapshot; parsed here only if it was stored
+// after the snapshot was taken.
+X509Ptr certificate_of(const TrustSnapshot& trust, const store::CertificateRecord& record);
+
 class TrustCache {
  public:
   explicit TrustCache(store::Store& store) : store_(store) {}

@@ -32,6 +32,10 @@ Response outgoing(const ApiContext& c, const Call& call) {
   if (!result.not_encrypted_reason.empty()) {
     response.headers.add("X-Smime-Not-Encrypted-Reason", header_value(result.not_encrypted_reason));
   }
+  if (result.encrypted) {
+    response.headers.add("X-Smime-Cipher", result.cipher);
+    response.headers.add("X-Smime-Cipher-Reason", header_value(result.cipher_reason));
+  }
   response.body = std::move(result.message);
   return response;
 }

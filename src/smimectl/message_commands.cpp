@@ -74,7 +74,12 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
         << (result.encrypted ? "encrypted" : "not encrypted") << " (" << result.format << ", "
         << result.decided_by << ")\n";
     if (result.signer) out << "Signer: " << result.signer->address << "\n";
-    for (const auto& r : result.recipients) out << "Recipient: " << r.address << "\n";
+    if (result.encrypted) {
+      out << "Cipher: " << smime::escape_for_display(result.cipher_reason) << "\n";
+    }
+    for (const auto& r : result.recipients) {
+      out << "Recipient: " << r.address << " (" << r.key_transport << ")\n";
+    }
     if (!result.not_encrypted_reason.empty()) {
       out << "Not encrypted: " << smime::escape_for_display(result.not_encrypted_reason) << "\n";
     }
@@ -96,6 +101,12 @@ void incoming(AppContext& ctx, const IncomingOptions& o) {
     if (!result.harvested_certificate.empty()) {
       out << "Harvested: signer certificate " << result.harvested_certificate
           << " stored (untrusted)\n";
+    }
+    for (const auto& fingerprint : result.harvested_intermediates) {
+      out << "Harvested: intermediate CA certificate " << fingerprint << " stored (untrusted)\n";
+    }
+    for (const auto& fingerprint : result.capabilities_recorded) {
+      out << "Capabilities recorded for " << fingerprint << "\n";
     }
     if (!result.encrypted && !result.signed_) out << "Not an S/MIME message\n";
     for (const auto& e : result.errors) out << "Error: " << e.message << "\n";

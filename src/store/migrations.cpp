@@ -216,7 +216,19 @@ constexpr std::string_view kVersion9 = R"sql(
 ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations{{
+// Version 10: the SMIMECapabilities a contact announced in verified signed mail, one row per
+// stored certificate (issue 17 item 5); comma-separated in the announced order.
+constexpr std::string_view kVersion10 = R"sql(
+CREATE TABLE certificate_capabilities (
+  certificate_id INTEGER PRIMARY KEY REFERENCES certificates (id) ON DELETE CASCADE,
+  capabilities TEXT NOT NULL,
+  signing_time INTEGER NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  recorded_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -226,6 +238,7 @@ constexpr std::array<Migration, 9> kMigrations{{
     {7, "certificates accepted under the legacy-certificate policy", kVersion7},
     {8, "groups bump the store revision", kVersion8},
     {9, "signature layers of audit entries", kVersion9},
+    {10, "capabilities announced in verified signed mail", kVersion10},
 }};
 
 constexpr bool versions_are_consecutive() {

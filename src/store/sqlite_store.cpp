@@ -413,6 +413,38 @@ class SqliteStore final : public Store {
     return query.step() ? query.int64(0) : 0;
   }
 
+  bool record_capabilities(const CapabilitiesRecord& record) override {
+    std::lock_guard lock(mutex_);
+    // One statement: the newer-or-equal and differs test and the write are atomic.
+    db_.prepare(
+           "INSERT INTO certificate_capabilities (certificate_id, capabilities, signing_time, "
+           "message_id, recorded_at) SELECT id, ?2, ?3, ?4, ?5 FROM certificates WHERE sha256 = ?1 "
+           "ON CONFLICT (certificate_id) DO UPDATE SET capabilities = excluded.capabilities, "
+           "signing_time = excluded.signing_time, message_id = excluded.message_id, "
+           "recorded_at = excluded.recorded_at "
+           "WHERE excluded.signing_time >= certificate_capabilities.signing_time "
+           "AND excluded.capabilities <> certificate_capabilities.capabilities")
+        .bind(1, ascii_lower(record.sha256))
+        .bind(2, join(record.capabilities))
+        .bind(3, record.signing_time)
+        .bind(4, record.message_id)
+        .bind(5, unix_seconds_now())
+        .run();
+    return db_.changes() > 0;
+  }
+
+  std::optional<CapabilitiesRecord> capabilities(std::string_view sha256) override {
+    std::lock_guard lock(mutex_);
+    Statement query = db_.prepare(
+        "SELECT c.sha256, k.capabilities, k.signing_time, k.message_id, k.recorded_at "
+        "FROM certificate_capabilities k JOIN certificates c ON c.id = k.certificate_id "
+        "WHERE c.sha256 = ?1");
+    query.bind(1, ascii_lower(sha256));
+    if (!query.step()) return std::nullopt;
+    return CapabilitiesRecord{query.text(0), split(query.text(1)), query.int64(2), query.text(3),
+                              query.int64(4)};
+  }
+
   void reserve_key(std::string_view key_id, std::string_view purpose) override {
     std::lock_guard lock(mutex_);
     db_.prepare(

@@ -120,6 +120,17 @@ void add_extensions(X509* cert, const CertificateSpec& spec) {
     for (const auto& url : spec.ocsp_urls) access.push_back("OCSP;URI:" + url);
     add_conf_extension(cert, &ctx, NID_info_access, join(access));
   }
+  if (!spec.smime_capabilities.empty()) {
+    Asn1OctetStringPtr data(ASN1_OCTET_STRING_new());
+    X509ExtensionPtr extension(
+        data && ASN1_OCTET_STRING_set(data.get(), spec.smime_capabilities.data(),
+                                      static_cast<int>(spec.smime_capabilities.size())) == 1
+            ? X509_EXTENSION_create_by_NID(nullptr, NID_SMIMECapabilities, 0, data.get())
+            : nullptr);
+    if (!extension || X509_add_ext(cert, extension.get(), -1) != 1) {
+      throw_openssl(ErrorCode::internal, "test: SMIMECapabilities extension");
+    }
+  }
   // SKI first: a self-signed certificate's AKI is computed from it. OpenSSL 3.0 writes an
   // empty AKI for a self-signed certificate unless told "always", and libksba (gpgsm) rejects
   // an empty AKI as a BER error.

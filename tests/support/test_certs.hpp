@@ -51,6 +51,9 @@ struct CertificateSpec {
   // CRL distribution points (URIs of one distribution point) and AIA OCSP responders.
   std::vector<std::string> crl_urls;
   std::vector<std::string> ocsp_urls;
+  // DER of SMIMECapabilities (support/smime_capabilities.hpp): added as the RFC 4262
+  // certificate extension when not empty.
+  std::vector<unsigned char> smime_capabilities;
 
   CertificateSpec& issued_by(const IssuedCertificate& ca) {
     issuer = ca.cert.get();

@@ -12,6 +12,8 @@ inline constexpr std::string_view certificate_delete = "certificate.delete";
 inline constexpr std::string_view certificate_trust = "certificate.trust";
 // A signer certificate stored from a validly signed incoming message ([certificates] harvest).
 inline constexpr std::string_view certificate_harvest = "certificate.harvest";
+// The SMIMECapabilities a stored certificate's owner announced in verified signed mail changed.
+inline constexpr std::string_view certificate_capabilities = "certificate.capabilities";
 inline constexpr std::string_view key_generate = "key.generate";
 inline constexpr std::string_view key_delete = "key.delete";
 inline constexpr std::string_view key_import = "key.import";

@@ -64,6 +64,15 @@ struct CertificateSettings {
   bool harvest = false;
 };
 
+// How outgoing mail is encrypted ([encryption], issue 17 item 5). "auto" (the default) chooses
+// from what the recipients announced: AES-GCM only when every recipient announced it, else
+// AES-256-CBC; RSA-OAEP only for a recipient that announced it, else PKCS#1 v1.5. Any other
+// value forces that algorithm for every message (a request's own choice still wins).
+struct EncryptionSettings {
+  std::string cipher = "auto";         // auto | aes-256-cbc | aes-128-gcm | aes-256-gcm
+  std::string key_transport = "auto";  // auto | rsa-pkcs1 | rsa-oaep-sha1 | rsa-oaep-sha256
+};
+
 // What both front ends read. smimed's own [server] table is read by the server library
 // (smime/server/server_settings.hpp) from config_file.
 struct AppConfig {
@@ -74,6 +83,7 @@ struct AppConfig {
   VerificationSettings verification;
   RevocationFetchSettings revocation;
   CertificateSettings certificates;
+  EncryptionSettings encryption;
   std::string log_level = "warn";
 };
 

@@ -45,8 +45,11 @@ struct VerificationPolicy {
 // Defaults an organisation sets once (config); a request may override them.
 struct Policy {
   SignatureScheme signature = SignatureScheme::rsa_pkcs1;
-  ContentCipher cipher = ContentCipher::aes256_cbc;
-  KeyTransport transport = KeyTransport::rsa_pkcs1;
+  // [encryption] cipher / key_transport: unset ("auto") chooses from the recipients'
+  // announced capabilities (AES-GCM only when every recipient announced it, else AES-256-CBC;
+  // RSA-OAEP only for a recipient that announced it, else PKCS#1 v1.5); set forces it.
+  std::optional<ContentCipher> cipher;
+  std::optional<KeyTransport> transport;
   bool encrypt_to_sender = true;  // the sent copy stays readable
   bool opaque_signing = false;    // application/pkcs7-mime signed-data instead of detached
   VerificationPolicy verification;
@@ -69,6 +72,15 @@ struct UsedCertificate {
   std::string address;
   std::string fingerprint;
   std::string subject;
+  // Encryption recipients only (empty otherwise): the key transport used for this recipient
+  // ("rsa-pkcs1", "rsa-oaep-sha1", "rsa-oaep-sha256", "ecdh") and why, and what the recipient
+  // announced (capabilities_source: "appliance" for a certificate whose key is in the token,
+  // "message" recorded from its verified signed mail, "certificate" its certificate's
+  // SMIMECapabilities extension, or "none").
+  std::string key_transport = {};
+  std::string key_transport_reason = {};
+  std::vector<std::string> capabilities = {};
+  std::string capabilities_source = {};
 };
 
 struct OutgoingResult {
@@ -77,8 +89,12 @@ struct OutgoingResult {
   bool encrypted = false;
   std::optional<UsedCertificate> signer;
   std::vector<UsedCertificate> recipients;
-  std::string micalg;      // "sha-256", ... when signed
-  std::string format;      // "multipart/signed", "signed-data", "enveloped-data", ...
+  std::string micalg;  // "sha-256", ... when signed
+  std::string format;  // "multipart/signed", "signed-data", "enveloped-data", ...
+  // When encrypted: the content cipher ("aes-256-gcm", ...) and why ("aes-256-cbc: bob@b.example
+  // did not announce AES-GCM", "aes-256-gcm: forced by [encryption] cipher").
+  std::string cipher;
+  std::string cipher_reason;
   std::string decided_by;  // "request", "group <name>" or "default"
   // Encryption was asked for "if possible" (no explicit encrypt) but the message went out
   // without it: which recipient(s) had no usable certificate and why (issue 17 item 7).
@@ -110,6 +126,13 @@ struct SignerDetails {
   bool stored = false;  // the certificate is in our store
   // The signer's certificate itself (DER), for certificate harvesting; not part of the JSON.
   std::vector<unsigned char> der;
+  // When the signature verified (integrity and chain): the certificates between the signer
+  // and its trust anchor on the validated chain that are not stored (DER, harvesting), and
+  // the SMIMECapabilities the signer announced (names, cms/capabilities.hpp) with the
+  // signature's signingTime (unix seconds, 0 when absent). The capabilities are in the JSON.
+  std::vector<std::vector<unsigned char>> unstored_intermediates;
+  std::vector<std::string> capabilities;
+  std::int64_t signing_time = 0;
 };
 
 // A certificate or key the appliance lacks; resubmitting after importing it succeeds.
@@ -180,6 +203,11 @@ struct IncomingResult {
   // Filled by the application layer, not the engine: the fingerprint of the signer certificate
   // the harvest policy stored ([certificates] harvest); empty when none was stored.
   std::string harvested_certificate;
+  // Likewise: the intermediates of the signer's validated chain the harvest policy stored.
+  std::vector<std::string> harvested_intermediates;
+  // Filled by the application layer: the certificates whose recorded capabilities this
+  // message changed (the signers of verified layers that announced SMIMECapabilities).
+  std::vector<std::string> capabilities_recorded;
 
   // Fully processed: decrypted when encrypted, and a valid (or merely expired) signature.
   bool ok() const;
@@ -209,7 +237,11 @@ struct MissingRecipient {
 struct PreflightEncrypt {
   bool possible = false;
   std::string reason;  // the first missing recipient's reason, or "There was no recipient found"
-  std::vector<UsedCertificate> certificates;  // one per recipient that has a usable one
+  // One per recipient that has a usable one, with the key transport it would get.
+  std::vector<UsedCertificate> certificates;
+  // When possible: the content cipher outgoing would use and why (as OutgoingResult).
+  std::string cipher = {};
+  std::string cipher_reason = {};
   std::vector<MissingRecipient> missing;
 };
 
@@ -226,8 +258,9 @@ struct PreflightResult {
   PreflightDefaults defaults;
 };
 
-class EngineState;    // caches of parsed certificates and key handles (src/engine)
-class TrustSnapshot;  // the store's certificates as parsed at one revision (src/engine)
+class EngineState;        // caches of parsed certificates and key handles (src/engine)
+struct ForcedAlgorithms;  // a cipher or key transport the request or policy forces
+class TrustSnapshot;      // the store's certificates as parsed at one revision (src/engine)
 
 class Engine {
  public:
@@ -274,6 +307,8 @@ class Engine {
   std::string encrypt_entity(std::string entity, const std::vector<service::Selection>& recipients,
                              const OutgoingRequest& request, const TrustSnapshot& trust,
                              OutgoingResult& result);
+
+  ForcedAlgorithms forced_algorithms(const OutgoingRequest& request) const;
 
   store::Store& store_;
   service::CertificateService& certificates_;

@@ -77,6 +77,20 @@ struct CrlRecord {
   std::int64_t imported_at = 0;
 };
 
+// What a contact announced it can decrypt (RFC 8551 §2.5.2 SMIMECapabilities), in a signed
+// message whose signature verified, recorded for the certificate that signed it (issue 17).
+struct CapabilitiesRecord {
+  std::string sha256;  // the signer's certificate (a stored one)
+  // In the announced order (the sender's preference): "aes256-gcm", "aes128-gcm", "aes256-cbc",
+  // "rsaes-oaep", "rsaes-oaep-sha256", ...; capabilities without a name here as dotted OIDs.
+  std::vector<std::string> capabilities;
+  // The announcing signature's signingTime (unix seconds, capped at its receipt); 0 when the
+  // signature had none. A record is replaced only by one at least as new.
+  std::int64_t signing_time = 0;
+  std::string message_id;  // the message that announced them (without <>), may be empty
+  std::int64_t recorded_at = 0;
+};
+
 struct RevokedEntry {
   std::string serial;  // lowercase hex
   std::int64_t revoked_at = 0;

@@ -48,6 +48,14 @@ class Store : public RevocationIndex {
   // Makes the certificate a trust anchor or takes that away. False when no such row.
   virtual bool set_certificate_trust(std::string_view sha256, bool trusted) = 0;
 
+  // ---- announced capabilities (SMIMECapabilities of verified signed mail) ----
+  // Records what the signer of a verified message announced. Replaces the recorded list when
+  // the new signing time is not older and the list differs; changes nothing when the list is
+  // the same, the recorded one is newer, or the certificate is not stored. True when it wrote.
+  virtual bool record_capabilities(const CapabilitiesRecord& record) = 0;
+  // nullopt when nothing is recorded for that certificate (full fingerprint).
+  virtual std::optional<CapabilitiesRecord> capabilities(std::string_view sha256) = 0;
+
   // ---- groups ----
   virtual void upsert_group(const GroupRecord& group) = 0;
   virtual std::optional<GroupRecord> group(std::string_view name) = 0;

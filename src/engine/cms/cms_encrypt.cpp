@@ -49,16 +49,20 @@ void configure_recipient(CMS_RecipientInfo* ri, X509* certificate, KeyTransport 
 }  // namespace
 
 std::vector<unsigned char> encrypt(std::string_view content, const std::vector<X509*>& recipients,
-                                   ContentCipher cipher, KeyTransport transport) {
+                                   ContentCipher cipher,
+                                   const std::vector<KeyTransport>& transports) {
   if (recipients.empty()) throw Error(ErrorCode::no_certificate, "There was no recipient found");
+  if (transports.size() != recipients.size()) {
+    throw Error(ErrorCode::internal, "One key transport per recipient is needed");
+  }
   const int flags = CMS_BINARY | CMS_PARTIAL;
   // An AEAD cipher makes OpenSSL build AuthEnvelopedData (RFC 5083).
   CmsPtr cms(CMS_encrypt(nullptr, nullptr, cipher_for(cipher), flags));
   if (!cms) throw_openssl(ErrorCode::crypto, "Cannot create the encrypted message");
-  for (X509* recipient : recipients) {
-    CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms.get(), recipient, CMS_KEY_PARAM);
+  for (std::size_t i = 0; i < recipients.size(); ++i) {
+    CMS_RecipientInfo* ri = CMS_add1_recipient_cert(cms.get(), recipients[i], CMS_KEY_PARAM);
     if (ri == nullptr) throw_openssl(ErrorCode::crypto, "Cannot add a recipient");
-    configure_recipient(ri, recipient, transport);
+    configure_recipient(ri, recipients[i], transports[i]);
   }
   BioPtr in(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (!in || CMS_final(cms.get(), in.get(), nullptr, flags) != 1) {

@@ -27,11 +27,12 @@ struct Signature {
 // content must already be canonical (CRLF); it is signed as binary.
 Signature sign(std::string_view content, const SignatureRequest& request);
 
-// (Auth)EnvelopedData of content (canonical) for every recipient certificate: RSA with key
-// transport per `transport`, EC with ECDH ephemeral-static and the X9.63 KDF of the curve's
-// hash (SHA-256 for P-256, SHA-384 for P-384).
+// (Auth)EnvelopedData of content (canonical) for every recipient certificate: RSA with the key
+// transport at the same place in `transports` (one per recipient), EC with ECDH
+// ephemeral-static and the X9.63 KDF of the curve's hash (SHA-256 for P-256, SHA-384 for P-384).
 std::vector<unsigned char> encrypt(std::string_view content, const std::vector<X509*>& recipients,
-                                   ContentCipher cipher, KeyTransport transport);
+                                   ContentCipher cipher,
+                                   const std::vector<KeyTransport>& transports);
 
 // DER (or BER) ContentInfo to a parsed structure; Error(invalid_input) when it is not CMS.
 CmsPtr parse(std::span<const unsigned char> der);

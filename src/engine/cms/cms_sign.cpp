@@ -1,5 +1,6 @@
 #include <openssl/rsa.h>
 
+#include "capabilities.hpp"
 #include "cms_operations.hpp"
 #include "smime/common/error.hpp"
 
@@ -30,11 +31,9 @@ std::string micalg_for(const EVP_MD* md) {
 // What we can decrypt, strongest first (RFC 8551 §2.5.2): AES-GCM, then AES-CBC.
 void add_capabilities(CMS_SignerInfo* si) {
   X509AlgorStackPtr caps(sk_X509_ALGOR_new_null());
-  const int ciphers[] = {NID_aes_256_gcm, NID_aes_128_gcm, NID_aes_256_cbc, NID_aes_192_cbc,
-                         NID_aes_128_cbc};
   STACK_OF(X509_ALGOR)* list = caps.get();
   bool ok = list != nullptr;
-  for (int nid : ciphers) ok = ok && CMS_add_simple_smimecap(&list, nid, -1) == 1;
+  for (int nid : kApplianceCiphers) ok = ok && CMS_add_simple_smimecap(&list, nid, -1) == 1;
   ok = ok && CMS_add_smimecap(si, list) == 1;
   if (!ok) throw_openssl(ErrorCode::crypto, "Cannot add the S/MIME capabilities");
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "capabilities.hpp"
 #include "path_validation.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
@@ -283,6 +284,12 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
     out.checks.validity = std::move(path.validity);
     if (policy.leaf_at_signing_time) judge_leaf_at_signing_time(si, signer, out);
     if (path.missing) out.missing.push_back(*path.missing);
+    if (out.checks.chain.status == "valid") {
+      // What the signer announces counts only from a signature that verified.
+      out.signer->unstored_intermediates = std::move(path.unstored_intermediates);
+      out.signer->capabilities = signed_capabilities(si);
+      out.signer->signing_time = std::min<std::int64_t>(signing_time(si), now);
+    }
     if (out.checks.revocation.status == "unknown") out.warnings.push_back("revocation_unknown");
   }
   const bool matches = signer_matches_from(*out.signer, from);

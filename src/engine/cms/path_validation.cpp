@@ -182,6 +182,21 @@ void describe_chain_failure(X509_STORE_CTX* ctx, PathResult& out) {
   }
 }
 
+std::vector<std::vector<unsigned char>> unstored_above_signer(STACK_OF(X509) * chain,
+                                                              const TrustSnapshot& trust) {
+  std::vector<std::vector<unsigned char>> out;
+  for (int i = 1; i < sk_X509_num(chain) && out.size() < kMaxUnstoredIntermediates; ++i) {
+    X509* cert = sk_X509_value(chain, i);
+    if (trust.by_fingerprint(certs::sha256_fingerprint(cert)) != nullptr) continue;
+    unsigned char* raw = nullptr;
+    const int length = i2d_X509(cert, &raw);
+    if (length <= 0) throw_openssl(ErrorCode::internal, "Cannot encode a chain certificate");
+    OpensslBytesPtr owner(raw);
+    out.emplace_back(raw, raw + length);
+  }
+  return out;
+}
+
 // Whether any CRL names the issuer of a certificate of the chain.
 bool crls_cover(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls) {
   for (int i = 0; i < sk_X509_num(chain); ++i) {
@@ -274,6 +289,8 @@ PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
     return out;
   }
   out.chain = check("valid", "The signer's certificate chains to a trust anchor");
+  out.unstored_intermediates =
+      unstored_above_signer(X509_STORE_CTX_get0_chain(chain.ctx.get()), trust);
 
   STACK_OF(X509)* built_chain = X509_STORE_CTX_get0_chain(chain.ctx.get());
   BorrowedCrls crls = crl_material(message_crls, trust.crls());

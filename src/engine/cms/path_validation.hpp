@@ -36,6 +36,9 @@ struct PathResult {
   SignatureCheck revocation;           // good | revoked | unknown | not_checked (chain not valid)
   SignatureCheck validity;             // the signer's certificate: valid | expired | not_yet_valid
   std::optional<MissingItem> missing;  // the issuer that would let the chain reach an anchor
+  // When the chain is valid: its certificates above the signer that are not stored (the
+  // intermediates the message carried), DER, at most kMaxUnstoredIntermediates.
+  std::vector<std::vector<unsigned char>> unstored_intermediates;
 };
 
 // The signer's certificate judged at `signing_time` (the signingTime the signer claims) where
@@ -43,6 +46,7 @@ struct PathResult {
 // is within its validity period (the caller adds the warning expired_since_signing), else
 // "expired" as without the policy. Only for a certificate that is expired now.
 SignatureCheck leaf_validity_at_signing_time(X509* signer, std::time_t signing_time);
+inline constexpr int kMaxUnstoredIntermediates = 8;
 
 PathResult validate_path(X509* signer, STACK_OF(X509) * message_certs,
                          STACK_OF(X509_CRL) * message_crls, const TrustSnapshot& trust,

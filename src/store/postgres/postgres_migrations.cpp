@@ -210,7 +210,19 @@ constexpr std::string_view kVersion8 = R"sql(
 ALTER TABLE audit_log ADD COLUMN signatures TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations{{
+// Version 9: the SMIMECapabilities a contact announced in verified signed mail, one row per
+// stored certificate (issue 17 item 5, SQLite's version 10); comma-separated, announced order.
+constexpr std::string_view kVersion9 = R"sql(
+CREATE TABLE certificate_capabilities (
+  certificate_id BIGINT PRIMARY KEY REFERENCES certificates (id) ON DELETE CASCADE,
+  capabilities TEXT NOT NULL,
+  signing_time BIGINT NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  recorded_at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
@@ -219,6 +231,7 @@ constexpr std::array<Migration, 8> kMigrations{{
     {6, "certificates accepted under the legacy-certificate policy", kVersion6},
     {7, "groups bump the store revision", kVersion7},
     {8, "signature layers of audit entries", kVersion8},
+    {9, "capabilities announced in verified signed mail", kVersion9},
 }};
 
 constexpr bool versions_are_consecutive() {

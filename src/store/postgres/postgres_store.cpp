@@ -245,6 +245,42 @@ class PostgresStore final : public Store {
     return rows.empty() ? 0 : rows.int64(0, 0);
   }
 
+  bool record_capabilities(const CapabilitiesRecord& record) override {
+    std::int64_t written = 0;
+    database_->in_transaction([&](Connection& db) {
+      // One statement: the newer-or-equal and differs test and the write are atomic.
+      written = db.execute(
+                      "INSERT INTO certificate_capabilities (certificate_id, capabilities, "
+                      "signing_time, message_id, recorded_at) SELECT id, $2, $3, $4, $5 FROM "
+                      "certificates WHERE sha256 = $1 ON CONFLICT (certificate_id) DO UPDATE SET "
+                      "capabilities = excluded.capabilities, signing_time = excluded.signing_time, "
+                      "message_id = excluded.message_id, recorded_at = excluded.recorded_at "
+                      "WHERE excluded.signing_time >= certificate_capabilities.signing_time "
+                      "AND excluded.capabilities <> certificate_capabilities.capabilities",
+                      Params()
+                          .add(ascii_lower(record.sha256))
+                          .add(join(record.capabilities))
+                          .add(record.signing_time)
+                          .add(record.message_id)
+                          .add(unix_seconds_now()))
+                    .affected_rows();
+    });
+    return written > 0;
+  }
+
+  std::optional<CapabilitiesRecord> capabilities(std::string_view sha256) override {
+    const Result rows = database_->query([&](Connection& db) {
+      return db.execute(
+          "SELECT c.sha256, k.capabilities, k.signing_time, k.message_id, k.recorded_at "
+          "FROM certificate_capabilities k JOIN certificates c ON c.id = k.certificate_id "
+          "WHERE c.sha256 = $1",
+          Params().add(ascii_lower(sha256)));
+    });
+    if (rows.empty()) return std::nullopt;
+    return CapabilitiesRecord{rows.text(0, 0), split(rows.text(0, 1)), rows.int64(0, 2),
+                              rows.text(0, 3), rows.int64(0, 4)};
+  }
+
   void reserve_key(std::string_view key_id, std::string_view purpose) override {
     database_->in_transaction([&](Connection& db) {
       db.execute(

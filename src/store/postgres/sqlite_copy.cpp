@@ -60,6 +60,12 @@ const std::vector<TableCopy>& table_copies() {
        "ORDER BY rowid) FROM certificate_emails ORDER BY certificate_id, rowid",
        "INSERT INTO certificate_emails (certificate_id, email, position) VALUES ($1, $2, $3)",
        {integer, text, integer}},
+      {"certificate_capabilities",
+       "SELECT certificate_id, capabilities, signing_time, message_id, recorded_at "
+       "FROM certificate_capabilities ORDER BY certificate_id",
+       "INSERT INTO certificate_capabilities (certificate_id, capabilities, signing_time, "
+       "message_id, recorded_at) VALUES ($1, $2, $3, $4, $5)",
+       {integer, text, integer, text, integer}},
       {"groups",
        "SELECT name, email, behaviour, created_at, updated_at FROM groups ORDER BY name",
        "INSERT INTO groups (name, email, behaviour, created_at, updated_at) "

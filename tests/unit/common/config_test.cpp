@@ -49,6 +49,29 @@ TEST_F(ConfigTest, CertificateHarvestingIsOffByDefaultThenFileThenEnvironment) {
   EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
 }
 
+TEST_F(ConfigTest, EncryptionCipherAndKeyTransportAreAutoByDefaultAndChecked) {
+  const AppConfig defaults = load_config(dir_.path(), std::nullopt);
+  EXPECT_EQ(defaults.encryption.cipher, "auto");
+  EXPECT_EQ(defaults.encryption.key_transport, "auto");
+  test::write_file(dir_.file("smime.toml"),
+                   "[encryption]\ncipher = \"aes-256-gcm\"\nkey_transport = \"rsa-oaep-sha256\"\n");
+  const AppConfig forced = load_config(dir_.path(), std::nullopt);
+  EXPECT_EQ(forced.encryption.cipher, "aes-256-gcm");
+  EXPECT_EQ(forced.encryption.key_transport, "rsa-oaep-sha256");
+  test::write_file(dir_.file("smime.toml"), "[encryption]\ncipher = \"3des\"\n");
+  try {
+    load_config(dir_.path(), std::nullopt);
+    ADD_FAILURE() << "an unknown cipher was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "[encryption] cipher must be one of auto, aes-256-cbc, aes-128-gcm, aes-256-gcm"),
+              std::string::npos)
+        << e.what();
+  }
+  test::write_file(dir_.file("smime.toml"), "[encryption]\nkey_transport = 1\n");
+  EXPECT_THROW(load_config(dir_.path(), std::nullopt), Error);
+}
+
 TEST_F(ConfigTest, LegacyCertificatePolicyIsOffByDefaultThenFileThenEnvironment) {
   EXPECT_FALSE(load_config(dir_.path(), std::nullopt).certificates.legacy);
   test::write_file(dir_.file("smime.toml"), "[certificates]\nlegacy = true\n");

@@ -126,9 +126,10 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
   }
   {
     // The file as version 5 left it: no trusted column (migration 6) and nothing later (7 adds
-    // legacy_rules, 8 the groups' revision triggers, 9 audit_log.signatures). Keep these
-    // numbers with the migrations when they are renumbered.
+    // legacy_rules, 8 the groups' revision triggers, 9 audit_log.signatures, 10
+    // certificate_capabilities). Keep these numbers with the migrations when they are renumbered.
     RawDatabase db(file_);
+    db.exec("DROP TABLE certificate_capabilities");
     db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
     db.exec("DROP TRIGGER groups_insert_revision");
     db.exec("DROP TRIGGER groups_update_revision");
@@ -153,8 +154,10 @@ TEST_F(MigrationsTest, AuditEntriesRecordedBeforeVersion9KeepTheirHashes) {
     }
   }
   {
-    // The file as version 8 left it: no audit_log.signatures (migration 9).
+    // The file as version 8 left it: no audit_log.signatures (migration 9) and nothing later
+    // (10 adds certificate_capabilities).
     RawDatabase db(file_);
+    db.exec("DROP TABLE certificate_capabilities");
     db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
     db.exec("DELETE FROM schema_migrations WHERE version >= 9");
   }

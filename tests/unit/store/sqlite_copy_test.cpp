@@ -114,6 +114,8 @@ class SqliteCopyTest : public ::testing::Test {
     crl.crl_number = "7";
     store->insert_crl(crl, {{"0a0b", 1'690'000'000, "keyCompromise"}, {"0c0d", 1'690'000'001, ""}});
     store->reserve_key("feedface", "tls");
+    EXPECT_TRUE(store->record_capabilities(  // issue 17 item 5: copied too
+        {bob.sha256, {"aes256-gcm", "rsaes-oaep"}, 1'700'000'500, "b1@example.com", 0}));
     const CreatedApiToken live = tokens->create("helpdesk", ApiRole::operator_);
     EXPECT_TRUE(tokens->authenticate(live.secret.view()).has_value());  // last_used_at set
     const CreatedApiToken revoked = tokens->create("old", ApiRole::admin);
@@ -157,6 +159,7 @@ TEST_F(SqliteCopyTest, EveryRowArrivesVerbatimAndTheTargetWorksOn) {
   EXPECT_EQ(rows["reserved_keys"], 1);
   EXPECT_EQ(rows["audit_log"], kAuditEntries);
   EXPECT_EQ(rows["audit_counts"], 4);
+  EXPECT_EQ(rows["certificate_capabilities"], 1);
 
   auto pg_db = open_postgres_database(url_, 2);
   auto pg_store = open_postgres_store(pg_db);
@@ -181,6 +184,11 @@ TEST_F(SqliteCopyTest, EveryRowArrivesVerbatimAndTheTargetWorksOn) {
   EXPECT_EQ(revoked->reason, "keyCompromise");
   EXPECT_EQ(revoked->revoked_at, 1'690'000'000);
   EXPECT_EQ(pg_store->reserved_keys(), sqlite_store->reserved_keys());
+  const auto capabilities = pg_store->capabilities(bob[0].sha256);
+  ASSERT_TRUE(capabilities.has_value());
+  EXPECT_EQ(capabilities->capabilities, (std::vector<std::string>{"aes256-gcm", "rsaes-oaep"}));
+  EXPECT_EQ(capabilities->signing_time, 1'700'000'500);
+  EXPECT_EQ(capabilities->recorded_at, sqlite_store->capabilities(bob[0].sha256)->recorded_at);
 
   // API tokens: the same rows; a secret made before the copy still works, a revoked one not.
   std::vector<std::string> pg_token_rows, sqlite_token_rows;

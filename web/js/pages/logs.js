@@ -13,9 +13,9 @@ const PAGE_SIZE = 50;
 
 const OPERATIONS = [
   'message.outgoing', 'message.sign', 'message.encrypt', 'message.incoming', 'message.decrypt',
-  'message.verify', 'certificate.import', 'certificate.harvest', 'certificate.trust',
-  'certificate.delete', 'key.generate', 'key.import', 'key.export', 'key.delete', 'group.set',
-  'group.delete', 'crl.import', 'apitoken.create', 'apitoken.revoke',
+  'message.verify', 'certificate.import', 'certificate.harvest', 'certificate.capabilities',
+  'certificate.trust', 'certificate.delete', 'key.generate', 'key.import', 'key.export',
+  'key.delete', 'group.set', 'group.delete', 'crl.import', 'apitoken.create', 'apitoken.revoke',
 ];
 
 const DIRECTION_KIND = { incoming: 'info', outgoing: 'info', admin: 'neutral' };
