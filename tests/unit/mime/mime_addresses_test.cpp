@@ -14,7 +14,8 @@ using Addresses = std::vector<std::string>;
 // an ASCII address is its own form (lowercased), without libidn2.
 TEST(MimeAddresses, InternationalDomainsTakeTheirIdnaForm) {
   MessageAddresses a = parse_addresses(
-      "From: J\xc3\xbcrgen <juergen@B\xc3\xbc" "cher.example>\n"
+      "From: J\xc3\xbcrgen <juergen@B\xc3\xbc"
+      "cher.example>\n"
       "To: Plain <Plain.User@Example.NET>, xn--bcher-kva@xn--bcher-kva.example\n"
       "\n");
   EXPECT_EQ(a.from, Addresses{"juergen@xn--bcher-kva.example"});
