@@ -6,6 +6,7 @@
 
 #include "audit_internal.hpp"
 #include "entry_codec.hpp"
+#include "smime/audit/deferred_durability.hpp"
 #include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
 #include "smime/store/sqlite_store.hpp"
@@ -130,7 +131,11 @@ void AuditLog::record(const AuditEvent& event) {
   if (event.actor.empty() || event.operation.empty()) {
     throw Error(ErrorCode::invalid_input, "An audit entry needs an actor and an operation");
   }
-  impl_->writer.append(normalised_event(event, impl_->entry_limits));
+  AuditEvent entry = normalised_event(event, impl_->entry_limits);
+  if (DeferredDurability* scope = DeferredDurability::current()) {
+    return impl_->writer.append_async(std::move(entry), scope->add_entry());
+  }
+  impl_->writer.append(entry);
 }
 
 void AuditLog::record_with(AuditEvent& event, const Change& change) {

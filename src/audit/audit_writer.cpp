@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <exception>
+#include <future>
 #include <map>
 #include <tuple>
 
@@ -25,30 +27,58 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::append(const AuditEvent& event) {
-  Pending pending;
-  pending.event = &event;
-  depth_.fetch_add(1, std::memory_order_relaxed);
-  std::unique_lock lock(mutex_);
-  if (stopping_) {
-    depth_.fetch_sub(1, std::memory_order_relaxed);
-    throw Error(ErrorCode::internal, "The audit log is closing");
-  }
-  queue_.push_back(&pending);
-  work_.notify_one();
-  done_.wait(lock, [&pending] { return pending.done; });
-  depth_.fetch_sub(1, std::memory_order_relaxed);
-  if (pending.error) throw *pending.error;
+  // Shared with the writer, which may still be inside set_value when this caller wakes.
+  auto settled = std::make_shared<std::promise<std::optional<Error>>>();
+  auto outcome = settled->get_future();
+  auto pending = std::make_unique<Pending>();
+  pending->event = &event;
+  pending->done = [settled](const std::optional<Error>& failure) { settled->set_value(failure); };
+  enqueue(std::move(pending));
+  if (const std::optional<Error> failure = outcome.get()) throw *failure;
 }
 
+void GroupCommitWriter::append_async(AuditEvent event, Done done) {
+  auto pending = std::make_unique<Pending>();
+  pending->owned = std::move(event);
+  pending->event = &pending->owned;
+  pending->done = std::move(done);
+  enqueue(std::move(pending));
+}
+
+void GroupCommitWriter::enqueue(std::unique_ptr<Pending> pending) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      depth_.fetch_add(1, std::memory_order_relaxed);
+      queue_.push_back(std::move(pending));
+      work_.notify_one();
+      return;
+    }
+  }
+  pending->done(Error(ErrorCode::internal, "The audit log is closing"));
+}
+
+namespace {
+
+void settle(const GroupCommitWriter::Done& done, const std::optional<Error>& failure) noexcept {
+  try {
+    done(failure);
+  } catch (const std::exception& e) {
+    spdlog::error("audit log: a caller's continuation failed: {}", e.what());
+  }
+}
+
+}  // namespace
+
 void GroupCommitWriter::run() {
-  std::vector<Pending*> batch;
+  std::vector<std::unique_ptr<Pending>> batch;
   std::unique_lock lock(mutex_);
   for (;;) {
     work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is committed
     batch.clear();
     while (!queue_.empty() && batch.size() < max_batch_) {
-      batch.push_back(queue_.front());
+      batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     // Committing (and its fsync) runs unlocked, so new entries gather for the next batch.
@@ -63,22 +93,20 @@ void GroupCommitWriter::run() {
     }
     if (failure)
       spdlog::error("audit log: {} entries not written: {}", batch.size(), failure->what());
+    depth_.fetch_sub(batch.size(), std::memory_order_relaxed);
+    for (const auto& pending : batch) settle(pending->done, failure);
+    batch.clear();  // the entries go before the lock is taken again
     lock.lock();
-    for (Pending* pending : batch) {
-      pending->error = failure;
-      pending->done = true;
-    }
-    done_.notify_all();
   }
 }
 
-void GroupCommitWriter::commit(const std::vector<Pending*>& batch) {
+void GroupCommitWriter::commit(const std::vector<std::unique_ptr<Pending>>& batch) {
   // The transaction holds the chain: the head read in append_entries is the newest one of
   // every process writing to this database, and no one else can extend the chain before it
   // commits.
   std::vector<const AuditEvent*> events;
   events.reserve(batch.size());
-  for (const Pending* pending : batch) events.push_back(pending->event);
+  for (const auto& pending : batch) events.push_back(pending->event);
   table_->in_write_transaction([&] { append_entries(*table_, events); });
   entries_.fetch_add(batch.size(), std::memory_order_relaxed);
   batches_.fetch_add(1, std::memory_order_relaxed);

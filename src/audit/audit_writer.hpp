@@ -1,6 +1,7 @@
-// Group commit of audit entries: callers queue an entry and wait; one thread appends every
-// queued entry in one durable write transaction on a connection of its own, extending the
-// hash chain from the head it reads inside that transaction, then wakes the whole batch.
+// Group commit of audit entries: callers queue an entry and wait for it (append) or are called
+// back (append_async); one thread appends every queued entry in one durable write transaction
+// on a connection of its own, extending the hash chain from the head it reads inside that
+// transaction, then settles the whole batch.
 #pragma once
 
 #include <atomic>
@@ -8,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -30,28 +33,31 @@ class GroupCommitWriter {
 
   // Blocks until the entry is committed; throws the commit's Error otherwise.
   void append(const AuditEvent& event);
+  // Queues the entry and returns: `done` runs on the writer's thread once the entry is durable
+  // (nullopt) or its commit failed, and must not block. Settled at once when closing.
+  using Done = std::function<void(const std::optional<Error>& failure)>;
+  void append_async(AuditEvent event, Done done);
 
   std::size_t depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
   std::uint64_t entries() const noexcept { return entries_.load(std::memory_order_relaxed); }
   std::uint64_t batches() const noexcept { return batches_.load(std::memory_order_relaxed); }
 
  private:
-  // Lives on the waiting caller's stack until `done`.
   struct Pending {
-    const AuditEvent* event = nullptr;
-    bool done = false;
-    std::optional<Error> error;
+    AuditEvent owned;                   // append_async's entry
+    const AuditEvent* event = nullptr;  // the entry: owned, or the waiting caller's
+    Done done;
   };
 
+  void enqueue(std::unique_ptr<Pending> pending);
   void run();
-  void commit(const std::vector<Pending*>& batch);
+  void commit(const std::vector<std::unique_ptr<Pending>>& batch);
 
   std::unique_ptr<AuditTable> table_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable work_;  // the writer waits for entries
-  std::condition_variable done_;  // callers wait for their batch
-  std::deque<Pending*> queue_;
+  std::deque<std::unique_ptr<Pending>> queue_;
   bool stopping_ = false;
   std::atomic<std::size_t> depth_{0};
   std::atomic<std::uint64_t> entries_{0};

@@ -195,6 +195,7 @@ HttpsServer::~HttpsServer() {
   impl_->state.ioc.stop();
   impl_->state.workers.join();
   impl_->state.priority_lane.join();
+  impl_->state.awaiting_audit.wait_idle();
 }
 
 unsigned short HttpsServer::port() const {

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,29 @@
 namespace smime::server {
 
 class Session;
+
+// Answers whose continuation the audit writer still holds (Session::answer_when_durable): the
+// server waits for none to be left before it goes, as the continuations use it.
+class PendingContinuations {
+ public:
+  void begin() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+  }
+  void end() {
+    std::lock_guard lock(mutex_);
+    if (--count_ == 0) idle_.notify_all();
+  }
+  void wait_idle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  std::size_t count_ = 0;
+};
 
 struct ServerState {
   ServerState(ServerOptions opts, RequestHandler request_handler,
@@ -42,6 +66,7 @@ struct ServerState {
   bool handshake_on_workers = false;
   // Called (once per stop) when the last connection ended during a stop.
   std::function<void()> on_drained;
+  PendingContinuations awaiting_audit;
 
   struct Entry {
     std::weak_ptr<Session> session;

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <utility>
 
+#include "smime/audit/deferred_durability.hpp"
 #include "smime/common/error.hpp"
 #include "smime/server/response_writer.hpp"
 #include "smime/server/router.hpp"
@@ -225,23 +227,21 @@ void Session::process(bool priority) {
     });
   }
   auto job = [self = shared_from_this(), request, keep_alive, serial]() mutable {
-    Response response;
+    // The use case's audit entries are queued, not waited for: this worker goes on to the next
+    // request while they are committed, and the answer is written once they are durable.
+    audit::DeferredDurability durability;
+    auto response = std::make_shared<Response>();
     try {
-      response = self->state_.handler.handle(*request);
+      *response = self->state_.handler.handle(*request);
     } catch (...) {
-      response = error_response(500, "internal", "Internal error");
+      *response = error_response(500, "internal", "Internal error");
     }
     // Bodies may hold keys and passphrases.
     OPENSSL_cleanse(request->body.data(), request->body.size());
     const bool large = request->body.size() >= kTrimAfterBytes;
     request.reset();
     if (large) malloc_trim(0);  // hand the pages of a large request back to the system
-    net::post(self->executor_,
-              [self, response = std::move(response), keep_alive, serial]() mutable {
-                if (self->work_serial_ != serial) return;  // answered 503 already
-                if (self->work_timer_) self->work_timer_->cancel();
-                self->write(std::move(response), keep_alive);
-              });
+    self->answer_when_durable(durability, std::move(response), keep_alive, serial);
   };
   // The handler (token and database work) runs on a pool, never on this I/O thread.
   if (priority) {
@@ -249,6 +249,32 @@ void Session::process(bool priority) {
   } else {
     net::post(state_.workers, std::move(job));
   }
+}
+
+void Session::answer_when_durable(audit::DeferredDurability& durability,
+                                  std::shared_ptr<Response> response, bool keep_alive,
+                                  std::uint64_t serial) {
+  // The guard keeps the io_context running (a graceful stop included) until the answer is
+  // posted; the count lets the server wait for continuations still held by the audit writer.
+  state_.awaiting_audit.begin();
+  durability.when_durable(
+      [self = shared_from_this(), response = std::move(response), keep_alive, serial,
+       guard = net::make_work_guard(executor_)](const std::optional<Error>& failure) mutable {
+        if (failure) {
+          spdlog::warn("an answer's audit entry could not be written: {}", failure->detail());
+          // Only an acknowledgement must not go out without its entry: an error answer stays.
+          if (response->status < 400) *response = error_response(*failure);
+        }
+        ServerState& state = self->state_;
+        net::post(self->executor_, [self, response, keep_alive, serial]() mutable {
+          if (self->work_serial_ != serial) return;  // answered 503 already
+          if (self->work_timer_) self->work_timer_->cancel();
+          self->write(std::move(*response), keep_alive);
+        });
+        self.reset();
+        guard.reset();
+        state.awaiting_audit.end();
+      });
 }
 
 void Session::on_work_timeout(std::uint64_t serial) {

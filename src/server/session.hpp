@@ -18,6 +18,7 @@
 #include <string>
 
 #include "server_state.hpp"
+#include "smime/audit/deferred_durability.hpp"
 #include "smime/common/error.hpp"
 #include "smime/server/request_reader.hpp"
 
@@ -61,6 +62,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body(bool priority);
   void on_body(boost::beast::error_code ec, bool priority);
   void process(bool priority);
+  void answer_when_durable(audit::DeferredDurability& durability,
+                           std::shared_ptr<Response> response, bool keep_alive,
+                           std::uint64_t serial);
   void write(Response response, bool keep_alive);
   void on_write(boost::beast::error_code ec, bool close);
   // An error answer for a request we cannot read on (the connection closes after it).

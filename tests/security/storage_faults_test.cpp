@@ -202,5 +202,27 @@ TEST_F(AuditFailureTest, NoApiTokenOrGroupExistsWithoutItsEntry) {
   EXPECT_EQ(client().request("GET", "/api/v1/groups/quiet", "", auth()).status, 404);
 }
 
+// Sessions no longer wait on a worker for the audit commit (the entry is queued and the answer
+// written once it is durable): an entry that cannot be written must still hold the answer back.
+TEST_F(AuditFailureTest, NoSignedMessageIsAnsweredWithoutItsEntry) {
+  generate_org_key("support@example.org");
+  const std::string message =
+      "From: support@example.org\r\nTo: someone@example.com\r\nSubject: s\r\n"
+      "Message-ID: <unaudited@example.org>\r\n\r\nbody\r\n";
+  ASSERT_EQ(client()
+                .request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=false", message,
+                         auth("message/rfc822"))
+                .status,
+            200);
+  break_audit_log();
+  for (int i = 0; i < 8; ++i) {
+    HttpResult r = client().request("POST", "/api/v1/messages/outgoing?sign=true&encrypt=false",
+                                    message, auth("message/rfc822"));
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "storage_failure") << r.body;
+    EXPECT_EQ(r.body.find("pkcs7-signature"), std::string::npos) << "no signed message went out";
+  }
+}
+
 }  // namespace
 }  // namespace smime::test
