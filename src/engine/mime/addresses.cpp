@@ -72,36 +72,52 @@ UniqueList* list_for(std::string_view name, UniqueList& from, UniqueList& sender
   return nullptr;
 }
 
+// The value after the field's colon, folded as written (line breaks included).
+std::string raw_value(std::string_view headers, const detail::HeaderField& field) {
+  const std::size_t colon = headers.find(':', field.begin + field.name.size());
+  return std::string(headers.substr(colon + 1, field.end - colon - 1));
+}
+
+// As GMime reads the message: the last Message-ID and Subject count.
+void read_identity(const std::string& name_value, std::string_view name, MessageAddresses& out) {
+  if (detail::iequals(name, "message-id")) {
+    GCharPtr id(g_mime_utils_decode_message_id(name_value.c_str()));
+    out.message_id = id ? id.get() : "";
+  } else if (detail::iequals(name, "subject")) {
+    GCharPtr unfolded(g_mime_utils_header_unfold(name_value.c_str()));
+    GCharPtr decoded(g_mime_utils_header_decode_text(nullptr, unfolded.get()));
+    out.subject = decoded ? decoded.get() : "";
+  }
+}
+
 }  // namespace
 
 MessageAddresses parse_addresses(std::string_view message, std::size_t max_addresses) {
-  detail::HeaderBlock block = detail::scan_message_headers(message);
-  // Only the header block is parsed: the body can be large and is not needed here.
-  std::string headers = canonicalize_line_endings(message.substr(0, block.body_begin));
-  if (!headers.ends_with("\r\n\r\n")) headers += headers.ends_with("\r\n") ? "\r\n" : "\r\n\r\n";
-  GObjectPtr<GMimeMessage> parsed = detail::parse_message(headers);
+  detail::ensure_gmime();
+  // Only the header block is read: the body can be large and is not needed here. The fields
+  // come from the strict scanner (one GMime parse of a whole message less per request); GMime
+  // parses what the address fields, Message-ID and Subject mean.
+  const std::string headers = canonicalize_line_endings(
+      message.substr(0, detail::scan_message_headers(message).body_begin));
+  const detail::HeaderBlock block = detail::scan_message_headers(headers);
 
   MessageAddresses result;
   UniqueList from{&result.from, {}}, sender{&result.sender, {}}, to{&result.to, {}},
       cc{&result.cc, {}}, bcc{&result.bcc, {}};
   Flattener flattener{max_addresses};
-  // Every occurrence of each field counts (several To: fields are common in the wild), so
-  // the header list is walked rather than GMime's per-message address lists.
-  GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(parsed.get()));
-  const int count = g_mime_header_list_get_count(list);
-  for (int i = 0; i < count; ++i) {
-    GMimeHeader* header = g_mime_header_list_get_header_at(list, i);
-    const char* name = g_mime_header_get_name(header);
-    if (detail::iequals(name, "from")) ++result.from_fields;
-    if (detail::iequals(name, "sender")) ++result.sender_fields;
-    UniqueList* target = list_for(name, from, sender, to, cc, bcc);
-    const char* value = g_mime_header_get_raw_value(header);
-    if (target == nullptr || value == nullptr) continue;
-    GObjectPtr<InternetAddressList> addresses(internet_address_list_parse(nullptr, value));
+  // Every occurrence of each field counts (several To: fields are common in the wild).
+  for (const detail::HeaderField& field : block.fields) {
+    if (detail::iequals(field.name, "from")) ++result.from_fields;
+    if (detail::iequals(field.name, "sender")) ++result.sender_fields;
+    UniqueList* target = list_for(field.name, from, sender, to, cc, bcc);
+    if (target == nullptr) {
+      read_identity(raw_value(headers, field), field.name, result);
+      continue;
+    }
+    const std::string value = raw_value(headers, field);
+    GObjectPtr<InternetAddressList> addresses(internet_address_list_parse(nullptr, value.c_str()));
     if (addresses) flattener.flatten(addresses.get(), *target);
   }
-  if (const char* id = g_mime_message_get_message_id(parsed.get())) result.message_id = id;
-  if (const char* subject = g_mime_message_get_subject(parsed.get())) result.subject = subject;
   return result;
 }
 

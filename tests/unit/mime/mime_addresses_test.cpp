@@ -63,6 +63,19 @@ TEST(MimeAddresses, EncodedWordDisplayNamesDoNotLeakIntoAddresses) {
   EXPECT_TRUE(a.subject.empty());
 }
 
+// The fields come from the strict header scanner, not a GMime message: Message-ID and Subject
+// read as GMime's message parser reads them (the last of each counts, comments dropped).
+TEST(MimeAddresses, TheLastMessageIdAndSubjectCountAsInGMime) {
+  MessageAddresses a = parse_addresses(
+      "Message-ID: <first@example.org>\r\nSubject: one\r\nFrom: a@example.org\r\n"
+      "Message-ID: (comment) <second@example.org> (another)\r\n"
+      "Subject: =?UTF-8?Q?tw=C3=B6?=\r\n"
+      "\r\n");
+  EXPECT_EQ(a.message_id, "second@example.org");
+  EXPECT_EQ(a.subject, "tw\xc3\xb6");
+  EXPECT_EQ(a.from, Addresses{"a@example.org"});
+}
+
 TEST(MimeAddresses, RejectsWhatIsNotAMessage) {
   EXPECT_THROW(parse_addresses(""), Error);
   EXPECT_THROW(parse_addresses("hello world\n"), Error);
