@@ -6,17 +6,14 @@
 #include <openssl/pem.h>
 #include <openssl/store.h>
 #include <openssl/x509.h>
-#include <sys/resource.h>
 
-#include <atomic>
-#include <chrono>
 #include <functional>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "support/process.hpp"
+#include "threaded_rate.hpp"
 
 namespace smime::bench {
 namespace {
@@ -237,39 +234,8 @@ ReferenceResult CmsReference::run(ReferenceOperation operation, const std::strin
     }
     return false;
   };
-  using Clock = std::chrono::steady_clock;
-  std::atomic<bool> stop{false};
-  std::atomic<long> done{0};
-  std::atomic<bool> failed{false};
-  rusage before{};
-  getrusage(RUSAGE_SELF, &before);
-  const auto started = Clock::now();
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      while (!stop.load(std::memory_order_relaxed)) {
-        try {
-          if (!op()) failed = true;
-        } catch (const std::exception&) {
-          failed = true;
-        }
-        if (failed) return;
-        ++done;
-      }
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : pool) t.join();
-  const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  rusage after{};
-  getrusage(RUSAGE_SELF, &after);
-  if (failed) throw std::runtime_error("a reference operation failed");
-  const auto us = [](const timeval& tv) { return tv.tv_sec * 1e6 + tv.tv_usec; };
-  const double cpu =
-      us(after.ru_utime) + us(after.ru_stime) - us(before.ru_utime) - us(before.ru_stime);
-  const double n = static_cast<double>(done.load());
-  return {n / elapsed, cpu / n};
+  const ThreadedRate rate = run_threads(threads, seconds, op);
+  return {rate.per_second, rate.cpu_us_per_op};
 }
 
 std::string write_provider_config(const std::string& file, const std::string& provider_path,

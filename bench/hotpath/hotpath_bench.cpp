@@ -19,6 +19,7 @@
 
 #include "bench_node.hpp"
 #include "cms_reference.hpp"
+#include "engine_probe.hpp"
 #include "https_client.hpp"
 #include "large_mail.hpp"
 #include "process_stats.hpp"
@@ -64,18 +65,20 @@ unsigned cores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Messages answered 200 so far, from smimed's own counters (GET /metrics).
-long answered(const BenchNode& node) {
+constexpr const char* kMessageOperations = "process(?:Outgoing|Incoming)";
+
+// Requests of `operations` (a regex of operation ids) answered 200 so far, from smimed's own
+// counters (GET /metrics).
+long answered(const BenchNode& node, const std::string& operations) {
   smime::test::HttpsClient client(node.port());
   const auto r =
       client.request("GET", "/metrics", {}, {{"Authorization", "Bearer " + node.secret()}});
   if (r.status != 200) throw std::runtime_error("GET /metrics: " + std::to_string(r.status));
-  static const std::regex line(
-      "smimed_requests_total\\{operation=\"process(Outgoing|Incoming)\",method=\"POST\","
-      "status=\"200\"\\} (\\d+)");
+  const std::regex line("smimed_requests_total\\{operation=\"" + operations +
+                        "\",method=\"(?:GET|POST)\",status=\"200\"\\} (\\d+)");
   long total = 0;
   for (std::sregex_iterator it(r.body.begin(), r.body.end(), line), end; it != end; ++it) {
-    total += std::stol((*it)[2]);
+    total += std::stol((*it)[1]);
   }
   return total;
 }
@@ -83,7 +86,8 @@ long answered(const BenchNode& node) {
 // One wrk run of `seconds` + 2: its first second (connections and TLS sessions opened, caches
 // warm) and its last are left out of the CPU and rate window, which smimed's own counter and
 // /proc/<pid>/stat measure; the latency percentiles are wrk's over the whole run.
-json measured_load(const BenchNode& node, LoadSpec spec, const std::string& scratch) {
+json measured_load(const BenchNode& node, LoadSpec spec, const std::string& scratch,
+                   const std::string& operations = kMessageOperations) {
   using Clock = std::chrono::steady_clock;
   const double window = spec.seconds;
   spec.seconds = window + 2;
@@ -97,13 +101,13 @@ json measured_load(const BenchNode& node, LoadSpec spec, const std::string& scra
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  const long answered_before = answered(node);
+  const long answered_before = answered(node, operations);
   const std::int64_t cpu_before = cpu_us(node.pid());
   const auto started = Clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(window));
   const std::int64_t cpu_after = cpu_us(node.pid());
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  const long messages = answered(node) - answered_before;
+  const long messages = answered(node, operations) - answered_before;
   load.join();
   if (failure) std::rethrow_exception(failure);
   if (messages <= 0 || r.failures * 100 > r.requests) {
@@ -194,6 +198,19 @@ json scaling_run(BenchNode& node, CmsReference& reference, const Options& o,
   return rows;
 }
 
+// What a signed message costs beyond the token, taken apart at 64 connections: the server's
+// floor per request (TLS records, HTTP, authentication, routing, a worker hand-off and a small
+// store read: GET /api/v1/groups, not audited) and the engine's own part in a process of its
+// own (no HTTP, no audit log). The rest of smimed's CPU per message is the audit entry, the
+// hand-offs to and from the audit writer and the use case around the engine.
+json decomposition_run(const BenchNode& node, const std::string& home, const Options& o,
+                       const std::string& scratch) {
+  LoadSpec floor{node.port(), "/api/v1/groups", "", node.secret(), "", 64, o.seconds};
+  floor.method = "GET";
+  return {{"server_floor", measured_load(node, floor, scratch, "listGroups")},
+          {"engine_in_process", engine_in_process(home, cores(), o.seconds)}};
+}
+
 json algorithm_run(const std::string& algorithm, const Options& o,
                    const smime::test::TempDir& scratch, const std::string& openssl_conf) {
   const std::string dir = scratch.file(algorithm);
@@ -203,6 +220,8 @@ json algorithm_run(const std::string& algorithm, const Options& o,
   json out;
   std::cerr << "hotpath_bench: " << algorithm << ": operations\n";
   out["operations"] = operations_run(node, reference, o, dir);
+  std::cerr << "hotpath_bench: " << algorithm << ": decomposition\n";
+  out["decomposition"] = decomposition_run(node, dir, o, dir);
   if (o.scaling) {
     std::cerr << "hotpath_bench: " << algorithm << ": scaling\n";
     out["scaling"] = scaling_run(node, reference, o, dir);
@@ -218,6 +237,10 @@ json algorithm_run(const std::string& algorithm, const Options& o,
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--engine-probe") {
+    return engine_probe_main(argv[2], static_cast<unsigned>(std::stoul(argv[3])),
+                             std::stod(argv[4]));
+  }
   const Options o = parse(argc, argv);
   try {
     smime::test::TempDir scratch;

@@ -20,8 +20,13 @@ std::string lua_quoted(const std::string& text) {
 }
 
 std::string write_script(const LoadSpec& spec, const std::string& scratch_dir) {
-  std::string script = "wrk.method = \"POST\"\n";
+  std::string script = "wrk.method = " + lua_quoted(spec.method) + "\n";
   script += "wrk.headers[\"Authorization\"] = " + lua_quoted("Bearer " + spec.bearer) + "\n";
+  if (spec.method == "GET") {
+    const std::string file = scratch_dir + "/load.lua";
+    test::write_file(file, script);
+    return file;
+  }
   script += "wrk.headers[\"Content-Type\"] = \"message/rfc822\"\n";
   if (!spec.accept.empty()) {
     script += "wrk.headers[\"Accept\"] = " + lua_quoted(spec.accept) + "\n";

@@ -1,5 +1,5 @@
 // The load generator in a process of its own: wrk (Debian's package) with a Lua script that
-// POSTs one message file with the API token, keep-alive, over TLS.
+// POSTs one message file (or GETs) with the API token, keep-alive, over TLS.
 #pragma once
 
 #include <string>
@@ -14,6 +14,7 @@ struct LoadSpec {
   std::string accept;     // Accept header, empty for none
   unsigned connections = 16;
   double seconds = 3;
+  std::string method = "POST";  // GET sends no body (body_file unused)
 };
 
 struct LoadResult {
