@@ -312,6 +312,29 @@ TEST(MimeOutgoing, CanonicalisesMixedLineEndings) {
       "Content-Type: text/plain; charset=us-ascii\r\n\r\nline1\r\nline2\r\nline3\r\nline4\r\n");
 }
 
+// A single 7-bit safe leaf skips GMime's parse of the entity; whatever its declared encoding,
+// it comes out as the full parse would leave it: only canonicalised. An unusual structure
+// (two encodings named) still goes through GMime, which re-encodes its 8-bit text.
+TEST(MimeOutgoing, SevenBitSinglePartsAreOnlyCanonicalised) {
+  for (const char* encoding : {"7bit", "8BIT", " quoted-printable", "base64"}) {
+    const std::string body = std::string(encoding) == "base64" ? "aGVsbG8=\n" : "hello\nworld\n";
+    SplitMessage split = prepare_outgoing(
+        "From: a@example.org\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: " +
+        std::string(encoding) + "\n\n" + body);
+    EXPECT_EQ(split.content_entity,
+              "Content-Type: text/plain\r\nContent-Transfer-Encoding: " + std::string(encoding) +
+                  "\r\n\r\n" + canonicalize_line_endings(body))
+        << encoding;
+  }
+  SplitMessage twice = prepare_outgoing(
+      "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: 8bit\nContent-Transfer-Encoding: 8bit\n\nGr\xc3\xbc\xc3\x9f"
+      "e\n");
+  EXPECT_NE(twice.content_entity.find("quoted-printable"), std::string::npos)
+      << twice.content_entity;
+}
+
 TEST(MimeOutgoing, ZeroByteBodyIsFine) {
   SplitMessage empty = prepare_outgoing("From: a@example.org\nContent-Type: text/plain\n\n");
   EXPECT_EQ(empty.content_entity, "Content-Type: text/plain\r\n\r\n");
