@@ -35,9 +35,12 @@ RequestHandler appliance_handler(const Router& router, const StaticSite& site,
     if (auto page = site.serve(request)) return std::move(*page);
     Response response = router.handle(request);  // the principal is the one admit() found
     add_api_security_headers(response);
-    spdlog::debug("{} {} -> {} (actor {})", escape_for_display(request.method),
-                  escape_for_display(request.target.substr(0, request.target.find('?'))),
-                  response.status, request.principal ? request.principal->actor : std::string("-"));
+    if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost even when not logged
+      spdlog::debug("{} {} -> {} (actor {})", escape_for_display(request.method),
+                    escape_for_display(request.target.substr(0, request.target.find('?'))),
+                    response.status,
+                    request.principal ? request.principal->actor : std::string("-"));
+    }
     return response;
   };
   return handler;
