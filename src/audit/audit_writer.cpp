@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "continuation.hpp"
 #include "entry_codec.hpp"
 #include "hash_chain.hpp"
 
@@ -58,18 +59,6 @@ void GroupCommitWriter::enqueue(std::unique_ptr<Pending> pending) {
   pending->done(Error(ErrorCode::internal, "The audit log is closing"));
 }
 
-namespace {
-
-void settle(const GroupCommitWriter::Done& done, const std::optional<Error>& failure) noexcept {
-  try {
-    done(failure);
-  } catch (const std::exception& e) {
-    spdlog::error("audit log: a caller's continuation failed: {}", e.what());
-  }
-}
-
-}  // namespace
-
 void GroupCommitWriter::run() {
   std::vector<std::unique_ptr<Pending>> batch;
   std::unique_lock lock(mutex_);
@@ -94,7 +83,7 @@ void GroupCommitWriter::run() {
     if (failure)
       spdlog::error("audit log: {} entries not written: {}", batch.size(), failure->what());
     depth_.fetch_sub(batch.size(), std::memory_order_relaxed);
-    for (const auto& pending : batch) settle(pending->done, failure);
+    for (const auto& pending : batch) detail::settle(pending->done, failure);
     batch.clear();  // the entries go before the lock is taken again
     lock.lock();
   }

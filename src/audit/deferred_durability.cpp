@@ -5,6 +5,8 @@
 #include <exception>
 #include <mutex>
 
+#include "continuation.hpp"
+
 namespace smime::audit {
 namespace {
 
@@ -20,10 +22,9 @@ struct DeferredDurability::State {
   bool closed = false;
 };
 
-namespace {
+namespace detail {
 
-// Runs outside the lock; a throwing continuation must not take the audit writer down.
-void finish(const DeferredDurability::Done& done, const std::optional<Error>& failure) noexcept {
+void settle(const Continuation& done, const std::optional<Error>& failure) noexcept {
   try {
     done(failure);
   } catch (const std::exception& e) {
@@ -33,7 +34,7 @@ void finish(const DeferredDurability::Done& done, const std::optional<Error>& fa
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 DeferredDurability::DeferredDurability() : state_(std::make_shared<State>()), outer_(innermost) {
   innermost = this;
@@ -66,7 +67,7 @@ DeferredDurability::EntryDone DeferredDurability::add_entry() {
       done = std::move(state->done);
       first = state->failure;
     }
-    finish(done, first);
+    detail::settle(done, first);
   };
 }
 
@@ -82,7 +83,7 @@ void DeferredDurability::when_durable(Done done) {
     }
     first = state_->failure;
   }
-  finish(done, first);
+  detail::settle(done, first);
 }
 
 }  // namespace smime::audit
