@@ -75,6 +75,26 @@ export const BEHAVIOURS = [
   ['none', 'None (neither)'],
 ];
 
+/** A group's own verification policy for incoming mail; '' is the appliance's setting (null). */
+export const REVOCATION_POLICIES = [
+  ['', 'Appliance setting'],
+  ['soft', 'Soft: valid with a warning'],
+  ['hard', 'Hard: not valid'],
+];
+export const SHA1_POLICIES = [
+  ['', 'Appliance setting'],
+  ['false', 'Weak: valid with a warning'],
+  ['true', 'Rejected: not valid'],
+];
+
+/** The table text of a group's policy: "Revocation hard, SHA-1 appliance". */
+export function groupPolicyLabel(group) {
+  const revocation = group.revocation ?? 'appliance';
+  const sha1 = group.reject_sha1 === null || group.reject_sha1 === undefined
+    ? 'appliance' : (group.reject_sha1 ? 'rejected' : 'weak');
+  return `Revocation ${revocation}, SHA-1 ${sha1}`;
+}
+
 export function behaviourLabel(value) {
   const found = BEHAVIOURS.find(([v]) => v === value);
   return found ? found[1] : value;
