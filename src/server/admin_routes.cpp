@@ -22,8 +22,9 @@ std::optional<std::optional<bool>> policy_field(const Call& call, const char* fi
   if (!call.json.is_object()) return std::nullopt;
   auto it = call.json.find(field);
   if (it == call.json.end()) return std::nullopt;
-  if (it->is_null()) return std::optional<bool>();
-  return std::optional<bool>(parse(*it));
+  using Choice = std::optional<std::optional<bool>>;
+  if (it->is_null()) return Choice(std::in_place);
+  return Choice(std::in_place, parse(*it));
 }
 
 bool revocation_value(const nlohmann::json& value) {

@@ -23,9 +23,10 @@ struct PolicyOptions {
 std::optional<std::optional<bool>> parse_choice(const std::string& given, const char* option,
                                                 const char* on, const char* off) {
   if (given.empty()) return std::nullopt;
-  if (given == "appliance") return std::optional<bool>();
-  if (given == on) return std::optional<bool>(true);
-  if (given == off) return std::optional<bool>(false);
+  using Choice = std::optional<std::optional<bool>>;
+  if (given == "appliance") return Choice(std::in_place);
+  if (given == on) return Choice(std::in_place, true);
+  if (given == off) return Choice(std::in_place, false);
   throw smime::Error(smime::ErrorCode::usage, std::string("Unknown ") + option + " '" + given +
                                                   "': use " + off + ", " + on + " or appliance");
 }

@@ -19,8 +19,8 @@ struct GroupChange {
   store::DefaultBehaviour behaviour = store::DefaultBehaviour::sign_encrypt;
   // The group's verification policy: outer unset leaves it as it is (a new group: the
   // appliance's); inner unset: the appliance's setting again.
-  std::optional<std::optional<bool>> revocation_hard;
-  std::optional<std::optional<bool>> reject_sha1;
+  std::optional<std::optional<bool>> revocation_hard = std::nullopt;
+  std::optional<std::optional<bool>> reject_sha1 = std::nullopt;
 };
 
 struct GroupSet {

@@ -42,8 +42,8 @@ struct VerificationPolicy {
   bool leaf_at_signing_time = false;
   // The group whose own setting decided revocation_hard / reject_sha1 for this message (empty:
   // the appliance's [verification] setting); named in the reasons.
-  std::string revocation_group;
-  std::string sha1_group;
+  std::string revocation_group = {};
+  std::string sha1_group = {};
 };
 
 // Defaults an organisation sets once (config); a request may override them.

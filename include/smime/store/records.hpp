@@ -66,8 +66,8 @@ struct GroupRecord {
   std::int64_t updated_at = 0;
   // The group's own verification policy for incoming mail to its address; unset: the
   // appliance's ([verification] revocation / reject_sha1).
-  std::optional<bool> revocation_hard;  // unknown revocation status: hard (true) or soft
-  std::optional<bool> reject_sha1;      // SHA-1 signatures invalid (true) or weak (false)
+  std::optional<bool> revocation_hard = std::nullopt;  // unknown revocation: hard (true) or soft
+  std::optional<bool> reject_sha1 = std::nullopt;      // SHA-1 invalid (true) or weak (false)
 };
 
 struct CrlRecord {

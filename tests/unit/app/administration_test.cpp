@@ -62,8 +62,8 @@ TEST_F(AdministrationTest, GroupPolicyIsSetKeptResetAndAudited) {
   EXPECT_NE(newest_entry().event.detail.find("revocation the appliance's"), std::string::npos)
       << newest_entry().event.detail;
 
-  change.revocation_hard = std::optional<bool>(true);
-  change.reject_sha1 = std::optional<bool>(true);
+  change.revocation_hard.emplace(true);
+  change.reject_sha1.emplace(true);
   const app::GroupSet strict = app_->groups.set(caller_, change);
   EXPECT_EQ(strict.group.revocation_hard, std::optional<bool>(true));
   EXPECT_EQ(strict.group.reject_sha1, std::optional<bool>(true));
@@ -79,8 +79,8 @@ TEST_F(AdministrationTest, GroupPolicyIsSetKeptResetAndAudited) {
   EXPECT_EQ(app_->groups.show("support").reject_sha1, std::optional<bool>(true));
 
   app::GroupChange reset{"support", "help@example.org", DefaultBehaviour::sign};
-  reset.revocation_hard = std::optional<bool>();  // the appliance's again
-  reset.reject_sha1 = std::optional<bool>(false);
+  reset.revocation_hard.emplace();  // the appliance's again
+  reset.reject_sha1.emplace(false);
   const app::GroupSet back = app_->groups.set(caller_, reset);
   EXPECT_EQ(back.group.revocation_hard, std::nullopt);
   EXPECT_EQ(back.group.reject_sha1, std::optional<bool>(false));
