@@ -87,12 +87,14 @@ export const SHA1_POLICIES = [
   ['true', 'Rejected: not valid'],
 ];
 
-/** The table text of a group's policy: "Revocation hard, SHA-1 appliance". */
+/** The table text of a group's own policy: "Revocation hard, SHA-1 rejected"; "Appliance" when it has none. */
 export function groupPolicyLabel(group) {
-  const revocation = group.revocation ?? 'appliance';
-  const sha1 = group.reject_sha1 === null || group.reject_sha1 === undefined
-    ? 'appliance' : (group.reject_sha1 ? 'rejected' : 'weak');
-  return `Revocation ${revocation}, SHA-1 ${sha1}`;
+  const parts = [];
+  if (group.revocation) parts.push(`Revocation ${group.revocation}`);
+  if (group.reject_sha1 === true || group.reject_sha1 === false) {
+    parts.push(`SHA-1 ${group.reject_sha1 ? 'rejected' : 'weak'}`);
+  }
+  return parts.length ? parts.join(', ') : 'Appliance';
 }
 
 export function behaviourLabel(value) {

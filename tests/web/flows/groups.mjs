@@ -38,7 +38,7 @@ export async function setGroupDefault({ page, app }) {
 
   // The group's own verification policy for incoming mail: hard revocation, SHA-1 rejected.
   const policyOf = (name) => page.locator(`#groups tr.group-row[data-group="${name}"] .group-policy`);
-  assert.equal(await policyOf('support').textContent(), 'Revocation appliance, SHA-1 appliance');
+  assert.equal(await policyOf('support').textContent(), 'Incoming: Appliance');
   await page.locator('#groups tr.group-row[data-group="support"] button', { hasText: 'Edit' }).click();
   assert.equal(await page.inputValue('#group-revocation'), '');
   await page.selectOption('#group-revocation', 'hard');
@@ -46,7 +46,7 @@ export async function setGroupDefault({ page, app }) {
   await page.click('#group-submit');
   await waitUntil(async () => (await policyOf('support').getAttribute('data-revocation', { timeout: 500 })) === 'hard', { message: 'group support with revocation hard' });
   await reloadGroups(page);
-  assert.equal(await policyOf('support').textContent(), 'Revocation hard, SHA-1 rejected');
+  assert.equal(await policyOf('support').textContent(), 'Incoming: Revocation hard, SHA-1 rejected');
   let policy = await app.json('GET', '/api/v1/groups/support');
   assert.equal(policy.revocation, 'hard');
   assert.equal(policy.reject_sha1, true);
@@ -61,6 +61,7 @@ export async function setGroupDefault({ page, app }) {
   policy = await app.json('GET', '/api/v1/groups/support');
   assert.equal(policy.revocation, null);
   assert.equal(policy.reject_sha1, true);
+  assert.equal(await policyOf('support').textContent(), 'Incoming: SHA-1 rejected');
 
   // A second group with "none", to show every behaviour label.
   await page.fill('#group-name', 'newsletter');

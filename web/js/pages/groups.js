@@ -58,12 +58,18 @@ export function renderGroups(container) {
       const { groups = [] } = await requestJson('/api/v1/groups');
       countLabel.textContent = plural(groups.length, 'group');
       listArea.className = '';
-      replace(listArea, table(['Name', 'Email address', 'Default behaviour', 'Incoming policy', 'Updated', ''],
+      replace(listArea, table(['Name', 'Email address', 'Default behaviour', 'Updated', ''],
         groups.map((g) => h('tr', { class: 'group-row', dataset: { group: g.name } },
           h('td', { class: 'cell-title', text: g.name }),
           h('td', { class: 'break', text: g.email }),
-          h('td', {}, badge(behaviourLabel(g.default), BEHAVIOUR_KIND[g.default] || 'neutral', { class: 'group-default', dataset: { value: g.default } })),
-          h('td', { class: 'small group-policy', text: groupPolicyLabel(g), dataset: { revocation: g.revocation ?? '', rejectSha1: g.reject_sha1 === null || g.reject_sha1 === undefined ? '' : String(g.reject_sha1) } }),
+          h('td', {},
+            badge(behaviourLabel(g.default), BEHAVIOUR_KIND[g.default] || 'neutral', { class: 'group-default', dataset: { value: g.default } }),
+            h('div', {
+              class: 'muted small group-policy',
+              title: 'The verification policy of incoming mail to this address',
+              text: `Incoming: ${groupPolicyLabel(g)}`,
+              dataset: { revocation: g.revocation ?? '', rejectSha1: g.reject_sha1 === null || g.reject_sha1 === undefined ? '' : String(g.reject_sha1) },
+            })),
           h('td', { class: 'muted small', text: formatDate(g.updated_at) }),
           h('td', { class: 'actions' },
             h('button', { type: 'button', class: 'btn btn-small', text: 'Edit', onclick: () => startEdit(g) }), ' ',
@@ -131,7 +137,7 @@ export function renderGroups(container) {
   h('div', { class: 'form-actions' }, submit, cancelEdit));
 
   container.append(
-    pageHeader('Groups', 'Sender addresses and what outgoing mail for them gets by default.'),
+    pageHeader('Groups', 'Sender addresses, what outgoing mail for them gets by default, and the verification policy of incoming mail to them.'),
     h('div', { class: 'grid-main-side' },
       h('section', { class: 'card' },
         h('div', { class: 'card-header' }, h('h2', {}, 'Groups', countLabel)),
