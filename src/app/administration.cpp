@@ -19,6 +19,34 @@ store::GroupRecord GroupUseCases::show(std::string_view name) {
   return *group;
 }
 
+namespace {
+
+std::string revocation_text(const std::optional<bool>& hard) {
+  return hard ? std::string(store::revocation_policy_name(*hard)) : "the appliance's";
+}
+
+std::string sha1_text(const std::optional<bool>& reject) {
+  if (!reject) return "the appliance's";
+  return *reject ? "rejected" : "weak";
+}
+
+// What the audit entry says of the policy: each setting as it ends up, and what it was before
+// when it changes.
+std::string policy_detail(const store::GroupRecord& after,
+                          const std::optional<store::GroupRecord>& before) {
+  std::string text = ", revocation " + revocation_text(after.revocation_hard);
+  if (before && before->revocation_hard != after.revocation_hard) {
+    text += " (was " + revocation_text(before->revocation_hard) + ")";
+  }
+  text += ", SHA-1 " + sha1_text(after.reject_sha1);
+  if (before && before->reject_sha1 != after.reject_sha1) {
+    text += " (was " + sha1_text(before->reject_sha1) + ")";
+  }
+  return text;
+}
+
+}  // namespace
+
 GroupSet GroupUseCases::set(const Caller& caller, const GroupChange& change) {
   audit::AuditEvent event = detail::admin_event(caller, audit::operation::group_set);
   event.addresses = {change.email};
@@ -27,8 +55,18 @@ GroupSet GroupUseCases::set(const Caller& caller, const GroupChange& change) {
   detail::audited_change(deps_.audit, event, [&](const audit::AuditSink::WriteEntry&) {
     store::require_valid_name("A group name", change.name);
     store::require_valid_address(change.email);
-    result.created = !deps_.store.group(change.name).has_value();
-    deps_.store.upsert_group({change.name, change.email, change.behaviour, 0, 0});
+    const std::optional<store::GroupRecord> before = deps_.store.group(change.name);
+    result.created = !before.has_value();
+    store::GroupRecord group{change.name, change.email, change.behaviour, 0, 0};
+    // Unset in the change: as it was (a new group: the appliance's).
+    if (before) {
+      group.revocation_hard = before->revocation_hard;
+      group.reject_sha1 = before->reject_sha1;
+    }
+    if (change.revocation_hard) group.revocation_hard = *change.revocation_hard;
+    if (change.reject_sha1) group.reject_sha1 = *change.reject_sha1;
+    event.detail += policy_detail(group, before);
+    deps_.store.upsert_group(group);
     auto stored = deps_.store.group(change.name);
     if (!stored) throw Error(ErrorCode::internal, "The group was not stored");
     result.group = *stored;

@@ -6,9 +6,17 @@
 namespace smime::app {
 
 nlohmann::json to_json(const store::GroupRecord& g) {
+  // null: the appliance's [verification] setting applies.
+  nlohmann::json revocation = nullptr;
+  if (g.revocation_hard)
+    revocation = std::string(store::revocation_policy_name(*g.revocation_hard));
+  nlohmann::json reject_sha1 = nullptr;
+  if (g.reject_sha1) reject_sha1 = *g.reject_sha1;
   return {{"name", g.name},
           {"email", g.email},
           {"default", std::string(store::to_string(g.behaviour))},
+          {"revocation", revocation},
+          {"reject_sha1", reject_sha1},
           {"created_at", g.created_at},
           {"updated_at", g.updated_at}};
 }

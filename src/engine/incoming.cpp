@@ -13,6 +13,7 @@
 #include "cms/envelope.hpp"
 #include "cms/recipient_key.hpp"
 #include "engine_state.hpp"
+#include "group_policy.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
 #include "smime/mime/mime_message.hpp"
@@ -89,6 +90,10 @@ class IncomingProcessing {
       const mime::MessageAddresses addresses = mime::parse_addresses(message, limits_.addresses);
       result_.message_id = addresses.message_id;
       result_.addresses = mime::all_addresses(addresses);
+      // The groups the message is addressed to (To, Cc) may have a stricter policy.
+      std::vector<std::string> recipients = addresses.to;
+      recipients.insert(recipients.end(), addresses.cc.begin(), addresses.cc.end());
+      policy_ = incoming_policy(state_.groups, policy_, recipients);
       if (addresses.from_fields > 1) {
         // Which From would the signer have to match? None: the signature cannot vouch for it.
         add_error(result_, "bad_mime",
@@ -236,7 +241,7 @@ class IncomingProcessing {
   EngineState& state_;
   const service::CertificateService::KeyStoreAccess& keys_;
   const Limits& limits_;
-  const VerificationPolicy& policy_;
+  VerificationPolicy policy_;  // the appliance's, then with the addressed groups' settings
   const std::time_t now_;
   IncomingResult result_;
   std::vector<std::string> from_;

@@ -15,6 +15,34 @@ Response show_group(const ApiContext& c, const Call& call) {
   return json_response(200, app::to_json(c.use_cases.groups.show(call.param("name"))));
 }
 
+// A policy field of a group: absent leaves it as it is, null returns to the appliance's
+// setting; otherwise a value for `parse` (Error(invalid_input) naming the field).
+template <class Parse>
+std::optional<std::optional<bool>> policy_field(const Call& call, const char* field, Parse parse) {
+  if (!call.json.is_object()) return std::nullopt;
+  auto it = call.json.find(field);
+  if (it == call.json.end()) return std::nullopt;
+  using Choice = std::optional<std::optional<bool>>;
+  if (it->is_null()) return Choice(std::in_place);
+  return Choice(std::in_place, parse(*it));
+}
+
+bool revocation_value(const nlohmann::json& value) {
+  const auto hard = value.is_string()
+                        ? store::parse_revocation_policy(value.get_ref<const std::string&>())
+                        : std::nullopt;
+  if (!hard)
+    throw Error(ErrorCode::invalid_input, "'revocation' must be \"soft\", \"hard\" or null");
+  return *hard;
+}
+
+bool sha1_value(const nlohmann::json& value) {
+  if (!value.is_boolean()) {
+    throw Error(ErrorCode::invalid_input, "'reject_sha1' must be true, false or null");
+  }
+  return value.get<bool>();
+}
+
 Response put_group(const ApiContext& c, const Call& call) {
   app::GroupChange change;
   change.name = call.param("name");
@@ -26,6 +54,8 @@ Response put_group(const ApiContext& c, const Call& call) {
                 "Unknown default '" + behaviour + "': use sign-encrypt, sign, encrypt or none");
   }
   change.behaviour = *parsed;
+  change.revocation_hard = policy_field(call, "revocation", revocation_value);
+  change.reject_sha1 = policy_field(call, "reject_sha1", sha1_value);
   const app::GroupSet set = c.use_cases.groups.set(caller_of(call), change);
   return json_response(set.created ? 201 : 200, app::to_json(set.group));
 }

@@ -1,9 +1,10 @@
-// smimectl group set | list | delete, crl import | list, apitoken create | list | revoke
+// smimectl group set | list | show | delete, crl import | list, apitoken create | list | revoke
 #include <iomanip>
 #include <iostream>
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "smime/app/administration.hpp"
 #include "smime/app/json_views.hpp"
 #include "smime/common/clock.hpp"
 #include "smime/common/error.hpp"
@@ -12,8 +13,34 @@
 namespace smimectl {
 namespace {
 
+// The group's verification policy options: empty (not given) leaves it as it is, "appliance"
+// returns to the appliance's [verification] setting.
+struct PolicyOptions {
+  std::string revocation;   // soft | hard | appliance
+  std::string reject_sha1;  // yes | no | appliance
+};
+
+std::optional<std::optional<bool>> parse_choice(const std::string& given, const char* option,
+                                                const char* on, const char* off) {
+  if (given.empty()) return std::nullopt;
+  using Choice = std::optional<std::optional<bool>>;
+  if (given == "appliance") return Choice(std::in_place);
+  if (given == on) return Choice(std::in_place, true);
+  if (given == off) return Choice(std::in_place, false);
+  throw smime::Error(smime::ErrorCode::usage, std::string("Unknown ") + option + " '" + given +
+                                                  "': use " + off + ", " + on + " or appliance");
+}
+
+std::string policy_text(const smime::store::GroupRecord& g) {
+  const std::string revocation =
+      g.revocation_hard ? std::string(smime::store::revocation_policy_name(*g.revocation_hard))
+                        : "appliance";
+  const std::string sha1 = g.reject_sha1 ? (*g.reject_sha1 ? "rejected" : "weak") : "appliance";
+  return "revocation " + revocation + ", SHA-1 " + sha1;
+}
+
 void group_set(AppContext& ctx, const std::string& name, const std::string& email,
-               const std::string& behaviour) {
+               const std::string& behaviour, const PolicyOptions& policy) {
   const auto parsed = smime::store::parse_default_behaviour(behaviour);
   if (!parsed) {
     throw smime::Error(smime::ErrorCode::usage, "Unknown default '" + behaviour +
@@ -24,10 +51,13 @@ void group_set(AppContext& ctx, const std::string& name, const std::string& emai
   } catch (const smime::Error& e) {
     throw smime::Error(smime::ErrorCode::usage, e.what());  // a bad argument: nothing attempted
   }
-  const auto set = ctx.use_cases().groups.set(ctx.caller(), {name, email, *parsed});
+  smime::app::GroupChange change{name, email, *parsed};
+  change.revocation_hard = parse_choice(policy.revocation, "--revocation", "hard", "soft");
+  change.reject_sha1 = parse_choice(policy.reject_sha1, "--reject-sha1", "yes", "no");
+  const auto set = ctx.use_cases().groups.set(ctx.caller(), change);
   emit(ctx, smime::app::to_json(set.group), [&](std::ostream& out) {
     out << "Group " << set.group.name << ": " << set.group.email << ", default " << behaviour
-        << (set.created ? " (new)" : "") << "\n";
+        << ", " << policy_text(set.group) << (set.created ? " (new)" : "") << "\n";
   });
 }
 
@@ -38,8 +68,17 @@ void group_list(AppContext& ctx) {
   emit(ctx, result, [&](std::ostream& out) {
     if (groups.empty()) out << "No groups\n";
     for (const auto& g : groups) {
-      out << g.name << "  " << g.email << "  " << smime::store::to_string(g.behaviour) << "\n";
+      out << g.name << "  " << g.email << "  " << smime::store::to_string(g.behaviour) << "  "
+          << policy_text(g) << "\n";
     }
+  });
+}
+
+void group_show(AppContext& ctx, const std::string& name) {
+  const auto g = ctx.use_cases().groups.show(name);
+  emit(ctx, smime::app::to_json(g), [&](std::ostream& out) {
+    out << "Group " << g.name << ": " << g.email << ", default "
+        << smime::store::to_string(g.behaviour) << ", " << policy_text(g) << "\n";
   });
 }
 
@@ -122,10 +161,23 @@ void add_group_commands(CLI::App& app, const ContextFactory& context) {
   set->add_option("NAME", *name)->required();
   set->add_option("--email", *email, "The group's sender address")->required();
   set->add_option("--default", *behaviour, "sign-encrypt|sign|encrypt|none")->capture_default_str();
-  set->callback(
-      [context, name, email, behaviour] { group_set(context(), *name, *email, *behaviour); });
+  auto policy = std::make_shared<PolicyOptions>();
+  set->add_option("--revocation", policy->revocation,
+                  "Unknown revocation status of incoming mail to the group: soft|hard|appliance "
+                  "(not given: unchanged)");
+  set->add_option("--reject-sha1", policy->reject_sha1,
+                  "SHA-1 signatures of incoming mail to the group invalid: yes|no|appliance "
+                  "(not given: unchanged)");
+  set->callback([context, name, email, behaviour, policy] {
+    group_set(context(), *name, *email, *behaviour, *policy);
+  });
 
   group->add_subcommand("list", "List groups")->callback([context] { group_list(context()); });
+
+  auto show_name = std::make_shared<std::string>();
+  auto* show = group->add_subcommand("show", "Show a group");
+  show->add_option("NAME", *show_name)->required();
+  show->callback([context, show_name] { group_show(context(), *show_name); });
 
   auto del_name = std::make_shared<std::string>();
   auto* del = group->add_subcommand("delete", "Delete a group");

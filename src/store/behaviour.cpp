@@ -1,5 +1,5 @@
-// The text form of a group's default behaviour, as stored in the groups table and shown in
-// the API and UI.
+// The text forms of a group's default behaviour and revocation policy, as stored in the groups
+// table and shown in the API and UI.
 #include <array>
 #include <utility>
 
@@ -35,6 +35,16 @@ std::optional<DefaultBehaviour> parse_default_behaviour(std::string_view text) {
       return value;
     }
   }
+  return std::nullopt;
+}
+
+std::string_view revocation_policy_name(bool hard) {
+  return hard ? "hard" : "soft";
+}
+
+std::optional<bool> parse_revocation_policy(std::string_view text) {
+  if (text == "hard") return true;
+  if (text == "soft") return false;
   return std::nullopt;
 }
 

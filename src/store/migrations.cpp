@@ -228,7 +228,14 @@ CREATE TABLE certificate_capabilities (
 );
 )sql";
 
-constexpr std::array<Migration, 10> kMigrations{{
+// Version 11: a group's own verification policy for incoming mail to its address (issue 16
+// item 3): NULL keeps the appliance's [verification] revocation / reject_sha1.
+constexpr std::string_view kVersion11 = R"sql(
+ALTER TABLE groups ADD COLUMN revocation TEXT CHECK (revocation IN ('soft', 'hard'));
+ALTER TABLE groups ADD COLUMN reject_sha1 INTEGER CHECK (reject_sha1 IN (0, 1));
+)sql";
+
+constexpr std::array<Migration, 11> kMigrations{{
     {1, "certificates, certificate emails, groups, CRLs, revoked certificates", kVersion1},
     {2, "store revision counter for caches of certificates and CRLs", kVersion2},
     {3, "API tokens (hashed secrets, roles)", kVersion3},
@@ -239,6 +246,7 @@ constexpr std::array<Migration, 10> kMigrations{{
     {8, "groups bump the store revision", kVersion8},
     {9, "signature layers of audit entries", kVersion9},
     {10, "capabilities announced in verified signed mail", kVersion10},
+    {11, "verification policy of groups", kVersion11},
 }};
 
 constexpr bool versions_are_consecutive() {

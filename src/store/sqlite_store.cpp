@@ -74,6 +74,8 @@ GroupRecord read_group(const Statement& row) {
   group.behaviour = *behaviour;
   group.created_at = row.int64(3);
   group.updated_at = row.int64(4);
+  if (!row.is_null(5)) group.revocation_hard = row.text(5) == "hard";
+  if (!row.is_null(6)) group.reject_sha1 = row.boolean(6);
   return group;
 }
 
@@ -295,22 +297,35 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     Transaction transaction(db_);
     const std::int64_t now = unix_seconds_now();
-    db_.prepare(
-           "INSERT INTO groups (name, email, behaviour, created_at, updated_at) "
-           "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET email = excluded.email, "
-           "behaviour = excluded.behaviour, updated_at = excluded.updated_at")
-        .bind(1, group.name)
+    Statement upsert = db_.prepare(
+        "INSERT INTO groups (name, email, behaviour, created_at, updated_at, revocation, "
+        "reject_sha1) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET "
+        "email = excluded.email, behaviour = excluded.behaviour, updated_at = "
+        "excluded.updated_at, revocation = excluded.revocation, reject_sha1 = "
+        "excluded.reject_sha1");
+    upsert.bind(1, group.name)
         .bind(2, ascii_lower(group.email))
         .bind(3, to_string(group.behaviour))
-        .bind(4, now)
-        .run();
+        .bind(4, now);
+    if (group.revocation_hard) {
+      upsert.bind(5, revocation_policy_name(*group.revocation_hard));
+    } else {
+      upsert.bind_null(5);
+    }
+    if (group.reject_sha1) {
+      upsert.bind(6, *group.reject_sha1);
+    } else {
+      upsert.bind_null(6);
+    }
+    upsert.run();
     transaction.commit();
   }
 
   std::optional<GroupRecord> group(std::string_view name) override {
     std::lock_guard lock(mutex_);
     Statement query = db_.prepare(
-        "SELECT name, email, behaviour, created_at, updated_at FROM groups WHERE name = ?1");
+        "SELECT name, email, behaviour, created_at, updated_at, revocation, reject_sha1 FROM "
+        "groups WHERE name = ?1");
     query.bind(1, name);
     if (!query.step()) {
       return std::nullopt;
@@ -321,7 +336,8 @@ class SqliteStore final : public Store {
   std::vector<GroupRecord> list_groups() override {
     std::lock_guard lock(mutex_);
     Statement query = db_.prepare(
-        "SELECT name, email, behaviour, created_at, updated_at FROM groups ORDER BY name");
+        "SELECT name, email, behaviour, created_at, updated_at, revocation, reject_sha1 FROM "
+        "groups ORDER BY name");
     std::vector<GroupRecord> groups;
     while (query.step()) {
       groups.push_back(read_group(query));

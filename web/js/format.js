@@ -75,6 +75,28 @@ export const BEHAVIOURS = [
   ['none', 'None (neither)'],
 ];
 
+/** A group's own verification policy for incoming mail; '' is the appliance's setting (null). */
+export const REVOCATION_POLICIES = [
+  ['', 'Appliance setting'],
+  ['soft', 'Soft: valid with a warning'],
+  ['hard', 'Hard: not valid'],
+];
+export const SHA1_POLICIES = [
+  ['', 'Appliance setting'],
+  ['false', 'Weak: valid with a warning'],
+  ['true', 'Rejected: not valid'],
+];
+
+/** The table text of a group's own policy: "Revocation hard, SHA-1 rejected"; "Appliance" when it has none. */
+export function groupPolicyLabel(group) {
+  const parts = [];
+  if (group.revocation) parts.push(`Revocation ${group.revocation}`);
+  if (group.reject_sha1 === true || group.reject_sha1 === false) {
+    parts.push(`SHA-1 ${group.reject_sha1 ? 'rejected' : 'weak'}`);
+  }
+  return parts.length ? parts.join(', ') : 'Appliance';
+}
+
 export function behaviourLabel(value) {
   const found = BEHAVIOURS.find(([v]) => v === value);
   return found ? found[1] : value;

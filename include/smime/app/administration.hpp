@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ struct GroupChange {
   std::string name;   // 1 to 100 characters, no control characters
   std::string email;  // one address
   store::DefaultBehaviour behaviour = store::DefaultBehaviour::sign_encrypt;
+  // The group's verification policy: outer unset leaves it as it is (a new group: the
+  // appliance's); inner unset: the appliance's setting again.
+  std::optional<std::optional<bool>> revocation_hard = std::nullopt;
+  std::optional<std::optional<bool>> reject_sha1 = std::nullopt;
 };
 
 struct GroupSet {

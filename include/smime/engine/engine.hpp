@@ -40,6 +40,10 @@ struct VerificationPolicy {
   // attribute) instead of now: one that has expired since is valid with the warning
   // expired_since_signing. CAs are always judged now; no signingTime: judged now.
   bool leaf_at_signing_time = false;
+  // The group whose own setting decided revocation_hard / reject_sha1 for this message (empty:
+  // the appliance's [verification] setting); named in the reasons.
+  std::string revocation_group = {};
+  std::string sha1_group = {};
 };
 
 // Defaults an organisation sets once (config); a request may override them.

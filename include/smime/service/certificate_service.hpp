@@ -127,6 +127,16 @@ class CertificateService {
   // A CRL is accepted only when a stored certificate signed it and that certificate chains to
   // a trust anchor (or is one).
   store::CrlRecord import_crl(std::span<const unsigned char> input);
+  // A CRL fetched for a chain the engine validated whose issuer is not stored (an intermediate
+  // the message carried). `carried`: the certificates above the one checked on that chain,
+  // issuer first. Accepted when one of them has the CRL's issuer name, signed it, is a CA that
+  // may sign CRLs, and itself validates to a trust anchor with the stored certificates and
+  // `carried` as path material (checked here again, not taken from the caller); the CRL must
+  // be current (thisUpdate not ahead, nextUpdate not passed). Stored as any CRL (replacing an
+  // older one of the same issuer name: Error(conflict) when the store holds it or a newer one),
+  // keyed by that issuer's fingerprint; the issuer itself is not stored.
+  store::CrlRecord import_crl_of_carried_issuer(std::span<const unsigned char> input,
+                                                const std::vector<const X509*>& carried);
 
   std::time_t now() const { return clock_(); }
   const certs::ImportLimits& import_limits() const noexcept { return import_limits_; }

@@ -64,6 +64,10 @@ struct GroupRecord {
   DefaultBehaviour behaviour = DefaultBehaviour::sign_encrypt;
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  // The group's own verification policy for incoming mail to its address; unset: the
+  // appliance's ([verification] revocation / reject_sha1).
+  std::optional<bool> revocation_hard = std::nullopt;  // unknown revocation: hard (true) or soft
+  std::optional<bool> reject_sha1 = std::nullopt;      // SHA-1 invalid (true) or weak (false)
 };
 
 struct CrlRecord {

@@ -90,5 +90,8 @@ class Store : public RevocationIndex {
 
 std::string_view to_string(DefaultBehaviour behaviour);
 std::optional<DefaultBehaviour> parse_default_behaviour(std::string_view text);
+// A group's revocation policy as stored and shown: "hard" (true) or "soft" (false).
+std::string_view revocation_policy_name(bool hard);
+std::optional<bool> parse_revocation_policy(std::string_view text);
 
 }  // namespace smime::store

@@ -188,6 +188,12 @@ bool signature_matches(CMS_ContentInfo* cms, std::optional<std::string_view> det
   return ok;
 }
 
+// Where a refusing setting comes from: the group's own, or the appliance's configuration.
+std::string policy_source(const std::string& group, const std::string& setting) {
+  if (group.empty()) return "[verification] " + setting;
+  return "group " + group + ": " + setting;
+}
+
 void conclude(Verification& out, SignatureStatus status, std::string reason) {
   out.status = status;
   out.reason = std::move(reason);
@@ -203,9 +209,9 @@ void judge(Verification& out) {
   if (c.integrity.status == "invalid")
     return conclude(out, SignatureStatus::invalid, c.integrity.reason);
   if (c.algorithm.status == "weak" && out.reject_weak) {
-    return conclude(
-        out, SignatureStatus::invalid,
-        c.algorithm.reason + "; SHA-1 signatures are refused ([verification] reject_sha1)");
+    return conclude(out, SignatureStatus::invalid,
+                    c.algorithm.reason + "; SHA-1 signatures are refused (" +
+                        policy_source(out.sha1_group, "reject_sha1 = true") + ")");
   }
   if (c.chain.status == "unknown_issuer")
     return conclude(out, SignatureStatus::unknown_signer, c.chain.reason);
@@ -214,9 +220,8 @@ void judge(Verification& out) {
     return conclude(out, SignatureStatus::revoked, c.revocation.reason);
   if (c.revocation.status == "unknown" && out.revocation_hard) {
     return conclude(out, SignatureStatus::invalid,
-                    c.revocation.reason +
-                        "; the policy needs a known revocation status "
-                        "([verification] revocation = \"hard\")");
+                    c.revocation.reason + "; the policy needs a known revocation status (" +
+                        policy_source(out.revocation_group, "revocation = \"hard\"") + ")");
   }
   if (c.sender_match.status == "mismatch") {
     return conclude(out, SignatureStatus::sender_mismatch,
@@ -242,6 +247,8 @@ Verification verify(CMS_ContentInfo* cms, std::optional<std::string_view> detach
   Verification out;
   out.reject_weak = policy.reject_sha1;
   out.revocation_hard = policy.revocation_hard;
+  out.sha1_group = policy.sha1_group;
+  out.revocation_group = policy.revocation_group;
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
     throw Error(ErrorCode::invalid_input, "The signature part is not CMS signed data");
   }

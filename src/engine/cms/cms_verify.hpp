@@ -27,6 +27,9 @@ struct Verification {
   std::vector<std::string> warnings;
   bool reject_weak = false;      // the policy refuses SHA-1
   bool revocation_hard = false;  // the policy refuses an unknown revocation status
+  // The group whose own setting decided each (empty: the appliance's [verification]).
+  std::string sha1_group;
+  std::string revocation_group;
 };
 
 // detached: the signed bytes of a multipart/signed (nullopt for opaque signed-data).

@@ -114,7 +114,10 @@ OnlineResults consult_online(STACK_OF(X509) * chain, STACK_OF(X509_CRL) * crls, 
       if (out.ocsp[d].status != OcspAnswer::Status::none) continue;
     }
     if (!settings.fetch_crls || fresh_crl_known(cert, crls, now)) continue;
-    revocation::FetchedCrl fetched = online->crls.fetch_for(cert, now);
+    // The chain above it: a CRL signed by a carried intermediate is checked against it.
+    std::vector<X509*> above;
+    for (int up = depth + 1; up < n; ++up) above.push_back(sk_X509_value(chain, up));
+    revocation::FetchedCrl fetched = online->crls.fetch_for(cert, above, now);
     if (!fetched.crl) {
       out.notes[d] = fetched.note;
       continue;

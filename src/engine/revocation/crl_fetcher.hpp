@@ -1,13 +1,17 @@
 // CRLs fetched from a certificate's CRL distribution points (http:// only): the answer must be
 // a CRL that the certificate service accepts exactly as an imported one (its issuer a stored
-// certificate that is an anchor or chains to one); it is then stored, replacing an older CRL of
-// the same issuer. Fetched URLs are remembered, so that the refresher fetches them again
-// before their nextUpdate.
+// certificate that is an anchor or chains to one), or, when its issuer is not stored, one
+// signed by the issuer on the validated chain (an intermediate the message carried) that
+// validates to an anchor (CertificateService::import_crl_of_carried_issuer); it is then
+// stored, replacing an older CRL of the same issuer. Fetched URLs are remembered (with the
+// carried issuer and its path, when the issuer is not stored), so that the refresher fetches
+// them again before their nextUpdate.
 #pragma once
 
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,8 +34,9 @@ class CrlFetcher {
   CrlFetcher(FetchContext& context, service::CertificateService& certificates)
       : context_(context), certificates_(certificates) {}
 
-  // A CRL from one of the certificate's distribution points (tried in order).
-  FetchedCrl fetch_for(X509* cert, std::time_t now);
+  // A CRL from one of the certificate's distribution points (tried in order). `above`: the
+  // certificates above it on its validated chain, issuer first (borrowed).
+  FetchedCrl fetch_for(X509* cert, const std::vector<X509*>& above, std::time_t now);
   // Whether the CRL of this issuer (one-line DN) came from a distribution point.
   bool was_fetched(const std::string& issuer) const;
   // Fetches again every remembered URL whose CRL's nextUpdate is within the refresh margin
@@ -42,11 +47,19 @@ class CrlFetcher {
   struct Remembered {
     std::string issuer;
     std::time_t next_update = 0;  // 0: none given
+    // The chain above the checked certificate, when the CRL's issuer is not stored (owned).
+    std::vector<X509Ptr> carried;
   };
   // Fetches, validates and stores; null (reason set) on failure.
-  X509CrlPtr fetch_url(const std::string& url, bool refresh, std::time_t now, std::string& reason,
+  X509CrlPtr fetch_url(const std::string& url, bool refresh, std::time_t now,
+                       const std::vector<const X509*>& carried, std::string& reason,
                        bool& stored_new);
-  void remember(const std::string& url, const std::string& issuer, std::time_t next_update);
+  // Stores it as an imported CRL, else (its issuer is not stored) as one of a carried issuer
+  // (of_carried). Error(conflict): the store holds it or a newer one.
+  void store(std::span<const unsigned char> crl, const std::vector<const X509*>& carried,
+             bool& of_carried);
+  void remember(const std::string& url, const std::string& issuer, std::time_t next_update,
+                const std::vector<const X509*>& carried);
 
   static constexpr std::size_t kMaxRemembered = 1024;
 

@@ -103,7 +103,9 @@ OcspAnswer OcspClient::status(X509* cert, X509* issuer, X509_STORE* anchors,
       OcspAnswer answer = ask(url, id.get(), anchors, untrusted, next_update);
       context_.backoff().succeeded(url);
       event.ok = true;
-      event.reason = answer.status == OcspAnswer::Status::good ? "good" : "revoked";
+      event.reason = answer.status == OcspAnswer::Status::good      ? "good"
+                     : answer.status == OcspAnswer::Status::revoked ? "revoked"
+                                                                    : "unknown";
       context_.report(event);
       keep(key, answer, next_update, now);
       return answer;
@@ -157,7 +159,10 @@ OcspAnswer OcspClient::ask(const std::string& url, OCSP_CERTID* id, X509_STORE* 
     answer.status = OcspAnswer::Status::revoked;
     if (reason >= 0) answer.reason = OCSP_crl_reason_str(reason);
   } else {
-    refuse("the OCSP responder does not know the certificate");
+    // A signed, current "unknown" is an answer, not a failure of the responder: no backoff;
+    // the certificate's CRLs decide (status none).
+    answer.reason =
+        "the OCSP responder " + escape_for_display(url) + " does not know the certificate";
   }
   return answer;
 }

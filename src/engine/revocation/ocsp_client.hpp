@@ -2,7 +2,9 @@
 // (http:// only) is asked with a nonce; the answer counts only when its signature verifies (the
 // CA itself, or a responder certificate the CA issued with id-kp-OCSPSigning, chaining to an
 // anchor), its nonce is ours, and thisUpdate/nextUpdate hold now. Answers are kept until their
-// nextUpdate, by issuer and serial.
+// nextUpdate, by issuer and serial. Only transport errors and refused answers (bad signature,
+// nonce, malformed, not current) put the responder's URL into backoff; a signed "unknown" is
+// an answer (the CRLs then decide).
 #pragma once
 
 #include <ctime>
@@ -19,8 +21,10 @@ namespace smime::engine::revocation {
 struct OcspAnswer {
   enum class Status { none, good, revoked };
   Status status = Status::none;
-  std::string reason;  // revoked: the CRLReason; none: why there is no answer (empty: no AIA)
-  std::string url;     // the responder asked
+  // revoked: the CRLReason; none: why there is no answer (empty: no AIA), or that the
+  // responder answered "unknown" (a valid answer: the URL is not backed off, CRLs decide)
+  std::string reason;
+  std::string url;  // the responder asked
 };
 
 // The certificate's OCSP responder URIs (AIA id-ad-ocsp), in order.

@@ -222,7 +222,14 @@ CREATE TABLE certificate_capabilities (
 );
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations{{
+// Version 10: a group's own verification policy for incoming mail to its address (issue 16
+// item 3, SQLite's version 11): NULL keeps the appliance's [verification] setting.
+constexpr std::string_view kVersion10 = R"sql(
+ALTER TABLE groups ADD COLUMN revocation TEXT CHECK (revocation IN ('soft', 'hard'));
+ALTER TABLE groups ADD COLUMN reject_sha1 BOOLEAN;
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "certificates, emails, groups, CRLs, revoked certificates, store revision", kVersion1},
     {2, "API tokens (hashed secrets, roles)", kVersion2},
     {3, "health probe row, reserved token keys", kVersion3},
@@ -232,6 +239,7 @@ constexpr std::array<Migration, 9> kMigrations{{
     {7, "groups bump the store revision", kVersion7},
     {8, "signature layers of audit entries", kVersion8},
     {9, "capabilities announced in verified signed mail", kVersion9},
+    {10, "verification policy of groups", kVersion10},
 }};
 
 constexpr bool versions_are_consecutive() {

@@ -24,7 +24,8 @@ namespace {
 
 constexpr std::string_view kCrlColumns =
     "id, issuer, issuer_sha256, der, this_update, next_update, crl_number, imported_at";
-constexpr std::string_view kGroupColumns = "name, email, behaviour, created_at, updated_at";
+constexpr std::string_view kGroupColumns =
+    "name, email, behaviour, created_at, updated_at, revocation, reject_sha1";
 
 CrlRecord read_crl(const Result& rows, int row) {
   CrlRecord crl;
@@ -50,6 +51,8 @@ GroupRecord read_group(const Result& rows, int row) {
   group.behaviour = *behaviour;
   group.created_at = rows.int64(row, 3);
   group.updated_at = rows.int64(row, 4);
+  if (!rows.is_null(row, 5)) group.revocation_hard = rows.text(row, 5) == "hard";
+  if (!rows.is_null(row, 6)) group.reject_sha1 = rows.boolean(row, 6);
   return group;
 }
 
@@ -182,15 +185,28 @@ class PostgresStore final : public Store {
     require_valid_name("A group name", group.name);
     require_valid_address(group.email);
     database_->in_transaction([&](Connection& db) {
+      Params params;
+      params.add(group.name)
+          .add(ascii_lower(group.email))
+          .add(to_string(group.behaviour))
+          .add(unix_seconds_now());
+      if (group.revocation_hard) {
+        params.add(revocation_policy_name(*group.revocation_hard));
+      } else {
+        params.add_null();
+      }
+      if (group.reject_sha1) {
+        params.add(*group.reject_sha1);
+      } else {
+        params.add_null();
+      }
       db.execute(
-          "INSERT INTO groups (name, email, behaviour, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (name) DO UPDATE SET email = excluded.email, "
-          "behaviour = excluded.behaviour, updated_at = excluded.updated_at",
-          Params()
-              .add(group.name)
-              .add(ascii_lower(group.email))
-              .add(to_string(group.behaviour))
-              .add(unix_seconds_now()));
+          "INSERT INTO groups (name, email, behaviour, created_at, updated_at, revocation, "
+          "reject_sha1) VALUES ($1, $2, $3, $4, $4, $5, $6) ON CONFLICT (name) DO UPDATE SET "
+          "email = excluded.email, behaviour = excluded.behaviour, updated_at = "
+          "excluded.updated_at, revocation = excluded.revocation, reject_sha1 = "
+          "excluded.reject_sha1",
+          params);
     });
   }
 

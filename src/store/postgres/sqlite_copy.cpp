@@ -27,7 +27,15 @@ using postgres::Params;
 constexpr std::int64_t kCopyLockKey = 0x736d696d652d6370;
 
 // How a column goes from SQLite to PostgreSQL: the types of the two schemas.
-enum class Kind { text, integer, boolean, bytes, nullable_text, nullable_integer };
+enum class Kind {
+  text,
+  integer,
+  boolean,
+  bytes,
+  nullable_text,
+  nullable_integer,
+  nullable_boolean
+};
 
 struct TableCopy {
   std::string_view table;
@@ -67,10 +75,11 @@ const std::vector<TableCopy>& table_copies() {
        "message_id, recorded_at) VALUES ($1, $2, $3, $4, $5)",
        {integer, text, integer, text, integer}},
       {"groups",
-       "SELECT name, email, behaviour, created_at, updated_at FROM groups ORDER BY name",
-       "INSERT INTO groups (name, email, behaviour, created_at, updated_at) "
-       "VALUES ($1, $2, $3, $4, $5)",
-       {text, text, text, integer, integer}},
+       "SELECT name, email, behaviour, created_at, updated_at, revocation, reject_sha1 "
+       "FROM groups ORDER BY name",
+       "INSERT INTO groups (name, email, behaviour, created_at, updated_at, revocation, "
+       "reject_sha1) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+       {text, text, text, integer, integer, nullable_text, nullable_boolean}},
       {"crls",
        "SELECT id, issuer, issuer_sha256, der, this_update, next_update, crl_number, "
        "imported_at FROM crls ORDER BY id",
@@ -134,6 +143,13 @@ void add_column(Params& params, const sqlite::Statement& row, int column, Kind k
         params.add_null();
       } else {
         params.add(row.int64(column));
+      }
+      return;
+    case Kind::nullable_boolean:
+      if (row.is_null(column)) {
+        params.add_null();
+      } else {
+        params.add(row.boolean(column));
       }
       return;
   }

@@ -123,6 +123,13 @@ TEST_F(FrontEndsTest, GroupsCrlsAndApiTokensHaveOneShape) {
   const json api_group = json::parse(api("GET", "/api/v1/groups/support").body);
   EXPECT_EQ(cli_group, api_group);
   EXPECT_TRUE(keys_of(cli_group).count("created_at") && keys_of(cli_group).count("updated_at"));
+  const json cli_policy =
+      ctl_json({"group", "set", "support", "--email", "support@example.org", "--default", "sign",
+                "--revocation", "hard", "--reject-sha1", "no"});
+  EXPECT_EQ(cli_policy["revocation"], "hard");
+  EXPECT_EQ(cli_policy["reject_sha1"], false);
+  EXPECT_EQ(cli_policy, json::parse(api("GET", "/api/v1/groups/support").body));
+  EXPECT_EQ(ctl_json({"group", "show", "support"}), cli_policy);
 
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("Shapes CA"));
   const std::string ca_file = scratch_.file("ca.pem");

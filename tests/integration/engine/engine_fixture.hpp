@@ -61,6 +61,11 @@ class EngineTest : public SoftHsmTest {
 // by `who` (detached multipart/signed or opaque), optionally without embedded certificates.
 std::string signed_by(const Identity& who, const std::string& message, bool detached = true,
                       bool embed_certificates = true);
+// Detached signature by `signer` with digest `md`, embedding its certificate, `chain` and
+// `crls` (DER or PEM each).
+std::string signed_carrying(const IssuedCertificate& signer, const std::vector<const X509*>& chain,
+                            const std::vector<std::vector<unsigned char>>& crls,
+                            const std::string& message, const EVP_MD* md = EVP_sha256());
 // The message's content entity encrypted (EnvelopedData, or AuthEnvelopedData for GCM).
 std::string encrypted_for(const std::vector<const X509*>& recipients, const std::string& message,
                           const EVP_CIPHER* cipher = EVP_aes_256_cbc());

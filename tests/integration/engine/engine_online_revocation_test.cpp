@@ -345,6 +345,29 @@ TEST_F(OcspTest, AResponderThatIsDownFallsBackToTheCrl) {
   EXPECT_NE(failures[0].detail.find(down), std::string::npos) << failures[0].detail;
 }
 
+// A signed "unknown" (openssl ocsp's answer for a serial not in its index) is an answer, not a
+// failure of the responder: the CRL decides, and the responder is asked again for the next
+// certificate instead of backing off.
+TEST_F(OcspTest, AnUnknownAnswerFallsBackToTheCrlWithoutBackingOffTheResponder) {
+  auto& responder = start_responder({{0x4720, false}});
+  Identity stranger = alice_with_serial(0x4721, {responder.url()}, {crl_server_->url("ca.crl")});
+  crl_server_->put("ca.crl", issue_crl(ca_, {}, 7, false));
+  auto in = verify(stranger);
+  EXPECT_EQ(in.signature, SignatureStatus::valid) << in.signature_reason;
+  EXPECT_EQ(revocation(in).status, "good") << revocation(in).reason;
+  EXPECT_EQ(revocation(in).source, "crl");
+  EXPECT_EQ(engine_->revocation_counts().ocsp_failed, 0u);
+  EXPECT_TRUE(audited("ocsp.query_failed").empty());
+
+  // The responder is not in backoff: a certificate it knows gets its answer at once.
+  Identity known = alice_with_serial(0x4720, {responder.url()});
+  auto next = verify(known);
+  EXPECT_EQ(revocation(next).status, "good") << revocation(next).reason;
+  EXPECT_EQ(revocation(next).source, "ocsp");
+  EXPECT_EQ(engine_->revocation_counts().ocsp_ok, 2u);
+  EXPECT_EQ(engine_->revocation_counts().ocsp_failed, 0u);
+}
+
 TEST_F(OcspTest, AResponseWithAnotherNonceIsRefused) {
   // A response the responder made for a request of its own, replayed by an HTTP server.
   OcspResponder offline(scratch_.path() / "ocsp", ca_, responder_key_, {{0x4715, false}});

@@ -161,6 +161,19 @@ TEST_F(SmimectlStoreTest, GroupsCrlsAndBackup) {
   EXPECT_EQ(
       smimectl({"group", "set", "x", "--email", "x@example.org", "--default", "bogus"}).exit_code,
       2);
+  // The group's own verification policy: set, kept by a change that does not name it, shown.
+  json strict = ok_json({"group", "set", "support", "--email", "help@example.org", "--revocation",
+                         "hard", "--reject-sha1", "yes"});
+  EXPECT_EQ(strict["revocation"], "hard");
+  EXPECT_EQ(strict["reject_sha1"], true);
+  ok_json({"group", "set", "support", "--email", "help@example.org", "--reject-sha1", "appliance"});
+  json shown = ok_json({"group", "show", "support"});
+  EXPECT_EQ(shown["revocation"], "hard");
+  EXPECT_TRUE(shown["reject_sha1"].is_null());
+  EXPECT_EQ(
+      smimectl({"group", "set", "support", "--email", "help@example.org", "--revocation", "medium"})
+          .exit_code,
+      2);
   ok_json({"group", "delete", "support"});
   EXPECT_EQ(smimectl({"group", "delete", "support"}).exit_code, 1);
 

@@ -52,6 +52,44 @@ TEST_F(AdministrationTest, GroupSetIsAuditedWithItsCallerAndTellsCreatedFromChan
   EXPECT_NE(newest.detail.find("group support"), std::string::npos) << newest.detail;
 }
 
+// A group's verification policy: set, kept by a change that does not name it, back to the
+// appliance's when asked, and each change audited with what it was before.
+TEST_F(AdministrationTest, GroupPolicyIsSetKeptResetAndAudited) {
+  app::GroupChange change{"support", "support@example.org", DefaultBehaviour::sign};
+  const app::GroupSet created = app_->groups.set(caller_, change);
+  EXPECT_EQ(created.group.revocation_hard, std::nullopt);
+  EXPECT_EQ(created.group.reject_sha1, std::nullopt);
+  EXPECT_NE(newest_entry().event.detail.find("revocation the appliance's"), std::string::npos)
+      << newest_entry().event.detail;
+
+  change.revocation_hard.emplace(true);
+  change.reject_sha1.emplace(true);
+  const app::GroupSet strict = app_->groups.set(caller_, change);
+  EXPECT_EQ(strict.group.revocation_hard, std::optional<bool>(true));
+  EXPECT_EQ(strict.group.reject_sha1, std::optional<bool>(true));
+  const std::string detail = newest_entry().event.detail;
+  EXPECT_NE(detail.find("revocation hard (was the appliance's)"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("SHA-1 rejected (was the appliance's)"), std::string::npos) << detail;
+
+  // A change that does not name the policy (an older client) leaves it as it is.
+  const app::GroupSet renamed =
+      app_->groups.set(caller_, {"support", "help@example.org", DefaultBehaviour::sign});
+  EXPECT_EQ(renamed.group.email, "help@example.org");
+  EXPECT_EQ(renamed.group.revocation_hard, std::optional<bool>(true));
+  EXPECT_EQ(app_->groups.show("support").reject_sha1, std::optional<bool>(true));
+
+  app::GroupChange reset{"support", "help@example.org", DefaultBehaviour::sign};
+  reset.revocation_hard.emplace();  // the appliance's again
+  reset.reject_sha1.emplace(false);
+  const app::GroupSet back = app_->groups.set(caller_, reset);
+  EXPECT_EQ(back.group.revocation_hard, std::nullopt);
+  EXPECT_EQ(back.group.reject_sha1, std::optional<bool>(false));
+  EXPECT_NE(newest_entry().event.detail.find("revocation the appliance's (was hard)"),
+            std::string::npos)
+      << newest_entry().event.detail;
+  EXPECT_EQ(entries().size(), 4u);
+}
+
 TEST_F(AdministrationTest, RefusedGroupIsAuditedAsFailedAndNotStored) {
   EXPECT_EQ(code_of([&] { set_group("bad\nname", "support@example.org"); }),
             ErrorCode::invalid_input);

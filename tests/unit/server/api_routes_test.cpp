@@ -245,6 +245,37 @@ TEST_F(ApiTest, GroupsCrud) {
   EXPECT_EQ(call("GET", "/api/v1/groups/support").status, 404);
 }
 
+TEST_F(ApiTest, GroupVerificationPolicyFields) {
+  const json created = json_call(
+      201, "PUT", "/api/v1/groups/support",
+      json{{"email", "support@example.org"}, {"revocation", "hard"}}.dump(), "application/json");
+  EXPECT_EQ(created["revocation"], "hard");
+  EXPECT_TRUE(created["reject_sha1"].is_null());  // the appliance's setting
+  // Absent: unchanged; null: the appliance's again.
+  const json changed = json_call(
+      200, "PUT", "/api/v1/groups/support",
+      json{{"email", "support@example.org"}, {"reject_sha1", true}}.dump(), "application/json");
+  EXPECT_EQ(changed["revocation"], "hard");
+  EXPECT_EQ(changed["reject_sha1"], true);
+  const json reset = json_call(
+      200, "PUT", "/api/v1/groups/support",
+      json{{"email", "support@example.org"}, {"revocation", nullptr}}.dump(), "application/json");
+  EXPECT_TRUE(reset["revocation"].is_null());
+  EXPECT_EQ(reset["reject_sha1"], true);
+  const json shown = json_call(200, "GET", "/api/v1/groups/support");
+  EXPECT_TRUE(shown["revocation"].is_null());
+  EXPECT_EQ(json_call(200, "GET", "/api/v1/groups")["groups"][0]["reject_sha1"], true);
+  for (const json& bad : {json{{"email", "a@b.c"}, {"revocation", "medium"}},
+                          json{{"email", "a@b.c"}, {"revocation", true}},
+                          json{{"email", "a@b.c"}, {"reject_sha1", "yes"}}}) {
+    EXPECT_EQ(
+        json_call(400, "PUT", "/api/v1/groups/x", bad.dump(), "application/json")["error"]["code"],
+        "invalid_input")
+        << bad.dump();
+  }
+  EXPECT_EQ(call("GET", "/api/v1/groups/x").status, 404);
+}
+
 TEST_F(ApiTest, CrlImportAndList) {
   IssuedCertificate ca = issue_certificate(CertificateSpec::authority("CRL Root"));
   IssuedCertificate leaf = issue_certificate(CertificateSpec::smime("r@example.org").issued_by(ca));

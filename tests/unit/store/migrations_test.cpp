@@ -111,9 +111,48 @@ TEST_F(MigrationsTest, Version1HasTheTablesIndexesAndConstraints) {
                       "WHERE on_delete = 'CASCADE'"),
             "crls");
   // The behaviour column only takes the four known names.
-  EXPECT_THROW(db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'bogus', 0, 0)"),
+  const std::string insert =
+      "INSERT INTO groups (name, email, behaviour, created_at, updated_at) VALUES ";
+  EXPECT_THROW(db.exec(insert + "('g', 'g@example.com', 'bogus', 0, 0)"), std::runtime_error);
+  db.exec(insert + "('g', 'g@example.com', 'sign', 0, 0)");
+}
+
+// Version 11: a group's verification policy, NULL (the appliance's) unless set, and only the
+// known values.
+TEST_F(MigrationsTest, Version11GroupPolicyColumnsTakeOnlyKnownValues) {
+  open_sqlite_store(file_);
+  RawDatabase db(file_);
+  const std::string insert =
+      "INSERT INTO groups (name, email, behaviour, created_at, updated_at, revocation, "
+      "reject_sha1) VALUES ";
+  EXPECT_THROW(db.exec(insert + "('g', 'g@example.com', 'sign', 0, 0, 'medium', NULL)"),
                std::runtime_error);
-  db.exec("INSERT INTO groups VALUES ('g', 'g@example.com', 'sign', 0, 0)");
+  EXPECT_THROW(db.exec(insert + "('g', 'g@example.com', 'sign', 0, 0, NULL, 2)"),
+               std::runtime_error);
+  db.exec(insert + "('g', 'g@example.com', 'sign', 0, 0, 'hard', 1)");
+  db.exec(insert + "('h', 'h@example.com', 'sign', 0, 0, NULL, NULL)");
+  EXPECT_EQ(db.scalar("SELECT revocation FROM groups WHERE name = 'g'"), "hard");
+}
+
+TEST_F(MigrationsTest, GroupsStoredBeforeVersion11KeepTheAppliancePolicy) {
+  {
+    auto store = open_sqlite_store(file_);
+    store->upsert_group(make_group("support", "support@example.com"));
+  }
+  {
+    // The file as version 10 left it: no groups.revocation / reject_sha1 (migration 11).
+    RawDatabase db(file_);
+    db.exec("ALTER TABLE groups DROP COLUMN revocation");
+    db.exec("ALTER TABLE groups DROP COLUMN reject_sha1");
+    db.exec("DELETE FROM schema_migrations WHERE version >= 11");
+  }
+  auto store = open_sqlite_store(file_);
+  EXPECT_EQ(store->schema_version(), latest_schema_version());
+  const auto group = store->group("support");
+  ASSERT_TRUE(group.has_value());
+  EXPECT_EQ(group->email, "support@example.com");
+  EXPECT_EQ(group->revocation_hard, std::nullopt);
+  EXPECT_EQ(group->reject_sha1, std::nullopt);
 }
 
 TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
@@ -127,8 +166,11 @@ TEST_F(MigrationsTest, CertificatesStoredBeforeVersion6StayTrustAnchors) {
   {
     // The file as version 5 left it: no trusted column (migration 6) and nothing later (7 adds
     // legacy_rules, 8 the groups' revision triggers, 9 audit_log.signatures, 10
-    // certificate_capabilities). Keep these numbers with the migrations when they are renumbered.
+    // certificate_capabilities, 11 the groups' policy columns). Keep these numbers with the
+    // migrations when they are renumbered.
     RawDatabase db(file_);
+    db.exec("ALTER TABLE groups DROP COLUMN revocation");
+    db.exec("ALTER TABLE groups DROP COLUMN reject_sha1");
     db.exec("DROP TABLE certificate_capabilities");
     db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
     db.exec("DROP TRIGGER groups_insert_revision");
@@ -155,8 +197,10 @@ TEST_F(MigrationsTest, AuditEntriesRecordedBeforeVersion9KeepTheirHashes) {
   }
   {
     // The file as version 8 left it: no audit_log.signatures (migration 9) and nothing later
-    // (10 adds certificate_capabilities).
+    // (10 adds certificate_capabilities, 11 the groups' policy columns).
     RawDatabase db(file_);
+    db.exec("ALTER TABLE groups DROP COLUMN revocation");
+    db.exec("ALTER TABLE groups DROP COLUMN reject_sha1");
     db.exec("DROP TABLE certificate_capabilities");
     db.exec("ALTER TABLE audit_log DROP COLUMN signatures");
     db.exec("DELETE FROM schema_migrations WHERE version >= 9");

@@ -103,8 +103,11 @@ class SqliteCopyTest : public ::testing::Test {
     store->delete_certificate(fake_certificate("alice").sha256);  // a gap in the ids
     store->insert_certificate(fake_certificate("carol", 1'700'000'200));
     store->upsert_group({.name = "support", .email = "support@example.com"});
-    store->upsert_group(
-        {.name = "sales", .email = "sales@example.com", .behaviour = DefaultBehaviour::sign});
+    store->upsert_group({.name = "sales",
+                         .email = "sales@example.com",
+                         .behaviour = DefaultBehaviour::sign,
+                         .revocation_hard = true,
+                         .reject_sha1 = false});
     CrlRecord crl;
     crl.issuer = "CN=Example CA,O=Example";
     crl.issuer_sha256 = ca.sha256;
@@ -176,6 +179,10 @@ TEST_F(SqliteCopyTest, EveryRowArrivesVerbatimAndTheTargetWorksOn) {
   EXPECT_EQ(pg_store->find_certificates(with_key)[0].token_key_id, "0a1b2c3d");
   EXPECT_EQ(pg_store->list_groups().size(), 2u);
   EXPECT_EQ(pg_store->group("sales")->behaviour, DefaultBehaviour::sign);
+  EXPECT_EQ(pg_store->group("sales")->revocation_hard, std::optional<bool>(true));
+  EXPECT_EQ(pg_store->group("sales")->reject_sha1, std::optional<bool>(false));
+  EXPECT_EQ(pg_store->group("support")->revocation_hard, std::nullopt);
+  EXPECT_EQ(pg_store->group("support")->reject_sha1, std::nullopt);
   EXPECT_EQ(pg_store->group("sales")->created_at, sqlite_store->group("sales")->created_at);
   ASSERT_EQ(pg_store->list_crls().size(), 1u);
   EXPECT_EQ(describe(pg_store->list_crls()[0]), describe(sqlite_store->list_crls()[0]));

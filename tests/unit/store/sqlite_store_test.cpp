@@ -424,6 +424,40 @@ TEST_P(StoreTest, GroupsCreateReadUpdateDelete) {
   EXPECT_EQ(error_code_of([&] { store_->upsert_group(make_group("")); }), ErrorCode::invalid_input);
 }
 
+// A group's own verification policy (SQLite migration 11, PostgreSQL 10): unset is NULL (the
+// appliance's setting), each value round-trips, and an update replaces it.
+TEST_P(StoreTest, GroupVerificationPolicyRoundTripsAndUnsetIsTheAppliances) {
+  store_->upsert_group(make_group("sales", "sales@example.com", DefaultBehaviour::sign));
+  auto sales = store_->group("sales");
+  ASSERT_TRUE(sales.has_value());
+  EXPECT_EQ(sales->revocation_hard, std::nullopt);
+  EXPECT_EQ(sales->reject_sha1, std::nullopt);
+
+  GroupRecord strict = make_group("sales", "sales@example.com", DefaultBehaviour::sign);
+  strict.revocation_hard = true;
+  strict.reject_sha1 = false;
+  store_->upsert_group(strict);
+  sales = store_->group("sales");
+  EXPECT_EQ(sales->revocation_hard, std::optional<bool>(true));
+  EXPECT_EQ(sales->reject_sha1, std::optional<bool>(false));
+  EXPECT_EQ(store_->list_groups().at(0).revocation_hard, std::optional<bool>(true));
+
+  strict.revocation_hard = false;
+  strict.reject_sha1 = true;
+  store_->upsert_group(strict);
+  sales = store_->group("sales");
+  EXPECT_EQ(sales->revocation_hard, std::optional<bool>(false));
+  EXPECT_EQ(sales->reject_sha1, std::optional<bool>(true));
+
+  store_->upsert_group(make_group("sales", "sales@example.com", DefaultBehaviour::sign));
+  sales = store_->group("sales");
+  EXPECT_EQ(sales->revocation_hard, std::nullopt);
+  EXPECT_EQ(sales->reject_sha1, std::nullopt);
+  EXPECT_EQ(db_.raw_query("SELECT count(*) FROM groups WHERE revocation IS NULL AND "
+                          "reject_sha1 IS NULL"),
+            "1");
+}
+
 CrlRecord fake_crl(const std::string& issuer, std::int64_t this_update) {
   CrlRecord crl;
   crl.issuer = issuer;

@@ -1,4 +1,5 @@
-// Groups: setting a group's default behaviour and seeing it persisted after a reload.
+// Groups: setting a group's default behaviour and its incoming verification policy, and seeing
+// them persisted after a reload.
 
 import assert from 'node:assert/strict';
 import { navigate, waitUntil } from '../lib/page-helpers.mjs';
@@ -34,6 +35,33 @@ export async function setGroupDefault({ page, app }) {
   const stored = await app.json('GET', '/api/v1/groups/support');
   assert.equal(stored.default, 'encrypt');
   assert.equal(stored.email, 'support@example.org');
+
+  // The group's own verification policy for incoming mail: hard revocation, SHA-1 rejected.
+  const policyOf = (name) => page.locator(`#groups tr.group-row[data-group="${name}"] .group-policy`);
+  assert.equal(await policyOf('support').textContent(), 'Incoming: Appliance');
+  await page.locator('#groups tr.group-row[data-group="support"] button', { hasText: 'Edit' }).click();
+  assert.equal(await page.inputValue('#group-revocation'), '');
+  await page.selectOption('#group-revocation', 'hard');
+  await page.selectOption('#group-reject-sha1', 'true');
+  await page.click('#group-submit');
+  await waitUntil(async () => (await policyOf('support').getAttribute('data-revocation', { timeout: 500 })) === 'hard', { message: 'group support with revocation hard' });
+  await reloadGroups(page);
+  assert.equal(await policyOf('support').textContent(), 'Incoming: Revocation hard, SHA-1 rejected');
+  let policy = await app.json('GET', '/api/v1/groups/support');
+  assert.equal(policy.revocation, 'hard');
+  assert.equal(policy.reject_sha1, true);
+  assert.equal(policy.default, 'encrypt');
+  // Editing shows the stored policy; back to the appliance's revocation setting.
+  await page.locator('#groups tr.group-row[data-group="support"] button', { hasText: 'Edit' }).click();
+  assert.equal(await page.inputValue('#group-revocation'), 'hard');
+  assert.equal(await page.inputValue('#group-reject-sha1'), 'true');
+  await page.selectOption('#group-revocation', '');
+  await page.click('#group-submit');
+  await waitUntil(async () => (await policyOf('support').getAttribute('data-revocation', { timeout: 500 })) === '', { message: 'group support with the appliance revocation policy' });
+  policy = await app.json('GET', '/api/v1/groups/support');
+  assert.equal(policy.revocation, null);
+  assert.equal(policy.reject_sha1, true);
+  assert.equal(await policyOf('support').textContent(), 'Incoming: SHA-1 rejected');
 
   // A second group with "none", to show every behaviour label.
   await page.fill('#group-name', 'newsletter');
