@@ -6,6 +6,7 @@
 #include "message_audit.hpp"
 #include "smime/audit/operations.hpp"
 #include "smime/common/error.hpp"
+#include "smime/mime/mime_message.hpp"
 #include "smime/store/revision_scope.hpp"
 
 namespace smime::app {
@@ -13,12 +14,21 @@ namespace smime::app {
 engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
                                                  const engine::OutgoingRequest& request) {
   const store::RevisionScope one_revision;  // the caches share one read of it
+  // A message the engine takes over is gone when it fails: the entry is made from its header.
+  std::string header;
+  if (request.take != nullptr) {
+    try {
+      header = engine::mime::header_block(request.message);
+    } catch (const Error&) {
+      // Not a message: the entry says so through the engine's own error below.
+    }
+  }
   engine::OutgoingResult result;
   try {
     result = deps_.engine.outgoing(request);
   } catch (const std::exception& e) {
-    audit::AuditEvent event =
-        detail::unprocessed_message_event(caller, audit::Direction::outgoing, request.message);
+    audit::AuditEvent event = detail::unprocessed_message_event(
+        caller, audit::Direction::outgoing, request.take != nullptr ? header : request.message);
     detail::record_failure(deps_.audit, event, e.what());
     throw;
   }

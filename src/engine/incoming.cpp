@@ -72,13 +72,15 @@ class IncomingProcessing {
         now_(now) {}
 
   IncomingResult run(std::string_view message) {
-    result_.message = std::string(message);
-    std::optional<mime::SplitMessage> parts = read_message(message);
-    if (!parts) return std::move(result_);
-    std::string entity = std::move(parts->content_entity);
     bool unwrapped = false;
-    for (std::size_t layer = 0; unwrap_layer(entity, layer); ++layer) unwrapped = true;
-    if (unwrapped) result_.message = mime::join(parts->outer_headers, entity);
+    if (std::optional<mime::SplitMessage> parts = read_message(message)) {
+      std::string entity = std::move(parts->content_entity);
+      for (std::size_t layer = 0; unwrap_layer(entity, layer); ++layer) unwrapped = true;
+      // In place: the unwrapped entity's buffer becomes the message (no third copy).
+      if (unwrapped) result_.message = mime::join_in_place(parts->outer_headers, std::move(entity));
+    }
+    // Only now: the original is not held twice while the layers are unwrapped.
+    if (!unwrapped) result_.message = std::string(message);
     return std::move(result_);
   }
 
@@ -113,8 +115,9 @@ class IncomingProcessing {
   bool unwrap_layer(std::string& entity, std::size_t layer) {
     mime::ClassifiedEntity classified;
     CmsPtr cms;
+    int type = NID_undef;
     try {
-      classified = mime::classify(entity, limits_);
+      classified = mime::classify(entity, limits_, mime::SignedContent::in_entity);
       if (classified.kind == mime::EntityKind::plain) return false;
       if (classified.kind == mime::EntityKind::signature_only) {
         add_error(result_, "bad_mime", "A detached signature without the content it signs");
@@ -127,17 +130,26 @@ class IncomingProcessing {
                       "; the message returned is still wrapped");
         return false;
       }
-      cms = cms::parse(classified.cms_der);
+      // Enveloped DER is read where it is (OpenSSL's parse would copy the content twice more);
+      // everything else, and BER, is parsed by OpenSSL.
+      type = cms::der_content_type(classified.cms_der);
+      if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData) {
+        cms = cms::parse(classified.cms_der);
+        type = OBJ_obj2nid(CMS_get0_type(cms.get()));
+      }
     } catch (const Error& e) {
       const bool cms_error = e.code() == ErrorCode::invalid_input && !classified.cms_der.empty();
       add_error(result_, content_error_code(e, cms_error ? "bad_cms" : "bad_mime"), e.what());
       return false;
     }
     try {
-      const int type = OBJ_obj2nid(CMS_get0_type(cms.get()));
       if (type == NID_pkcs7_signed) return verify_layer(classified, cms.get(), entity);
       if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
-        return decrypt_layer(cms.get(), type, entity);
+        cms::Envelope envelope =
+            cms ? cms::read_envelope(cms.get(), limits_.recipient_infos)
+                : cms::read_envelope_der(classified.cms_der, limits_.recipient_infos);
+        cms.reset();
+        return decrypt_layer(std::move(envelope), type, classified.cms_der, entity);
       }
       add_error(result_, "unsupported",
                 std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
@@ -151,7 +163,12 @@ class IncomingProcessing {
     const bool detached = classified.kind == mime::EntityKind::multipart_signed;
     result_.layers.emplace_back(detached ? "multipart/signed" : "signed-data");
     std::optional<std::string_view> content;
-    if (detached) content = classified.signed_content;
+    if (detached) {
+      content = classified.signed_in_entity
+                    ? std::string_view(entity).substr(
+                          classified.signed_begin, classified.signed_end - classified.signed_begin)
+                    : std::string_view(classified.signed_content);
+    }
     cms::Verification v =
         cms::verify(cms, content, trust_, store_, from_, now_, policy_, state_.online.get());
     result_.signatures.push_back(
@@ -163,6 +180,16 @@ class IncomingProcessing {
       result_.signer = v.signer;
       result_.missing.insert(result_.missing.end(), v.missing.begin(), v.missing.end());
     }
+    if (detached && classified.signed_in_entity) {
+      if (content->empty()) {
+        add_error(result_, "bad_cms", "The signed message has no content");
+        return false;
+      }
+      // The first part cut out of the entity in place (no copy of a large part).
+      entity.erase(classified.signed_end);
+      entity.erase(0, classified.signed_begin);
+      return true;
+    }
     std::string inner = detached ? std::move(classified.signed_content) : std::move(v.content);
     if (inner.empty()) {
       add_error(result_, "bad_cms", "The signed message has no content");
@@ -172,12 +199,16 @@ class IncomingProcessing {
     return true;
   }
 
-  bool decrypt_layer(CMS_ContentInfo* cms, int type, std::string& entity) {
+  // `der` (the layer's decoded body, which the envelope may point into) is freed as soon as
+  // the content is decrypted.
+  bool decrypt_layer(cms::Envelope envelope, int type, std::vector<unsigned char>& der,
+                     std::string& entity) {
     result_.layers.emplace_back(type == NID_pkcs7_enveloped ? "enveloped-data"
                                                             : "authEnveloped-data");
     result_.encrypted = true;
-    cms::Envelope envelope = cms::read_envelope(cms, limits_.recipient_infos);
     std::optional<std::string> plain = decrypt(envelope);
+    envelope = {};
+    std::vector<unsigned char>().swap(der);
     if (!plain) return false;
     result_.decrypted = true;
     entity = mime::canonicalize_entity(with_header_block(std::move(*plain)));
@@ -189,18 +220,26 @@ class IncomingProcessing {
   // as many token operations.
   std::optional<std::string> decrypt(const cms::Envelope& envelope) {
     bool matched = false;
+    std::vector<std::pair<const StoredCertificate*, const cms::KeyRecipient*>> candidates;
+    std::set<std::string> listed;  // CKA_IDs
     for (const StoredCertificate& org : trust_.certificates()) {
       if (!org.record.token_key_id) continue;
       const cms::KeyRecipient* recipient = recipient_for(envelope, org.certificate.get());
       if (recipient == nullptr) continue;
       matched = true;
-      if (!tried_keys_.insert(*org.record.token_key_id).second) continue;
+      if (tried_keys_.contains(*org.record.token_key_id)) continue;
+      if (listed.insert(*org.record.token_key_id).second) candidates.emplace_back(&org, recipient);
+    }
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const StoredCertificate& org = *candidates[i].first;
+      tried_keys_.insert(*org.record.token_key_id);
       try {
         KeyStore& keys = keys_();
         EvpPkeyPtr key = state_.private_key(keys, *org.record.token_key_id);
         cms::OrgKey org_key{*org.record.token_key_id, key.get(), org.certificate.get()};
-        SecureBytes cek = cms::recover_content_key(envelope, *recipient, org_key, keys);
-        std::string plain = cms::decrypt_content(envelope, cek);
+        SecureBytes cek = cms::recover_content_key(envelope, *candidates[i].second, org_key, keys);
+        // The last key to try may consume the ciphertext: nothing needs it after that.
+        std::string plain = cms::decrypt_content(envelope, cek, i + 1 == candidates.size());
         result_.decryption_key = org.record.sha256;
         return plain;
       } catch (const Error& e) {

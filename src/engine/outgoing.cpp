@@ -10,6 +10,7 @@
 #include "group_policy.hpp"
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/release_pages.hpp"
 #include "smime/mime/mime_message.hpp"
 
 namespace smime::engine {
@@ -42,12 +43,13 @@ Decision decide(const OutgoingRequest& request, const std::optional<store::Group
 
 // The message's addresses within Limits::addresses (the request's Bcc counted too), and at
 // most one From and one Sender field: the signing key is chosen by From.
-mime::MessageAddresses outgoing_addresses(const OutgoingRequest& request, const Limits& limits) {
+mime::MessageAddresses outgoing_addresses(std::string_view message, const OutgoingRequest& request,
+                                          const Limits& limits) {
   if (request.bcc.size() > limits.addresses) {
     throw_limit_exceeded("The number of addresses in the request", limits.addresses, "addresses");
   }
   mime::MessageAddresses addresses =
-      mime::parse_addresses(request.message, limits.addresses - request.bcc.size());
+      mime::parse_addresses(message, limits.addresses - request.bcc.size());
   for (const auto& [count, name] :
        {std::pair{addresses.from_fields, "From"}, std::pair{addresses.sender_fields, "Sender"}}) {
     if (count > 1) {
@@ -135,9 +137,9 @@ ForcedAlgorithms Engine::forced_algorithms(const OutgoingRequest& request) const
   return forced;
 }
 
-std::string Engine::sign_entity(const std::string& entity, const service::Selection& signer,
-                                const OutgoingRequest& request, const TrustSnapshot& trust,
-                                OutgoingResult& result) {
+mime::SignedFrame Engine::sign_entity(std::string& entity, const service::Selection& signer,
+                                      const OutgoingRequest& request, const TrustSnapshot& trust,
+                                      OutgoingResult& result) {
   const store::CertificateRecord& record = *signer.certificate;
   X509Ptr cert = certificate_of(trust, record);
   EvpPkeyPtr key = caches_->private_key(keys_(), *record.token_key_id);
@@ -152,11 +154,13 @@ std::string Engine::sign_entity(const std::string& entity, const service::Select
   result.micalg = signature.micalg;
   result.signer = UsedCertificate{signer.address, record.sha256, record.subject};
   result.format = sign.detached ? "multipart/signed" : "signed-data";
-  return sign.detached ? mime::compose_multipart_signed(entity, signature.der, signature.micalg)
-                       : mime::compose_pkcs7_mime(signature.der, "signed-data");
+  if (sign.detached) return mime::multipart_signed_frame(entity, signature.der, signature.micalg);
+  entity = mime::compose_pkcs7_mime(signature.der, "signed-data");
+  return {};
 }
 
-std::string Engine::encrypt_entity(std::string entity,
+std::string Engine::encrypt_entity(std::string_view outer_headers, const mime::SignedFrame& frame,
+                                   std::string entity,
                                    const std::vector<service::Selection>& recipients,
                                    const OutgoingRequest& request, const TrustSnapshot& trust,
                                    OutgoingResult& result) {
@@ -178,19 +182,51 @@ std::string Engine::encrypt_entity(std::string entity,
     result.recipients.push_back(std::move(used));
     transports.push_back(choice.recipients[i].transport);
   }
-  auto der = cms::encrypt(entity, certificates, choice.cipher, transports);
-  std::string().swap(entity);
   const bool aead = choice.cipher != ContentCipher::aes256_cbc;
+  const std::string format = aead ? "authEnveloped-data" : "enveloped-data";
+
+  // The message is written as the DER is produced: headers, then its base64 lines. The
+  // entity's pages are handed back as they are encrypted, so the 25 MB entity and the 34 MB
+  // answer are not both resident.
+  std::string message = mime::join(outer_headers, mime::pkcs7_mime_header(format));
+  mime::Base64LineWriter base64(message);
+  const bool framed = !frame.head.empty();
+  const std::size_t entity_part = framed ? 1 : 0;
+  cms::DerOutput out;
+  out.begin = [&message](std::size_t der) {
+    message.reserve(message.size() + mime::base64_lines_size(der));
+  };
+  out.write = [&base64](std::span<const unsigned char> bytes) { base64.write(bytes); };
+  out.consumed = [&entity, entity_part](std::size_t part, std::size_t end) {
+    if (part == entity_part) release_pages(entity.data(), end);
+  };
+  std::vector<std::string_view> parts;
+  if (framed)
+    parts = {frame.head, entity, frame.tail};
+  else
+    parts = {entity};
+  cms::encrypt_to(parts, certificates, choice.cipher, transports, out);
+  base64.finish();
+  discard(entity);
   result.cipher = std::string(to_string(choice.cipher));
   result.cipher_reason = choice.reason;
   result.encrypted = true;
-  result.format = aead ? "authEnveloped-data" : "enveloped-data";
-  return mime::compose_pkcs7_mime(der, result.format);
+  result.format = format;
+  return message;
 }
 
 OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
-  mime::SplitMessage parts = mime::prepare_outgoing(request.message, limits_);
-  const mime::MessageAddresses addresses = outgoing_addresses(request, limits_);
+  std::string header;  // a taken-over message's header block (its buffer becomes the entity)
+  mime::SplitMessage parts;
+  if (request.take != nullptr) {
+    std::string message = std::move(*request.take);
+    header = mime::header_block(message);
+    parts = mime::prepare_outgoing_in_place(std::move(message), limits_);
+  } else {
+    parts = mime::prepare_outgoing(request.message, limits_);
+  }
+  const mime::MessageAddresses addresses =
+      outgoing_addresses(request.take != nullptr ? header : request.message, request, limits_);
   const auto group = resolve_group(caches_->groups, request.group, addresses.from);
   const std::string sender =
       group ? group->email : (addresses.from.empty() ? std::string{} : addresses.from.front());
@@ -215,12 +251,23 @@ OutgoingResult Engine::outgoing(const OutgoingRequest& request) {
   }
 
   std::string entity = std::move(parts.content_entity);
-  if (signer) entity = sign_entity(entity, *signer, request, *trust, result);
+  mime::SignedFrame frame;
+  if (signer) frame = sign_entity(entity, *signer, request, *trust, result);
   if (!recipients.empty()) {
-    entity = encrypt_entity(std::move(entity), recipients, request, *trust, result);
+    result.message = encrypt_entity(parts.outer_headers, frame, std::move(entity), recipients,
+                                    request, *trust, result);
+    return result;
   }
   if (result.format.empty()) result.format = "unchanged";
-  result.message = mime::join(parts.outer_headers, entity);
+  if (frame.head.empty()) {
+    result.message = mime::join(parts.outer_headers, entity);
+    return result;
+  }
+  result.message = mime::join(parts.outer_headers, frame.head);
+  result.message.reserve(result.message.size() + entity.size() + frame.tail.size());
+  result.message += entity;
+  std::string().swap(entity);
+  result.message += frame.tail;
   return result;
 }
 

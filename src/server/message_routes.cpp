@@ -17,9 +17,20 @@ std::string base64(std::string_view data) {
   return out;
 }
 
+// From this size on, the engine takes the message over (its buffer becomes the entity, and its
+// pages are released as it is encrypted): not held twice, and the answer not next to it.
+constexpr std::size_t kTakeOverBytes = std::size_t{1} << 20;
+
 Response outgoing(const ApiContext& c, const Call& call) {
   engine::OutgoingRequest request;
-  request.message = call.request.body;
+  std::string body;
+  if (call.request.body.size() >= kTakeOverBytes) {
+    body = call.take_body();
+    request.message = body;
+    request.take = &body;
+  } else {
+    request.message = call.request.body;
+  }
   request.group = call.query("group");
   request.sign = call.query_flag("sign");
   request.encrypt = call.query_flag("encrypt");

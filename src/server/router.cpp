@@ -141,6 +141,11 @@ std::string Call::query(std::string_view name, std::string_view fallback) const 
   return it == target.query.end() ? std::string(fallback) : it->second;
 }
 
+std::string Call::take_body() const {
+  if (body_owner == nullptr) return request.body;
+  return std::move(*body_owner);
+}
+
 std::optional<bool> Call::query_flag(std::string_view name) const {
   require_declared(name);
   auto it = target.query.find(std::string(name));
@@ -193,11 +198,19 @@ Admission Router::admit(const Request& head) const noexcept {
 }
 
 Response Router::handle(const Request& request) const noexcept {
+  return respond(request, nullptr);
+}
+
+Response Router::handle(Request& request) const noexcept {
+  return respond(request, &request.body);
+}
+
+Response Router::respond(const Request& request, std::string* body) const noexcept {
   const auto started = std::chrono::steady_clock::now();
   std::string_view operation;
   Response response;
   try {
-    response = dispatch(request, operation);
+    response = dispatch(request, body, operation);
   } catch (const Error& e) {
     response = error_response(e);
   } catch (const std::exception& e) {
@@ -285,7 +298,8 @@ Router::Resolution Router::resolve(const Request& request) const {
   return r;
 }
 
-Response Router::dispatch(const Request& request, std::string_view& operation) const {
+Response Router::dispatch(const Request& request, std::string* body,
+                          std::string_view& operation) const {
   Resolution resolution = resolve(request);
   if (resolution.route) operation = resolution.route->operation;
   if (resolution.refusal) return std::move(*resolution.refusal);
@@ -310,7 +324,8 @@ Response Router::dispatch(const Request& request, std::string_view& operation) c
             resolution.params,
             principal,
             json.is_null() ? kNull : json,
-            &route.parameters};
+            &route.parameters,
+            body};
   try {
     return route.handler(call);
   } catch (const Error& e) {

@@ -19,6 +19,10 @@
 
 namespace smime::engine {
 
+namespace mime {
+struct SignedFrame;
+}
+
 enum class SignatureScheme { rsa_pkcs1, rsa_pss };  // ECDSA keys always sign with ECDSA
 enum class ContentCipher { aes256_cbc, aes128_gcm, aes256_gcm };
 enum class KeyTransport { rsa_pkcs1, rsa_oaep_sha1, rsa_oaep_sha256 };  // EC recipients: ECDH
@@ -60,7 +64,11 @@ struct Policy {
 };
 
 struct OutgoingRequest {
-  std::string_view message;      // complete RFC 5322 message
+  std::string_view message;  // complete RFC 5322 message
+  // When set, the string `message` views, taken over: its buffer becomes the entity and is
+  // released while it is encrypted (a large message is not held twice). Empty afterwards, and
+  // `message` no longer valid, whether outgoing() returns or throws.
+  std::string* take = nullptr;
   std::optional<bool> sign;      // unset: the group default
   std::optional<bool> encrypt;   // unset: the group default
   std::string group;             // group name; empty: the group whose email is From
@@ -303,12 +311,16 @@ class Engine {
   const Limits& limits() const noexcept { return limits_; }
 
  private:
-  // The signed (detached or opaque) and the encrypted entity; both fill in `result`.
-  std::string sign_entity(const std::string& entity, const service::Selection& signer,
-                          const OutgoingRequest& request, const TrustSnapshot& trust,
-                          OutgoingResult& result);
-  // Takes the entity over and frees it once encrypted (a large message is not held twice).
-  std::string encrypt_entity(std::string entity, const std::vector<service::Selection>& recipients,
+  // Signs the entity; both fill in `result`. Detached: the multipart/signed parts around the
+  // entity (which is not copied); opaque: the entity becomes the signed-data entity and the
+  // frame is empty.
+  mime::SignedFrame sign_entity(std::string& entity, const service::Selection& signer,
+                                const OutgoingRequest& request, const TrustSnapshot& trust,
+                                OutgoingResult& result);
+  // The whole encrypted message (outer headers and the pkcs7-mime entity of frame.head +
+  // entity + frame.tail), streamed: the entity is taken over and released as it is encrypted.
+  std::string encrypt_entity(std::string_view outer_headers, const mime::SignedFrame& frame,
+                             std::string entity, const std::vector<service::Selection>& recipients,
                              const OutgoingRequest& request, const TrustSnapshot& trust,
                              OutgoingResult& result);
 

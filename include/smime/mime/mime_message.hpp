@@ -8,6 +8,7 @@
 // safe are not re-encoded.
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ struct SplitMessage {
 // block, a first line that is not a header field, or no From; Error(limit_exceeded) when the
 // entity has more MIME parts or deeper nesting than `limits` allow.
 SplitMessage prepare_outgoing(std::string_view message, const Limits& limits = {});
+// The same with the message taken over: its buffer becomes the entity (a large message is not
+// copied once more).
+SplitMessage prepare_outgoing_in_place(std::string&& message, const Limits& limits = {});
+
+// The header block of a message (its fields and the empty line after them); Error(invalid_input)
+// as above when it is not a message.
+std::string_view header_block(std::string_view message);
 
 // For incoming mail: the same split without any re-encoding; the entity keeps its bytes
 // exactly (only header lines are not touched). Throws Error(invalid_input) like above
@@ -72,6 +80,8 @@ std::vector<std::string> all_addresses(const MessageAddresses& addresses);
 //   outer_headers + "MIME-Version: 1.0\r\n" + entity.
 // An entity whose header block already has MIME-Version is not given a second one.
 std::string join(std::string_view outer_headers, std::string_view entity);
+// The same in the entity's own buffer (a large entity is not copied once more).
+std::string join_in_place(std::string_view outer_headers, std::string&& entity);
 
 // A multipart/signed entity (RFC 8551 §3.5.3): content_entity verbatim as the first part,
 // the detached signature base64 (76-column lines) as application/pkcs7-signature;
@@ -80,6 +90,19 @@ std::string join(std::string_view outer_headers, std::string_view entity);
 std::string compose_multipart_signed(std::string_view content_entity,
                                      std::span<const unsigned char> signature_der,
                                      std::string_view micalg);
+
+// compose_multipart_signed in two pieces, for content that is not copied between them:
+// head + content_entity + tail is the entity.
+struct SignedFrame {
+  std::string head;
+  std::string tail;
+};
+SignedFrame multipart_signed_frame(std::string_view content_entity,
+                                   std::span<const unsigned char> signature_der,
+                                   std::string_view micalg);
+
+// The header block (with its empty line) of compose_pkcs7_mime's entity.
+std::string pkcs7_mime_header(std::string_view smime_type);
 
 // An application/pkcs7-mime entity; smime_type is "signed-data", "enveloped-data" or
 // "authEnveloped-data". name=smime.p7m, Content-Disposition attachment, base64 body.
@@ -101,6 +124,11 @@ struct ClassifiedEntity {
   // (RFC 1847: from after the CRLF of the first delimiter line to before the CRLF that
   // precedes the next delimiter), with line endings canonicalised to CRLF.
   std::string signed_content;
+  // SignedContent::in_entity and the first part already canonical: signed_content stays empty
+  // and the bytes are entity[signed_begin, signed_end) (no copy of a large part).
+  bool signed_in_entity = false;
+  std::size_t signed_begin = 0;
+  std::size_t signed_end = 0;
   // multipart/signed: the decoded signature part; pkcs7_mime: the decoded body (base64 or
   // any other transfer encoding undone). Empty for plain.
   std::vector<unsigned char> cms_der;
@@ -110,19 +138,45 @@ struct ClassifiedEntity {
 // multipart/signed without a second part or without a boundary, a signature part that is
 // not application/(x-)pkcs7-signature, an empty pkcs7 body. A non-S/MIME entity is plain.
 // Error(limit_exceeded) when the entity has more MIME parts or deeper nesting than `limits`.
-ClassifiedEntity classify(std::string_view entity, const Limits& limits = {});
+enum class SignedContent {
+  copied,     // signed_content always holds the first part
+  in_entity,  // only when it needs canonicalisation; else signed_begin/signed_end
+};
+ClassifiedEntity classify(std::string_view entity, const Limits& limits = {},
+                          SignedContent copy = SignedContent::copied);
 
 // CRLF canonicalisation of arbitrary text (bare LF and bare CR become CRLF).
 std::string canonicalize_line_endings(std::string_view text);
+// The same appended to `out`.
+void append_canonical_line_endings(std::string& out, std::string_view text);
+// Whether every CR and LF of `text` is part of a CRLF (canonicalisation would not change it).
+bool has_canonical_line_endings(std::string_view text);
 
 // CRLF canonicalisation of an entity (a decrypted layer): its header block always, its body
 // unless the entity's Content-Transfer-Encoding is binary (or a nested part declares binary),
 // whose CR and LF bytes are data.
-std::string canonicalize_entity(std::string_view entity);
+// An entity that is already canonical is returned as it is (moved, not copied).
+std::string canonicalize_entity(std::string entity);
 
 // Base64 in lines of at most 76 characters, each ending with CRLF.
 std::string base64_lines(std::span<const unsigned char> data);
 // The same appended to `out` (no temporary of the encoded size).
 void append_base64_lines(std::string& out, std::span<const unsigned char> data);
+// The size of base64_lines(bytes of `bytes` bytes).
+std::size_t base64_lines_size(std::size_t bytes);
+
+// append_base64_lines of everything written, appended as it arrives (streamed data):
+// write() as often as needed, then finish() once.
+class Base64LineWriter {
+ public:
+  explicit Base64LineWriter(std::string& out) : out_(out) {}
+  void write(std::span<const unsigned char> data);
+  void finish();
+
+ private:
+  std::string& out_;
+  std::array<unsigned char, 57> carry_{};
+  std::size_t carried_ = 0;
+};
 
 }  // namespace smime::engine::mime

@@ -47,6 +47,8 @@ struct Call {
   const Principal* principal;
   const nlohmann::json& json;                          // null unless the body was application/json
   const std::vector<std::string>* declared = nullptr;  // the route's query parameters
+  std::string* body_owner =
+      nullptr;  // request.body, when the handler may take it (handle(Request&))
 
   const std::string& param(std::string_view name) const;
   // A query parameter; `fallback` when absent. Reading one the route does not declare is a
@@ -55,6 +57,9 @@ struct Call {
   // "true"/"false"/"1"/"0"/"yes"/"no"; nullopt when absent; Error(invalid_input) otherwise.
   std::optional<bool> query_flag(std::string_view name) const;
   std::string actor() const { return principal ? principal->actor : std::string("anonymous"); }
+  // The body moved out of the request when the router was given it to change (a large message
+  // is then not held twice), else a copy. request.body is empty afterwards in the first case.
+  std::string take_body() const;
 
  private:
   void require_declared(std::string_view name) const;
@@ -105,6 +110,8 @@ class Router {
   Admission admit(const Request& head) const noexcept;
   // The whole request: the checks of admit() again, then the body and the handler.
   Response handle(const Request& request) const noexcept;
+  // The same, and a handler may take the body over (Call::take_body).
+  Response handle(Request& request) const noexcept;
   const std::vector<Route>& routes() const noexcept { return routes_; }
   // The bound on the body of a request for `route` (nullptr: the router's).
   const BodyLimit& body_limit(const Route* route) const noexcept;
@@ -119,7 +126,8 @@ class Router {
   Resolution resolve(const Request& request) const;
   const Route* match_route(const Request& request, const Target& target, PathParams& params,
                            std::optional<Response>& refusal) const;
-  Response dispatch(const Request& request, std::string_view& operation) const;
+  Response respond(const Request& request, std::string* body) const noexcept;
+  Response dispatch(const Request& request, std::string* body, std::string_view& operation) const;
   void observe(const Request& request, std::string_view operation, const Response& response,
                std::chrono::steady_clock::time_point started) const noexcept;
 

@@ -2,6 +2,9 @@
 // recipient certificates, with the algorithm choices of SPEC §7.
 #pragma once
 
+#include <cstddef>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +36,21 @@ Signature sign(std::string_view content, const SignatureRequest& request);
 std::vector<unsigned char> encrypt(std::string_view content, const std::vector<X509*>& recipients,
                                    ContentCipher cipher,
                                    const std::vector<KeyTransport>& transports);
+
+// Where encrypt_to() puts the DER of the ContentInfo: begin() once with its size in bytes,
+// then write() with every byte in order. consumed(i, end), when set, is told after each piece
+// of parts[i] that its bytes before `end` are encrypted and not read again.
+struct DerOutput {
+  std::function<void(std::size_t)> begin;
+  std::function<void(std::span<const unsigned char>)> write;
+  std::function<void(std::size_t, std::size_t)> consumed;
+};
+
+// encrypt() of the concatenation of `parts`, streamed: the content is read in pieces and the
+// same DER is written to `out` as it is produced (nothing of the message's size is held).
+void encrypt_to(std::span<const std::string_view> parts, const std::vector<X509*>& recipients,
+                ContentCipher cipher, const std::vector<KeyTransport>& transports,
+                const DerOutput& out);
 
 // DER (or BER) ContentInfo to a parsed structure; Error(invalid_input) when it is not CMS.
 CmsPtr parse(std::span<const unsigned char> der);

@@ -50,9 +50,9 @@ Element Reader::expect(int tag_class, long tag, const char* what) {
   return *e;
 }
 
-std::vector<unsigned char> encode(unsigned char identifier, Bytes content) {
+std::vector<unsigned char> header(unsigned char identifier, std::size_t length) {
   std::vector<unsigned char> out{identifier};
-  const std::size_t n = content.size();
+  const std::size_t n = length;
   if (n < 0x80) {
     out.push_back(static_cast<unsigned char>(n));
   } else {
@@ -62,6 +62,11 @@ std::vector<unsigned char> encode(unsigned char identifier, Bytes content) {
     out.push_back(static_cast<unsigned char>(0x80 | count));
     while (count > 0) out.push_back(digits[--count]);
   }
+  return out;
+}
+
+std::vector<unsigned char> encode(unsigned char identifier, Bytes content) {
+  std::vector<unsigned char> out = header(identifier, content.size());
   out.insert(out.end(), content.begin(), content.end());
   return out;
 }

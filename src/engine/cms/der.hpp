@@ -49,6 +49,8 @@ inline constexpr long kOid = 6;
 inline constexpr long kSequence = 16;
 inline constexpr long kSet = 17;
 
+// identifier octet + DER length (of `length` content octets).
+std::vector<unsigned char> header(unsigned char identifier, std::size_t length);
 // identifier octet + DER length + content.
 std::vector<unsigned char> encode(unsigned char identifier, Bytes content);
 

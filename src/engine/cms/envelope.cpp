@@ -10,6 +10,7 @@
 #include "smime/certs/certificate_info.hpp"
 #include "smime/common/error.hpp"
 #include "smime/common/hex.hpp"
+#include "smime/common/release_pages.hpp"
 
 namespace smime::engine::cms {
 namespace {
@@ -118,9 +119,35 @@ Bytes sequence_parameter(const X509_ALGOR* alg) {
   return {ASN1_STRING_get0_data(string), static_cast<std::size_t>(ASN1_STRING_length(string))};
 }
 
+// The ciphertext is decrypted (and released) in pieces of this size.
+constexpr std::size_t kDecryptPiece = std::size_t{1} << 20;
+
 [[noreturn]] void undecryptable() {
   drain_openssl_errors();
   throw Error(ErrorCode::crypto, "The message could not be decrypted");
+}
+
+// EVP_DecryptUpdate over `input` in pieces, into a buffer reserved once and written as it
+// grows (a zero-filled 25 MB buffer would be resident before the first byte is decrypted).
+// With `release`, each piece of the ciphertext is handed back once decrypted.
+std::string decrypt_pieces(EVP_CIPHER_CTX* ctx, std::span<unsigned char> input, bool release) {
+  std::string plain;
+  plain.reserve(input.size() + 32);
+  std::size_t total = 0;
+  for (std::size_t pos = 0; pos < input.size();) {
+    const std::size_t piece = std::min(kDecryptPiece, input.size() - pos);
+    plain.resize(total + piece + 32);
+    int n = 0;
+    if (EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()) + total, &n,
+                          input.data() + pos, static_cast<int>(piece)) != 1) {
+      undecryptable();
+    }
+    total += static_cast<std::size_t>(n);
+    pos += piece;
+    if (release) release_pages(reinterpret_cast<char*>(input.data()), pos);
+  }
+  plain.resize(total);
+  return plain;
 }
 
 }  // namespace
@@ -158,20 +185,58 @@ std::string RecipientId::serial_hex() const {
   return number ? certs::serial_hex(number.get()) : to_hex(serial);
 }
 
+namespace {
+
+struct TopLevel {
+  int type = NID_undef;
+  der::Reader content{{}};  // the [0] EXPLICIT content of the ContentInfo
+};
+
+TopLevel read_content_info(Bytes der) {
+  der::Reader top(der);
+  der::Reader content_info(top.expect(kUniversal, der::kSequence, "a content info").content);
+  const der::Element oid = content_info.expect(kUniversal, der::kOid, "a content type");
+  const unsigned char* p = oid.whole.data();
+  Asn1ObjectPtr object(d2i_ASN1_OBJECT(nullptr, &p, static_cast<long>(oid.whole.size())));
+  TopLevel out;
+  out.type = object ? OBJ_obj2nid(object.get()) : NID_undef;
+  out.content = der::Reader(content_info.expect(kContext, 0, "content").content);
+  return out;
+}
+
+}  // namespace
+
+int der_content_type(std::span<const unsigned char> der) {
+  try {
+    return read_content_info(der).type;
+  } catch (const Error&) {
+    return NID_undef;
+  }
+}
+
 Envelope read_envelope(CMS_ContentInfo* cms, std::size_t max_recipients) {
   const int type = OBJ_obj2nid(CMS_get0_type(cms));
   if (type != NID_pkcs7_enveloped && type != NID_id_smime_ct_authEnvelopedData) {
     throw Error(ErrorCode::invalid_input, "The CMS structure is not enveloped data");
   }
-  const std::vector<unsigned char> encoded = to_der(cms);
-  der::Reader top(encoded);
-  der::Reader content_info(top.expect(kUniversal, der::kSequence, "a content info").content);
-  content_info.expect(kUniversal, der::kOid, "a content type");
-  der::Reader explicit_content(content_info.expect(kContext, 0, "content").content);
-  der::Reader env(explicit_content.expect(kUniversal, der::kSequence, "enveloped data").content);
+  std::vector<unsigned char> encoded = to_der(cms);
+  Envelope out = read_envelope_der(encoded, max_recipients);
+  if (out.storage.empty()) {
+    // The content still points into `encoded`: keep it (moving a vector keeps its buffer).
+    out.storage = std::move(encoded);
+  }
+  return out;
+}
+
+Envelope read_envelope_der(std::span<unsigned char> der, std::size_t max_recipients) {
+  TopLevel top = read_content_info(der);
+  if (top.type != NID_pkcs7_enveloped && top.type != NID_id_smime_ct_authEnvelopedData) {
+    throw Error(ErrorCode::invalid_input, "The CMS structure is not enveloped data");
+  }
+  der::Reader env(top.content.expect(kUniversal, der::kSequence, "enveloped data").content);
 
   Envelope out;
-  out.authenticated = type == NID_id_smime_ct_authEnvelopedData;
+  out.authenticated = top.type == NID_id_smime_ct_authEnvelopedData;
   env.expect(kUniversal, der::kInteger, "a version");
   env.next_if(kContext, 0);  // originatorInfo: certificates we do not need
   der::Reader infos(env.expect(kUniversal, der::kSet, "recipient infos").content);
@@ -195,10 +260,12 @@ Envelope read_envelope(CMS_ContentInfo* cms, std::size_t max_recipients) {
       der::Reader segments(primitive->content);
       while (!segments.empty()) {
         Bytes part = segments.expect(kUniversal, der::kOctetString, "content").content;
-        out.encrypted_content.insert(out.encrypted_content.end(), part.begin(), part.end());
+        out.storage.insert(out.storage.end(), part.begin(), part.end());
       }
+      out.encrypted_content = out.storage;
     } else {
-      out.encrypted_content = copy(primitive->content);
+      const auto offset = static_cast<std::size_t>(primitive->content.data() - der.data());
+      out.encrypted_content = der.subspan(offset, primitive->content.size());
     }
   } else {
     throw Error(ErrorCode::invalid_input, "The encrypted content is detached (not in the message)");
@@ -229,7 +296,8 @@ std::size_t content_key_length(const Envelope& envelope) {
   return static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher));
 }
 
-std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key) {
+std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key,
+                            bool release) {
   X509AlgorPtr alg = algorithm(envelope.content_algorithm);
   const ASN1_OBJECT* oid = nullptr;
   int param_type = 0;
@@ -300,13 +368,10 @@ std::string decrypt_content(const Envelope& envelope, const SecureBytes& content
                         static_cast<int>(envelope.auth_attributes.size())) != 1) {
     undecryptable();
   }
-  std::string plain(envelope.encrypted_content.size() + 32, '\0');
+  std::string plain = decrypt_pieces(ctx.get(), envelope.encrypted_content, release);
+  std::size_t total = plain.size();
+  plain.resize(total + 32);
   auto* out = reinterpret_cast<unsigned char*>(plain.data());
-  if (EVP_DecryptUpdate(ctx.get(), out, &n, envelope.encrypted_content.data(),
-                        static_cast<int>(envelope.encrypted_content.size())) != 1) {
-    undecryptable();
-  }
-  std::size_t total = static_cast<std::size_t>(n);
   if (gcm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_length),
                                  const_cast<unsigned char*>(envelope.mac.data())) != 1) {
     undecryptable();

@@ -4,6 +4,7 @@
 // completion path recovers the key itself and decrypts the content here (SPEC §12).
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,16 @@ struct KeyRecipient {
   bool has_ukm = false;
 };
 
+// Move it, never copy it: encrypted_content may point into its own storage.
 struct Envelope {
   bool authenticated = false;  // AuthEnvelopedData
   std::vector<KeyRecipient> recipients;
   std::vector<unsigned char> content_type;       // OID DER of the inner content
   std::vector<unsigned char> content_algorithm;  // AlgorithmIdentifier DER
-  std::vector<unsigned char> encrypted_content;
+  // Into the DER it was read from (read_envelope_der: the caller's; read_envelope: storage),
+  // or into storage when the content came in segments.
+  std::span<unsigned char> encrypted_content;
+  std::vector<unsigned char> storage;
   std::vector<unsigned char> auth_attributes;  // DER as an explicit SET (the GCM AAD), or empty
   std::vector<unsigned char> mac;              // AuthEnvelopedData tag
 };
@@ -50,12 +55,23 @@ struct Envelope {
 // RecipientEncryptedKey of a key agreement counts), found while reading so that a huge SET
 // stops early.
 Envelope read_envelope(CMS_ContentInfo* cms, std::size_t max_recipients = Limits{}.recipient_infos);
+// The same read from the DER of a ContentInfo without parsing it into OpenSSL's structure (which
+// would copy the encrypted content twice): encrypted_content points into `der`, which must
+// outlive the envelope. Error(invalid_input) also for BER (indefinite lengths): read those
+// with read_envelope after cms::parse.
+Envelope read_envelope_der(std::span<unsigned char> der,
+                           std::size_t max_recipients = Limits{}.recipient_infos);
+// The content type of a DER ContentInfo (NID), or NID_undef when `der` is not DER of one.
+int der_content_type(std::span<const unsigned char> der);
 
 // Key length the content cipher needs (for sizing a random key when key transport fails).
 std::size_t content_key_length(const Envelope& envelope);
 
 // Decrypts (and for AuthEnvelopedData authenticates) the content. Any failure is the one
 // Error(crypto, "The message could not be decrypted") so that it says nothing about the key.
-std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key);
+// With `release`, the ciphertext's pages are handed back as it is decrypted: it cannot be
+// decrypted again (for the last key to try).
+std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key,
+                            bool release = false);
 
 }  // namespace smime::engine::cms

@@ -110,7 +110,7 @@ std::size_t legacy_content_key_length(int nid, der::Bytes parameters) {
 }
 
 std::string decrypt_legacy_content(int nid, der::Bytes parameters, const SecureBytes& content_key,
-                                   const std::vector<unsigned char>& ciphertext) {
+                                   der::Bytes ciphertext) {
   const std::size_t key_length = legacy_content_key_length(nid, parameters);
   const Rc2Parameters rc2 = rc2_parameters(parameters);
   const EVP_CIPHER* cipher = legacy_context().rc2();

@@ -23,6 +23,6 @@ std::size_t legacy_content_key_length(int nid, der::Bytes parameters);
 // Decrypts CBC content with PKCS#7 padding; any failure is Error(crypto, "The message could
 // not be decrypted"), as on the ordinary path.
 std::string decrypt_legacy_content(int nid, der::Bytes parameters, const SecureBytes& content_key,
-                                   const std::vector<unsigned char>& ciphertext);
+                                   der::Bytes ciphertext);
 
 }  // namespace smime::engine::cms

@@ -1,4 +1,5 @@
 // classify: what an incoming entity is, and the exact bytes a verifier needs from it.
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -39,18 +40,20 @@ std::string name_extension(GMimeObject* object) {
   return dot == std::string_view::npos ? std::string() : detail::ascii_lower(text.substr(dot));
 }
 
-std::vector<unsigned char> to_bytes(const std::string& data) {
-  return std::vector<unsigned char>(data.begin(), data.end());
+bool blank(const std::vector<unsigned char>& data) {
+  return std::all_of(data.begin(), data.end(), [](unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  });
 }
 
-std::vector<unsigned char> decoded_body(GMimeObject* object, const std::string& what) {
+// `source`: the bytes `object` was parsed from.
+std::vector<unsigned char> decoded_body(GMimeObject* object, std::string_view source,
+                                        const std::string& what) {
   if (!GMIME_IS_PART(object)) broken(what + " is not a leaf part");
-  std::string data = detail::decoded_content(GMIME_PART(object));
+  std::vector<unsigned char> data = detail::decoded_bytes(GMIME_PART(object), source);
   // Whitespace alone is no DER either (a DER value starts with its tag byte).
-  if (data.find_first_not_of(" \t\r\n") == std::string::npos) {
-    broken(what + " has an empty body");
-  }
-  return to_bytes(data);
+  if (blank(data)) broken(what + " has an empty body");
+  return data;
 }
 
 // The body parts of a multipart body, split at its delimiter lines (RFC 2046 §5.1.1).
@@ -95,7 +98,7 @@ std::vector<Range> split_body_parts(std::string_view body, std::string_view boun
   return parts;
 }
 
-void classify_multipart_signed(std::string_view entity, GMimeObject* object,
+void classify_multipart_signed(std::string_view entity, GMimeObject* object, SignedContent copy,
                                ClassifiedEntity& result) {
   std::string protocol = detail::ascii_lower(detail::content_type_parameter(object, "protocol"));
   if (!protocol.empty() && !is_signature_type(protocol)) return;  // e.g. OpenPGP: not ours
@@ -121,14 +124,21 @@ void classify_multipart_signed(std::string_view entity, GMimeObject* object,
 
   result.kind = EntityKind::multipart_signed;
   result.micalg = detail::ascii_lower(detail::content_type_parameter(object, "micalg"));
-  result.signed_content =
-      canonicalize_line_endings(body.substr(parts[0].begin, parts[0].end - parts[0].begin));
-  result.cms_der = decoded_body(signature.object.get(), "multipart/signed: the signature part");
+  const std::string_view content = body.substr(parts[0].begin, parts[0].end - parts[0].begin);
+  if (copy == SignedContent::copied || !has_canonical_line_endings(content)) {
+    result.signed_content = canonicalize_line_endings(content);
+  } else {
+    result.signed_in_entity = true;
+    result.signed_begin = static_cast<std::size_t>(content.data() - entity.data());
+    result.signed_end = result.signed_begin + content.size();
+  }
+  result.cms_der =
+      decoded_body(signature.object.get(), signature_bytes, "multipart/signed: the signature part");
 }
 
 }  // namespace
 
-ClassifiedEntity classify(std::string_view entity, const Limits& limits) {
+ClassifiedEntity classify(std::string_view entity, const Limits& limits, SignedContent copy) {
   detail::check_part_budget(entity, limits);
   detail::ParsedPart parsed = detail::parse_part(entity);
   GMimeObject* object = parsed.object.get();
@@ -139,7 +149,7 @@ ClassifiedEntity classify(std::string_view entity, const Limits& limits) {
   const std::string& type = result.content_type;
 
   if (type == "multipart/signed") {
-    classify_multipart_signed(entity, object, result);
+    classify_multipart_signed(entity, object, copy, result);
     return result;
   }
   const std::string extension = type == "application/octet-stream" ? name_extension(object) : "";
@@ -147,10 +157,10 @@ ClassifiedEntity classify(std::string_view entity, const Limits& limits) {
   if (is_pkcs7_mime_type(type) || extension == ".p7m" || extension == ".p7c" ||
       extension == ".p7z") {
     result.kind = EntityKind::pkcs7_mime;
-    result.cms_der = decoded_body(object, type + " entity");
+    result.cms_der = decoded_body(object, entity, type + " entity");
   } else if (is_signature_type(type) || extension == ".p7s") {
     result.kind = EntityKind::signature_only;
-    result.cms_der = decoded_body(object, type + " entity");
+    result.cms_der = decoded_body(object, entity, type + " entity");
   }
   return result;
 }

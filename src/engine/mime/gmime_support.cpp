@@ -20,6 +20,17 @@ GObjectPtr<GMimeStream> memory_stream(std::string_view bytes) {
   return stream;
 }
 
+// A memory stream over `bytes` themselves (g_mime_stream_mem_new_with_buffer would copy a
+// 25 MB entity): a byte array that merely points at them, never owned by the stream.
+GObjectPtr<GMimeStream> borrowed_stream(std::string_view bytes, BorrowedBytes& wrapper) {
+  auto* data = reinterpret_cast<guint8*>(const_cast<char*>(bytes.data()));
+  wrapper.reset(g_byte_array_new_take(data, bytes.size()));
+  GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_byte_array(wrapper.get()));
+  if (!stream) throw Error(ErrorCode::internal, "GMime could not create a memory stream");
+  g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream.get()), FALSE);
+  return stream;
+}
+
 GObjectPtr<GMimeParser> parser_on(GMimeStream* stream) {
   GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream));
   if (!parser) throw Error(ErrorCode::internal, "GMime could not create a parser");
@@ -37,9 +48,15 @@ std::string byte_array_string(GMimeStreamMem* stream) {
 
 }  // namespace
 
+void BorrowedBytesRelease::operator()(GByteArray* array) const noexcept {
+  // The wrapper only: the bytes belong to the caller.
+  (void)g_byte_array_free(array, FALSE);
+}
+
 ParsedPart parse_part(std::string_view bytes) {
   ensure_gmime();
-  ParsedPart parsed{memory_stream(bytes), nullptr};
+  ParsedPart parsed;
+  parsed.stream = borrowed_stream(bytes, parsed.bytes);
   auto parser = parser_on(parsed.stream.get());
   parsed.object.reset(g_mime_parser_construct_part(parser.get(), nullptr));
   if (!parsed.object) throw Error(ErrorCode::invalid_input, "the MIME entity cannot be parsed");
@@ -78,6 +95,34 @@ std::string decoded_content(GMimePart* part) {
     throw Error(ErrorCode::invalid_input, "the content of a MIME part cannot be decoded");
   }
   return byte_array_string(GMIME_STREAM_MEM(out.get()));
+}
+
+std::vector<unsigned char> decoded_bytes(GMimePart* part, std::string_view source) {
+  GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
+  if (wrapper == nullptr) return {};
+  GMimeStream* stream = g_mime_data_wrapper_get_stream(wrapper);
+  if (stream == nullptr || stream->bound_start < 0 ||
+      static_cast<std::size_t>(stream->bound_start) > source.size()) {
+    const std::string decoded = decoded_content(part);
+    return {decoded.begin(), decoded.end()};
+  }
+  const auto begin = static_cast<std::size_t>(stream->bound_start);
+  const std::size_t end =
+      stream->bound_end < 0 ? source.size()
+                            : std::min(source.size(), static_cast<std::size_t>(stream->bound_end));
+  const std::string_view raw = source.substr(begin, end > begin ? end - begin : 0);
+  const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(wrapper);
+  GMimeEncoding state;
+  g_mime_encoding_init_decode(&state, encoding);
+  // Decoding never grows the data; base64 shrinks it to 3/4 (GMime's own bound is the input
+  // size, which would leave a quarter of a large buffer allocated for nothing).
+  const std::size_t bound =
+      encoding == GMIME_CONTENT_ENCODING_BASE64 ? raw.size() / 4 * 3 + 3 : raw.size();
+  std::vector<unsigned char> out(bound + 16);
+  const size_t n =
+      g_mime_encoding_flush(&state, raw.data(), raw.size(), reinterpret_cast<char*>(out.data()));
+  out.resize(std::min(n, out.size()));
+  return out;
 }
 
 namespace {

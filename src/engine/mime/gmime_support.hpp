@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smime/common/text.hpp"
 
@@ -32,9 +33,17 @@ namespace smime::engine::mime::detail {
 // g_mime_init() exactly once per process; every entry point of the module calls this first.
 void ensure_gmime();
 
-// A part parsed from a copy of `bytes`. The parser keeps the stream (persist mode), so every
-// leaf's content is a substream whose bounds are offsets into `bytes`.
+// The byte array GMime's memory stream reads, pointing at bytes it does not own.
+struct BorrowedBytesRelease {
+  void operator()(GByteArray* array) const noexcept;
+};
+using BorrowedBytes = std::unique_ptr<GByteArray, BorrowedBytesRelease>;
+
+// A part parsed from `bytes` themselves, not a copy: they must outlive the ParsedPart. The
+// parser keeps the stream (persist mode), so every leaf's content is a substream whose bounds
+// are offsets into `bytes`. (Members are destroyed bottom-up: the tree, the stream, the array.)
 struct ParsedPart {
+  BorrowedBytes bytes;
   GObjectPtr<GMimeStream> stream;
   GObjectPtr<GMimeObject> object;
 };
@@ -50,6 +59,9 @@ std::string content_type_parameter(GMimeObject* object, const char* name);
 
 // The content of a leaf with its transfer encoding undone (GMime's decoding filters).
 std::string decoded_content(GMimePart* part);
+// The same decoded straight from `source`, the bytes the part was parsed from (parse_part),
+// into one buffer of its size: no stream of growing copies.
+std::vector<unsigned char> decoded_bytes(GMimePart* part, std::string_view source);
 
 // Transfer encoding of raw bytes with GMime's encoders; output lines end in LF.
 std::string transfer_encode(std::string_view data, GMimeContentEncoding encoding);

@@ -165,16 +165,18 @@ std::string apply_edits(std::string_view data, std::vector<Edit>& edits) {
     if (a.begin != b.begin) return a.begin < b.begin;
     return (a.end == a.begin) && (b.end != b.begin);
   });
+  std::size_t size = data.size() + 64;
+  for (const Edit& edit : edits) size += edit.text.size();
   std::string out;
-  out.reserve(data.size() + data.size() / 3 + 64);
+  out.reserve(size + size / 32);
   std::size_t pos = 0;
   for (const Edit& edit : edits) {
     if (edit.begin < pos) throw Error(ErrorCode::internal, "overlapping MIME edits");
-    out.append(canonicalize_line_endings(data.substr(pos, edit.begin - pos)));
+    append_canonical_line_endings(out, data.substr(pos, edit.begin - pos));
     out.append(edit.text);
     pos = edit.end;
   }
-  out.append(canonicalize_line_endings(data.substr(pos)));
+  append_canonical_line_endings(out, data.substr(pos));
   return out;
 }
 
@@ -225,31 +227,62 @@ bool needs_no_edit(std::string_view entity) {
   return is_seven_bit_safe(entity.substr(block.body_begin));
 }
 
+// The content fields of `split` with the default Content-Type when there is none, and the empty
+// line that ends them.
+std::string content_header(detail::RawSplit& split) {
+  if (!split.has_from) {
+    throw Error(ErrorCode::invalid_input, "not an RFC 5322 message: it has no From header field");
+  }
+  std::string fields = std::move(split.content_fields);
+  if (!split.has_content_type) {
+    // RFC 2045 §5.2 default, made explicit; utf-8 is the only sensible guess for 8-bit text.
+    fields += has_8bit(split.body) ? "Content-Type: text/plain; charset=utf-8\r\n"
+                                   : "Content-Type: text/plain; charset=us-ascii\r\n";
+  }
+  fields += "\r\n";
+  return fields;
+}
+
+// The entity (content header and body) checked and made 7-bit safe and canonical.
+SplitMessage prepared(std::string outer_headers, std::string entity, const Limits& limits) {
+  detail::check_part_budget(entity, limits);
+  std::vector<Edit> edits;
+  if (!needs_no_edit(entity)) {
+    const detail::ParsedPart parsed = detail::parse_part(entity);  // points into the entity
+    detail::check_part_tree(parsed.object.get(), limits);
+    collect_edits(parsed.object.get(), entity, edits);
+  }
+  // Nothing to re-encode and already canonical (our bench's and most clients' mail): the
+  // entity as it is, not a second copy of the message.
+  if (edits.empty() && has_canonical_line_endings(entity)) {
+    return SplitMessage{std::move(outer_headers), std::move(entity)};
+  }
+  return SplitMessage{std::move(outer_headers), apply_edits(entity, edits)};
+}
+
 }  // namespace
 
 SplitMessage prepare_outgoing(std::string_view message, const Limits& limits) {
   detail::RawSplit split = detail::split_raw(message, /*fold_outer_headers=*/true);
-  if (!split.has_from) {
-    throw Error(ErrorCode::invalid_input, "not an RFC 5322 message: it has no From header field");
-  }
-  std::string entity = std::move(split.content_fields);
-  if (!split.has_content_type) {
-    // RFC 2045 §5.2 default, made explicit; utf-8 is the only sensible guess for 8-bit text.
-    entity += has_8bit(split.body) ? "Content-Type: text/plain; charset=utf-8\r\n"
-                                   : "Content-Type: text/plain; charset=us-ascii\r\n";
-  }
-  entity += "\r\n";
+  std::string entity = content_header(split);
+  entity.reserve(entity.size() + split.body.size());
   entity += split.body;
+  return prepared(std::move(split.outer_headers), std::move(entity), limits);
+}
 
-  detail::check_part_budget(entity, limits);
-  if (needs_no_edit(entity)) {
-    return SplitMessage{std::move(split.outer_headers), canonicalize_line_endings(entity)};
-  }
-  detail::ParsedPart parsed = detail::parse_part(entity);
-  detail::check_part_tree(parsed.object.get(), limits);
-  std::vector<Edit> edits;
-  collect_edits(parsed.object.get(), entity, edits);
-  return SplitMessage{std::move(split.outer_headers), apply_edits(entity, edits)};
+SplitMessage prepare_outgoing_in_place(std::string&& message, const Limits& limits) {
+  detail::RawSplit split = detail::split_raw(message, /*fold_outer_headers=*/true);
+  const std::string fields = content_header(split);
+  const std::size_t body_begin = message.size() - split.body.size();
+  std::string outer_headers = std::move(split.outer_headers);
+  // The header block replaced by the content fields in the message's own buffer (it fits
+  // unless a default Content-Type makes it longer than the whole header was).
+  message.replace(0, body_begin, fields);
+  return prepared(std::move(outer_headers), std::move(message), limits);
+}
+
+std::string_view header_block(std::string_view message) {
+  return message.substr(0, detail::scan_message_headers(message).body_begin);
 }
 
 }  // namespace smime::engine::mime

@@ -279,5 +279,32 @@ TEST(HttpHelpers, AccessRules) {
   EXPECT_FALSE(allows(Access::admin, ApiRole::auditor));
 }
 
+// A handler may take the body over when the router was given the request to change (a large
+// message is then not held twice); from a const request it gets a copy.
+TEST(RouterBodyTest, TakeBodyMovesOnlyFromARequestGivenToChange) {
+  std::string taken;
+  Router router({{"POST",
+                  "/messages",
+                  Access::messages,
+                  {"message/rfc822"},
+                  "takeMessage",
+                  [&taken](const Call& c) {
+                    taken = c.take_body();
+                    return json_response(200, {{"ok", true}});
+                  }}});
+  const std::string body = "From: a@example.org\r\n\r\nhello\r\n";
+  Request request = make("POST", "/messages", store::ApiRole::operator_, body, "message/rfc822");
+  EXPECT_EQ(router.handle(request).status, 200);
+  EXPECT_EQ(taken, body);
+  EXPECT_TRUE(request.body.empty()) << "moved out, not copied";
+
+  const Request unchanged =
+      make("POST", "/messages", store::ApiRole::operator_, body, "message/rfc822");
+  taken.clear();
+  EXPECT_EQ(router.handle(unchanged).status, 200);
+  EXPECT_EQ(taken, body);
+  EXPECT_EQ(unchanged.body, body);
+}
+
 }  // namespace
 }  // namespace smime::server
