@@ -6,6 +6,7 @@
 #include "smime/common/error.hpp"
 #include "smime/mime/mime_message.hpp"
 #include "smime/store/sqlite_store.hpp"
+#include "support/correspondent_mail.hpp"
 #include "support/test_keys.hpp"
 
 namespace smime::test {
@@ -112,54 +113,14 @@ engine::OutgoingResult EngineTest::outgoing(const std::string& message, std::opt
 
 std::string signed_by(const Identity& who, const std::string& message, bool detached,
                       bool embed_certificates) {
-  auto parts = engine::mime::prepare_outgoing(message);
-  const std::string& entity = parts.content_entity;
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  int flags = CMS_BINARY | (detached ? CMS_DETACHED : 0) | (embed_certificates ? 0 : CMS_NOCERTS);
-  CmsPtr cms(CMS_sign(who.issued.cert.get(), who.issued.key.get(), nullptr, in.get(), flags));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  std::vector<unsigned char> der(raw, raw + n);
-  const std::string wrapped = detached
-                                  ? engine::mime::compose_multipart_signed(entity, der, "sha-256")
-                                  : engine::mime::compose_pkcs7_mime(der, "signed-data");
-  return engine::mime::join(parts.outer_headers, wrapped);
+  return correspondent_signed(who.issued, message,
+                              {.detached = detached, .embed_signer = embed_certificates});
 }
 
 std::string signed_carrying(const IssuedCertificate& signer, const std::vector<const X509*>& chain,
                             const std::vector<std::vector<unsigned char>>& crls,
                             const std::string& message, const EVP_MD* md) {
-  auto parts = engine::mime::prepare_outgoing(message);
-  const std::string& entity = parts.content_entity;
-  X509StackPtr certs(sk_X509_new_null());
-  for (const X509* c : chain) {
-    X509_up_ref(const_cast<X509*>(c));
-    sk_X509_push(certs.get(), const_cast<X509*>(c));
-  }
-  const int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
-  CmsPtr cms(CMS_sign(nullptr, nullptr, certs.get(), nullptr, flags));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  if (CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(), md, flags) == nullptr) {
-    throw_openssl(ErrorCode::internal, "test: CMS_add1_signer");
-  }
-  for (const auto& bytes : crls) {
-    X509CrlPtr crl = certs::parse_crl(bytes).crl;
-    if (CMS_add1_crl(cms.get(), crl.get()) != 1) {
-      throw_openssl(ErrorCode::internal, "test: CMS_add1_crl");
-    }
-  }
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) {
-    throw_openssl(ErrorCode::internal, "test: CMS_final");
-  }
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  const std::vector<unsigned char> der(raw, raw + n);
-  return engine::mime::join(parts.outer_headers,
-                            engine::mime::compose_multipart_signed(entity, der, "sha-256"));
+  return correspondent_signed(signer, message, {.chain = chain, .crls = crls, .digest = md});
 }
 
 std::string encrypted_for(const std::vector<const X509*>& recipients, const std::string& message,

@@ -10,6 +10,7 @@
 #include "engine_fixture.hpp"
 #include "smime/common/error.hpp"
 #include "smime/mime/mime_message.hpp"
+#include "support/correspondent_mail.hpp"
 #include "support/test_keys.hpp"
 
 namespace smime::test {
@@ -18,42 +19,15 @@ namespace {
 using engine::SignatureStatus;
 
 // A correspondent's client: detached signature by `signer` with the given digest, embedding the
-// signer's certificate and `chain`.
+// signer's certificate (or `embed_instead`) and `chain`.
 std::string signed_with(const IssuedCertificate& signer, const std::vector<const X509*>& chain,
                         const std::string& message, const EVP_MD* md = EVP_sha256(),
                         const char* signature_oid = nullptr, const X509* embed_instead = nullptr) {
-  auto parts = engine::mime::prepare_outgoing(message);
-  const std::string& entity = parts.content_entity;
-  X509StackPtr certs(sk_X509_new_null());
-  for (const X509* c : chain) {
-    X509_up_ref(const_cast<X509*>(c));
-    sk_X509_push(certs.get(), const_cast<X509*>(c));
-  }
-  const int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
-  CmsPtr cms(CMS_sign(nullptr, nullptr, certs.get(), nullptr, flags));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  // embed_instead: that certificate is embedded in place of the signer's.
-  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(), md,
-                                       embed_instead != nullptr ? flags | CMS_NOCERTS : flags);
-  if (si == nullptr) throw_openssl(ErrorCode::internal, "test: CMS_add1_signer");
-  if (embed_instead != nullptr && CMS_add1_cert(cms.get(), const_cast<X509*>(embed_instead)) != 1) {
-    throw_openssl(ErrorCode::internal, "test: CMS_add1_cert");
-  }
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) {
-    throw_openssl(ErrorCode::internal, "test: CMS_final");
-  }
-  if (signature_oid != nullptr) {
-    X509_ALGOR* signature = nullptr;
-    CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &signature);
-    X509_ALGOR_set0(signature, OBJ_txt2obj(signature_oid, 1), V_ASN1_UNDEF, nullptr);
-  }
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  const std::vector<unsigned char> der(raw, raw + n);
-  return engine::mime::join(parts.outer_headers,
-                            engine::mime::compose_multipart_signed(entity, der, "sha-256"));
+  return correspondent_signed(signer, message,
+                              {.chain = chain,
+                               .digest = md,
+                               .embed_instead = embed_instead,
+                               .signature_oid = signature_oid});
 }
 
 class EnginePkixTest : public EngineTest {

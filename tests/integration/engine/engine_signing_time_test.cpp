@@ -8,8 +8,7 @@
 #include <ctime>
 
 #include "engine_fixture.hpp"
-#include "smime/common/error.hpp"
-#include "smime/mime/mime_message.hpp"
+#include "support/correspondent_mail.hpp"
 
 namespace smime::test {
 namespace {
@@ -22,36 +21,10 @@ constexpr std::time_t kDay = 24 * 60 * 60;
 // attribute signingTime is `signing_time` (nullopt: no signed attributes at all).
 std::string signed_at(const IssuedCertificate& signer, const std::vector<const X509*>& chain,
                       const std::string& message, std::optional<std::time_t> signing_time) {
-  auto parts = engine::mime::prepare_outgoing(message);
-  const std::string& entity = parts.content_entity;
-  X509StackPtr certs(sk_X509_new_null());
-  for (const X509* c : chain) {
-    X509_up_ref(const_cast<X509*>(c));
-    sk_X509_push(certs.get(), const_cast<X509*>(c));
-  }
-  const int flags = CMS_BINARY | CMS_DETACHED | CMS_PARTIAL;
-  CmsPtr cms(CMS_sign(nullptr, nullptr, certs.get(), nullptr, flags));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer.cert.get(), signer.key.get(), EVP_sha256(),
-                                       signing_time ? flags : flags | CMS_NOATTR);
-  if (si == nullptr) throw_openssl(ErrorCode::internal, "test: CMS_add1_signer");
-  if (signing_time) {
-    Asn1TimePtr when(ASN1_TIME_adj(nullptr, *signing_time, 0, 0));
-    if (!when ||
-        CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when.get(), -1) != 1) {
-      throw_openssl(ErrorCode::internal, "test: signingTime");
-    }
-  }
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) {
-    throw_openssl(ErrorCode::internal, "test: CMS_final");
-  }
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  const std::vector<unsigned char> der(raw, raw + n);
-  return engine::mime::join(parts.outer_headers,
-                            engine::mime::compose_multipart_signed(entity, der, "sha-256"));
+  return correspondent_signed(signer, message,
+                              {.chain = chain,
+                               .signed_attributes = signing_time.has_value(),
+                               .signing_time = signing_time});
 }
 
 bool has_warning(const engine::SignatureLayer& layer, const std::string& warning) {

@@ -54,29 +54,9 @@ class CapabilitiesTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     generate_org_key("support@example.org");
-    HttpResult imported = client().request("POST", "/api/v1/certificates?trust=true",
-                                           pem(ca_.cert.get()), auth("application/x-pem-file"));
-    ASSERT_EQ(imported.status, 201) << imported.body;
+    trust(ca_.cert.get());
   }
 
-  json incoming(const std::string& message) {
-    HttpResult r =
-        client().request("POST", "/api/v1/messages/incoming", message, auth("message/rfc822"));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  }
-  json entries(const std::string& operation) {
-    HttpResult r = client().request("GET", "/api/v1/logs?operation=" + operation, "", auth());
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body)["entries"];
-  }
-  json preflight_to(const std::string& address) {
-    HttpResult r = client().request("POST", "/api/v1/messages/preflight",
-                                    json{{"from", "support@example.org"}, {"to", {address}}}.dump(),
-                                    auth("application/json"));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  }
   // The reply, encrypted: its content type (NID), the reason header and the message.
   struct Reply {
     int type = NID_undef;
@@ -118,7 +98,7 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
   EXPECT_EQ(in["harvested_certificate"], fingerprint);
   EXPECT_EQ(in["signature"]["signer"]["capabilities"], json::array({"aes256-gcm", "aes256-cbc"}));
   EXPECT_EQ(in["capabilities_recorded"], json::array({fingerprint})) << in.dump();
-  json audited = entries("certificate.capabilities");
+  json audited = log_entries("certificate.capabilities");
   ASSERT_EQ(audited.size(), 1u) << audited.dump();
   EXPECT_EQ(audited[0]["status"], "ok");
   EXPECT_EQ(audited[0]["message_id"], "c1@p");
@@ -139,7 +119,7 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
        (files.path() / "carol.key").string(), "-recip", (files.path() / "carol.pem").string()});
   EXPECT_EQ(decrypted.exit_code, 0) << decrypted.err;
   EXPECT_NE(decrypted.out.find("Glad to hear it."), std::string::npos) << decrypted.out;
-  const json encrypt_entries = entries("message.encrypt");
+  const json encrypt_entries = log_entries("message.encrypt");
   ASSERT_EQ(encrypt_entries.size(), 1u);
   EXPECT_NE(encrypt_entries[0]["detail"].get<std::string>().find(
                 "cipher aes-256-gcm: every recipient announced AES-256-GCM; key transport "
@@ -164,14 +144,14 @@ TEST_F(CapabilitiesTest, WhatASignerAnnouncesIsRecordedAuditedAndChoosesTheReply
   const Announcement older{{NID_aes_256_cbc}, true, false, 1'700'000'000};
   EXPECT_FALSE(incoming(signed_message(carol_, "carol@partner.example", "c0@p", older))
                    .contains("capabilities_recorded"));
-  EXPECT_EQ(entries("certificate.capabilities").size(), 1u);
+  EXPECT_EQ(log_entries("certificate.capabilities").size(), 1u);
 
   // A newer one announcing CBC and OAEP replaces it: the reply is AES-256-CBC with RSA-OAEP.
   const Announcement cbc{{NID_aes_256_cbc}, true, false, 1'780'000'000};
   EXPECT_EQ(incoming(signed_message(carol_, "carol@partner.example", "c4@p",
                                     cbc))["capabilities_recorded"],
             json::array({fingerprint}));
-  EXPECT_EQ(entries("certificate.capabilities").size(), 2u);
+  EXPECT_EQ(log_entries("certificate.capabilities").size(), 2u);
   auto [cbc_type, cbc_reason, cbc_reply] = encrypted_reply("carol@partner.example");
   EXPECT_EQ(cbc_type, NID_pkcs7_enveloped);
   EXPECT_EQ(cbc_reason, "aes-256-cbc: carol@partner.example did not announce AES-GCM");
@@ -203,7 +183,7 @@ TEST_F(CapabilitiesTest, TheIntermediatesOfAHarvestedSignersValidatedChainAreSto
                    "", auth())
           .status,
       404);
-  const json harvested = entries("certificate.harvest");
+  const json harvested = log_entries("certificate.harvest");
   ASSERT_EQ(harvested.size(), 2u) << harvested.dump();
   std::vector<std::string> details;
   for (const auto& e : harvested) details.push_back(e["detail"]);
@@ -221,7 +201,7 @@ TEST_F(CapabilitiesTest, TheIntermediatesOfAHarvestedSignersValidatedChainAreSto
   const json again = incoming(signed_message(dave, "dave@partner.example", "d2@p", std::nullopt));
   EXPECT_EQ(again["signature"]["status"], "valid") << again.dump();
   EXPECT_FALSE(again.contains("harvested_intermediates"));
-  EXPECT_EQ(entries("certificate.harvest").size(), 2u);
+  EXPECT_EQ(log_entries("certificate.harvest").size(), 2u);
 }
 
 TEST_F(ForcedCipherTest, TheEncryptionCipherSettingForcesTheCipher) {

@@ -3,14 +3,12 @@
 // signed incoming message is stored untrusted, audited as certificate.harvest and named in the
 // result, so that a reply can be encrypted to it; nothing else is ever stored.
 #include <gtest/gtest.h>
-#include <openssl/cms.h>
 
 #include <nlohmann/json.hpp>
 
 #include "server_fixture.hpp"
 #include "smime/certs/certificate_info.hpp"
-#include "smime/common/error.hpp"
-#include "smime/mime/mime_message.hpp"
+#include "support/correspondent_mail.hpp"
 #include "support/test_certs.hpp"
 
 namespace smime::test {
@@ -22,23 +20,7 @@ using nlohmann::json;
 // `who` with OpenSSL.
 std::string signed_message(const IssuedCertificate& who, const std::string& from,
                            const std::string& message_id) {
-  const std::string text = "From: " + from +
-                           "\r\nTo: support@example.org\r\nSubject: Re: Ticket 4711\r\n"
-                           "Message-ID: <" +
-                           message_id +
-                           ">\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-                           "Thanks, that works.\r\n";
-  auto parts = engine::mime::prepare_outgoing(text);
-  const std::string& entity = parts.content_entity;
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  CmsPtr cms(CMS_sign(who.cert.get(), who.key.get(), nullptr, in.get(), CMS_BINARY | CMS_DETACHED));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  const std::vector<unsigned char> der(raw, raw + n);
-  return engine::mime::join(parts.outer_headers,
-                            engine::mime::compose_multipart_signed(entity, der, "sha-256"));
+  return correspondent_signed(who, correspondent_text(from, "Re: Ticket 4711", message_id));
 }
 
 class HarvestTest : public ServerTest {
@@ -49,33 +31,13 @@ class HarvestTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     generate_org_key("support@example.org");
-    HttpResult imported = client().request("POST", "/api/v1/certificates?trust=true",
-                                           pem(ca_.cert.get()), auth("application/x-pem-file"));
-    ASSERT_EQ(imported.status, 201) << imported.body;
+    trust(ca_.cert.get());
   }
 
-  json incoming(const std::string& message) {
-    HttpResult r =
-        client().request("POST", "/api/v1/messages/incoming", message, auth("message/rfc822"));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  }
   int certificate_status(const std::string& fingerprint) {
     return client().request("GET", "/api/v1/certificates/" + fingerprint, "", auth()).status;
   }
-  json harvest_entries() {
-    HttpResult r =
-        client().request("GET", "/api/v1/logs?operation=certificate.harvest", "", auth());
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body)["entries"];
-  }
-  json preflight_to(const std::string& address) {
-    HttpResult r = client().request("POST", "/api/v1/messages/preflight",
-                                    json{{"from", "support@example.org"}, {"to", {address}}}.dump(),
-                                    auth("application/json"));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return json::parse(r.body);
-  }
+  json harvest_entries() { return log_entries("certificate.harvest"); }
 
   bool harvest_ = true;
   IssuedCertificate ca_ = issue_certificate(CertificateSpec::authority("Partner CA"));
@@ -158,9 +120,9 @@ TEST_F(HarvestTest, AnUnknownSignerOrAnInvalidSignatureStoresNothing) {
 
   // Carol's signature over content changed afterwards: invalid.
   std::string tampered = signed_message(carol_, "carol@partner.example", "c3@partner.example");
-  const auto at = tampered.find("Thanks, that works.");
+  const auto at = tampered.find("Hello.");
   ASSERT_NE(at, std::string::npos);
-  tampered.replace(at, 6, "THANKS");
+  tampered.replace(at, 5, "HELLO");
   const json invalid = incoming(tampered);
   EXPECT_EQ(invalid["signature"]["status"], "invalid") << invalid.dump();
   EXPECT_FALSE(invalid.contains("harvested_certificate"));

@@ -4,15 +4,13 @@
 // before its nextUpdate, so that a revocation published meanwhile is found. The CRLs come from a
 // real HTTP server on 127.0.0.1 (tests/support/http_file_server.py), started by the test.
 #include <gtest/gtest.h>
-#include <openssl/cms.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "server_fixture.hpp"
-#include "smime/common/error.hpp"
-#include "smime/mime/mime_message.hpp"
+#include "support/correspondent_mail.hpp"
 #include "support/revocation_servers.hpp"
 #include "support/test_certs.hpp"
 
@@ -22,20 +20,7 @@ namespace {
 using nlohmann::json;
 
 std::string signed_message(const IssuedCertificate& who) {
-  const std::string text =
-      "From: alice@example.com\r\nTo: support@example.org\r\nSubject: Ticket 4711\r\n"
-      "Content-Type: text/plain; charset=us-ascii\r\n\r\nHello.\r\n";
-  auto parts = engine::mime::prepare_outgoing(text);
-  const std::string& entity = parts.content_entity;
-  BioPtr in(BIO_new_mem_buf(entity.data(), static_cast<int>(entity.size())));
-  CmsPtr cms(CMS_sign(who.cert.get(), who.key.get(), nullptr, in.get(), CMS_BINARY | CMS_DETACHED));
-  if (!cms) throw_openssl(ErrorCode::internal, "test: CMS_sign");
-  unsigned char* raw = nullptr;
-  const int n = i2d_CMS_ContentInfo(cms.get(), &raw);
-  OpensslBytesPtr owner(raw);
-  const std::vector<unsigned char> der(raw, raw + n);
-  return engine::mime::join(parts.outer_headers,
-                            engine::mime::compose_multipart_signed(entity, der, "sha-256"));
+  return correspondent_signed(who, correspondent_text("alice@example.com", "Ticket 4711"));
 }
 
 class RevocationFetchTest : public ServerTest {
@@ -48,9 +33,7 @@ class RevocationFetchTest : public ServerTest {
   void SetUp() override {
     crl_server_ = std::make_unique<LocalHttpServer>(scratch_.path() / "crl-server");
     ServerTest::SetUp();
-    HttpResult imported = client().request("POST", "/api/v1/certificates?trust=true",
-                                           pem(ca_.cert.get()), auth("application/x-pem-file"));
-    ASSERT_EQ(imported.status, 201) << imported.body;
+    trust(ca_.cert.get());
   }
 
   IssuedCertificate alice(const std::string& crl_url) {
@@ -61,11 +44,7 @@ class RevocationFetchTest : public ServerTest {
   }
 
   json revocation_of(const IssuedCertificate& who) {
-    HttpResult r = client().request("POST", "/api/v1/messages/incoming", signed_message(who),
-                                    auth("message/rfc822"));
-    EXPECT_EQ(r.status, 200) << r.body;
-    const json in = json::parse(r.body);
-    return in["signatures"][0]["checks"]["revocation"];
+    return incoming(signed_message(who))["signatures"][0]["checks"]["revocation"];
   }
 
   std::string metrics() {

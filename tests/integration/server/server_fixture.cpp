@@ -1,7 +1,11 @@
 #include "server_fixture.hpp"
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "support/test_certs.hpp"
 #include "support/token_server.hpp"
 
 namespace smime::test {
@@ -60,6 +64,33 @@ std::string ServerTest::generate_org_key(const std::string& email) {
     throw std::runtime_error("key generation failed: " + generated.body);
   }
   return nlohmann::json::parse(generated.body)["certificate_fingerprint"];
+}
+
+void ServerTest::trust(const X509* authority) {
+  HttpResult imported = client().request("POST", "/api/v1/certificates?trust=true", pem(authority),
+                                         auth("application/x-pem-file"));
+  if (imported.status != 201) throw std::runtime_error("trust anchor import: " + imported.body);
+}
+
+nlohmann::json ServerTest::incoming(const std::string& message) {
+  HttpResult r =
+      client().request("POST", "/api/v1/messages/incoming", message, auth("message/rfc822"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  return nlohmann::json::parse(r.body);
+}
+
+nlohmann::json ServerTest::preflight_to(const std::string& address) {
+  const nlohmann::json request = {{"from", "support@example.org"}, {"to", {address}}};
+  HttpResult r = client().request("POST", "/api/v1/messages/preflight", request.dump(),
+                                  auth("application/json"));
+  EXPECT_EQ(r.status, 200) << r.body;
+  return nlohmann::json::parse(r.body);
+}
+
+nlohmann::json ServerTest::log_entries(const std::string& operation) {
+  HttpResult r = client().request("GET", "/api/v1/logs?operation=" + operation, "", auth());
+  EXPECT_EQ(r.status, 200) << r.body;
+  return nlohmann::json::parse(r.body)["entries"];
 }
 
 }  // namespace smime::test

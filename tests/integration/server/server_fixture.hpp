@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
 
 #include "https_client.hpp"
@@ -32,6 +34,14 @@ class ServerTest : public SoftHsmTest {
   // An EC P-256 org key in the token with a self-signed certificate for `email`, made
   // through the API as an admin would; returns the certificate's fingerprint.
   std::string generate_org_key(const std::string& email = "support@example.org");
+  // Imports `authority` through the API as a trust anchor (throws unless it is stored).
+  void trust(const X509* authority);
+  // POST /api/v1/messages/incoming (expects 200) and its JSON result.
+  nlohmann::json incoming(const std::string& message);
+  // POST /api/v1/messages/preflight from support@example.org to `address` (expects 200).
+  nlohmann::json preflight_to(const std::string& address);
+  // The audit log's entries of one operation (GET /api/v1/logs?operation=...).
+  nlohmann::json log_entries(const std::string& operation);
 
   std::unique_ptr<server::Appliance> appliance_;
   std::thread thread_;
