@@ -1,6 +1,5 @@
 #include "session.hpp"
 
-#include <malloc.h>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +11,7 @@
 
 #include "smime/audit/deferred_durability.hpp"
 #include "smime/common/error.hpp"
+#include "smime/common/heap.hpp"
 #include "smime/server/response_writer.hpp"
 #include "smime/server/router.hpp"
 
@@ -240,7 +240,7 @@ void Session::process(bool priority) {
     OPENSSL_cleanse(request->body.data(), request->body.size());
     const bool large = request->body.size() >= kTrimAfterBytes;
     request.reset();
-    if (large) malloc_trim(0);  // hand the pages of a large request back to the system
+    if (large) return_free_memory();  // hand the pages of a large request back to the system
     self->answer_when_durable(durability, std::move(response), keep_alive, serial);
   };
   // The handler (token and database work) runs on a pool, never on this I/O thread.
@@ -301,10 +301,15 @@ void Session::write(Response response, bool keep_alive) {
       to_message(std::move(response), keep_alive && !state_.stopping, head_request_));
   beast::get_lowest_layer(*stream_).expires_after(state_.stopping ? kShutdownTimeout
                                                                   : state_.options.read_timeout);
-  http::async_write(*stream_, *message,
-                    [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                      self->on_write(ec, !message->keep_alive());
-                    });
+  http::async_write(
+      *stream_, *message,
+      [self = shared_from_this(), message](beast::error_code ec, std::size_t) mutable {
+        const bool close = !message->keep_alive();
+        const bool large = message->body().size() >= kTrimAfterBytes;
+        message.reset();
+        if (large) return_free_memory();  // and those of a large answer
+        self->on_write(ec, close);
+      });
 }
 
 void Session::on_write(beast::error_code ec, bool close) {
