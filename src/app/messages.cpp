@@ -36,15 +36,22 @@ engine::OutgoingResult MessageUseCases::outgoing(const Caller& caller,
   return result;
 }
 
-engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::string_view message) {
+engine::IncomingResult MessageUseCases::incoming(const Caller& caller, std::string message) {
   engine::IncomingResult result;
   {
     const store::RevisionScope one_revision;
+    // The engine takes the message over: a failure's entry is made from its header.
+    std::string header;
     try {
-      result = deps_.engine.incoming(message);
+      header = engine::mime::header_block(message);
+    } catch (const Error&) {
+      // Not a message: the engine says so in the result.
+    }
+    try {
+      result = deps_.engine.incoming(std::move(message));
     } catch (const std::exception& e) {
       audit::AuditEvent event =
-          detail::unprocessed_message_event(caller, audit::Direction::incoming, message);
+          detail::unprocessed_message_event(caller, audit::Direction::incoming, header);
       detail::record_failure(deps_.audit, event, e.what());
       throw;
     }

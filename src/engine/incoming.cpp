@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <optional>
 #include <set>
 
 #include "cms/cms_operations.hpp"
@@ -57,6 +58,12 @@ MissingItem missing_key(const cms::KeyRecipient& recipient) {
   return item;
 }
 
+// An enveloped layer's decoded body and the envelope read from it (which may point into it).
+struct LayerEnvelope {
+  std::vector<unsigned char> der;
+  cms::Envelope envelope;
+};
+
 // One received message taken apart layer by layer.
 class IncomingProcessing {
  public:
@@ -71,24 +78,28 @@ class IncomingProcessing {
         policy_(policy),
         now_(now) {}
 
-  IncomingResult run(std::string_view message) {
-    bool unwrapped = false;
-    if (std::optional<mime::SplitMessage> parts = read_message(message)) {
-      std::string entity = std::move(parts->content_entity);
-      for (std::size_t layer = 0; unwrap_layer(entity, layer); ++layer) unwrapped = true;
-      // In place: the unwrapped entity's buffer becomes the message (no third copy).
-      if (unwrapped) result_.message = mime::join_in_place(parts->outer_headers, std::move(entity));
+  IncomingResult run(std::string message) {
+    if (!read_addresses(message)) {
+      result_.message = std::move(message);
+      return std::move(result_);
     }
-    // Only now: the original is not held twice while the layers are unwrapped.
-    if (!unwrapped) result_.message = std::string(message);
+    // The message's own buffer becomes the entity: a large message is not held twice.
+    mime::IncomingSplit split = mime::split_incoming_in_place(std::move(message));
+    std::string& entity = split.parts.content_entity;
+    bool unwrapped = false;
+    for (std::size_t layer = 0; unwrap_layer(entity, layer); ++layer) unwrapped = true;
+    // In place either way: the unwrapped entity's buffer becomes the message, or the untouched
+    // entity is given back its original header block.
+    result_.message = unwrapped ? mime::join_in_place(split.parts.outer_headers, std::move(entity))
+                                : mime::restore_incoming(std::move(split));
     return std::move(result_);
   }
 
  private:
-  // The split and the header's addresses; nullopt (with the error) when it is not a message.
-  std::optional<mime::SplitMessage> read_message(std::string_view message) {
+  // The header's addresses; false (with the error) when it is not a message.
+  bool read_addresses(std::string_view message) {
     try {
-      mime::SplitMessage parts = mime::split_incoming(message);
+      (void)mime::header_block(message);  // Error(invalid_input) when it is not a message
       const mime::MessageAddresses addresses = mime::parse_addresses(message, limits_.addresses);
       result_.message_id = addresses.message_id;
       result_.addresses = mime::all_addresses(addresses);
@@ -104,10 +115,10 @@ class IncomingProcessing {
       } else {
         from_ = addresses.from;
       }
-      return parts;
+      return true;
     } catch (const Error& e) {
       add_error(result_, content_error_code(e, "not_mime"), e.what());
-      return std::nullopt;
+      return false;
     }
   }
 
@@ -149,7 +160,8 @@ class IncomingProcessing {
             cms ? cms::read_envelope(cms.get(), limits_.recipient_infos)
                 : cms::read_envelope_der(classified.cms_der, limits_.recipient_infos);
         cms.reset();
-        return decrypt_layer(std::move(envelope), type, classified.cms_der, entity);
+        LayerEnvelope layer_envelope{std::move(classified.cms_der), std::move(envelope)};
+        return decrypt_layer(layer_envelope, type, entity);
       }
       add_error(result_, "unsupported",
                 std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
@@ -199,16 +211,14 @@ class IncomingProcessing {
     return true;
   }
 
-  // `der` (the layer's decoded body, which the envelope may point into) is freed as soon as
-  // the content is decrypted.
-  bool decrypt_layer(cms::Envelope envelope, int type, std::vector<unsigned char>& der,
-                     std::string& entity) {
+  // The decrypted layer replaces `entity`, which is kept until then: the ciphertext can be read
+  // from it again, so it is handed back as it is decrypted.
+  bool decrypt_layer(LayerEnvelope& layer, int type, std::string& entity) {
     result_.layers.emplace_back(type == NID_pkcs7_enveloped ? "enveloped-data"
                                                             : "authEnveloped-data");
     result_.encrypted = true;
-    std::optional<std::string> plain = decrypt(envelope);
-    envelope = {};
-    std::vector<unsigned char>().swap(der);
+    std::optional<std::string> plain = decrypt(layer, entity);
+    layer = {};
     if (!plain) return false;
     result_.decrypted = true;
     entity = mime::canonicalize_entity(with_header_block(std::move(*plain)));
@@ -218,28 +228,31 @@ class IncomingProcessing {
   // Each org key is tried at most once per message, with the first RecipientInfo that names
   // one of its certificates: thousands of RecipientInfos for the same key would otherwise be
   // as many token operations.
-  std::optional<std::string> decrypt(const cms::Envelope& envelope) {
+  std::optional<std::string> decrypt(LayerEnvelope& layer, std::string_view entity) {
     bool matched = false;
-    std::vector<std::pair<const StoredCertificate*, const cms::KeyRecipient*>> candidates;
-    std::set<std::string> listed;  // CKA_IDs
+    std::vector<std::pair<const StoredCertificate*, std::size_t>> candidates;  // recipient index
+    std::set<std::string> listed;                                              // CKA_IDs
     for (const StoredCertificate& org : trust_.certificates()) {
       if (!org.record.token_key_id) continue;
-      const cms::KeyRecipient* recipient = recipient_for(envelope, org.certificate.get());
-      if (recipient == nullptr) continue;
+      const std::optional<std::size_t> recipient =
+          recipient_for(layer.envelope, org.certificate.get());
+      if (!recipient) continue;
       matched = true;
       if (tried_keys_.contains(*org.record.token_key_id)) continue;
-      if (listed.insert(*org.record.token_key_id).second) candidates.emplace_back(&org, recipient);
+      if (listed.insert(*org.record.token_key_id).second) candidates.emplace_back(&org, *recipient);
     }
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const StoredCertificate& org = *candidates[i].first;
       tried_keys_.insert(*org.record.token_key_id);
+      bool consumed = false;
       try {
         KeyStore& keys = keys_();
         EvpPkeyPtr key = state_.private_key(keys, *org.record.token_key_id);
         cms::OrgKey org_key{*org.record.token_key_id, key.get(), org.certificate.get()};
-        SecureBytes cek = cms::recover_content_key(envelope, *candidates[i].second, org_key, keys);
-        // The last key to try may consume the ciphertext: nothing needs it after that.
-        std::string plain = cms::decrypt_content(envelope, cek, i + 1 == candidates.size());
+        const cms::KeyRecipient& recipient = layer.envelope.recipients.at(candidates[i].second);
+        SecureBytes cek = cms::recover_content_key(layer.envelope, recipient, org_key, keys);
+        consumed = true;  // the ciphertext's pages are handed back as it is decrypted
+        std::string plain = cms::decrypt_content(layer.envelope, cek, /*release=*/true);
         result_.decryption_key = org.record.sha256;
         return plain;
       } catch (const Error& e) {
@@ -251,6 +264,8 @@ class IncomingProcessing {
         // Try the next key; report once below. The detail goes to the log only.
         spdlog::debug("decryption with {} failed: {}", org.record.sha256, e.detail());
       }
+      // Rare (a RecipientInfo that gives a wrong key): the ciphertext is read again.
+      if (consumed && i + 1 < candidates.size()) layer = read_layer_envelope(entity);
     }
     if (matched) {
       add_error(result_, "decrypt_failed", "The message could not be decrypted");
@@ -258,7 +273,7 @@ class IncomingProcessing {
     }
     add_error(result_, "no_key",
               "None of the organisation's keys in the token can decrypt this message");
-    for (const cms::KeyRecipient& recipient : envelope.recipients) {
+    for (const cms::KeyRecipient& recipient : layer.envelope.recipients) {
       if (recipient.kind != cms::KeyRecipient::Kind::other) {
         result_.missing.push_back(missing_key(recipient));
       }
@@ -266,13 +281,25 @@ class IncomingProcessing {
     return std::nullopt;
   }
 
-  static const cms::KeyRecipient* recipient_for(const cms::Envelope& envelope, const X509* cert) {
-    for (const cms::KeyRecipient& recipient : envelope.recipients) {
-      if (recipient.kind != cms::KeyRecipient::Kind::other && recipient.id.matches(cert)) {
-        return &recipient;
-      }
+  // The enveloped layer read from its entity once more (as unwrap_layer read it the first time).
+  LayerEnvelope read_layer_envelope(std::string_view entity) const {
+    LayerEnvelope layer;
+    layer.der = mime::classify(entity, limits_, mime::SignedContent::in_entity).cms_der;
+    const int type = cms::der_content_type(layer.der);
+    if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
+      layer.envelope = cms::read_envelope_der(layer.der, limits_.recipient_infos);
+    } else {  // BER
+      layer.envelope = cms::read_envelope(cms::parse(layer.der).get(), limits_.recipient_infos);
     }
-    return nullptr;
+    return layer;
+  }
+
+  static std::optional<std::size_t> recipient_for(const cms::Envelope& envelope, const X509* cert) {
+    for (std::size_t i = 0; i < envelope.recipients.size(); ++i) {
+      const cms::KeyRecipient& recipient = envelope.recipients[i];
+      if (recipient.kind != cms::KeyRecipient::Kind::other && recipient.id.matches(cert)) return i;
+    }
+    return std::nullopt;
   }
 
   store::Store& store_;
@@ -289,11 +316,11 @@ class IncomingProcessing {
 
 }  // namespace
 
-IncomingResult Engine::incoming(std::string_view message) {
+IncomingResult Engine::incoming(std::string message) {
   auto trust = caches_->trust.current();
   IncomingProcessing processing(store_, *trust, *caches_, keys_, limits_, policy_.verification,
                                 certificates_.now());
-  return processing.run(message);
+  return processing.run(std::move(message));
 }
 
 }  // namespace smime::engine

@@ -8,13 +8,14 @@
 namespace smime::server::routes {
 namespace {
 
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+// Appends the base64 of `data` to `out`, sized once.
+void append_base64(std::string& out, std::string_view data) {
+  const std::size_t at = out.size();
+  out.resize(at + 4 * ((data.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at),
                                 reinterpret_cast<const unsigned char*>(data.data()),
                                 static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  out.resize(at + static_cast<std::size_t>(n));
 }
 
 // From this size on, the engine takes the message over (its buffer becomes the entity, and its
@@ -100,11 +101,18 @@ Response incoming_as_message(engine::IncomingResult result) {
 }
 
 Response incoming(const ApiContext& c, const Call& call) {
-  engine::IncomingResult result = c.use_cases.messages.incoming(caller_of(call), call.request.body);
+  engine::IncomingResult result = c.use_cases.messages.incoming(caller_of(call), call.take_body());
   if (wants_message(call)) return incoming_as_message(std::move(result));
-  nlohmann::json body = engine::to_json(result);
-  body["message"] = base64(result.message);
-  return json_response(200, body);
+  // The message's base64 is written into the dumped summary's end (no JSON string of it, no
+  // second copy of a large message); base64 needs no escaping.
+  Response response = json_response(200, engine::to_json(result));
+  std::string& out = response.body;
+  out.pop_back();  // the object's '}'
+  out += out.size() > 1 ? ",\"message\":\"" : "\"message\":\"";
+  append_base64(out, result.message);
+  std::string().swap(result.message);
+  out += "\"}";
+  return response;
 }
 
 Response preflight(const ApiContext& c, const Call& call) {

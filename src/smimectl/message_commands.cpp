@@ -87,8 +87,8 @@ void outgoing(AppContext& ctx, const OutgoingOptions& o) {
 }
 
 void incoming(AppContext& ctx, const IncomingOptions& o) {
-  const std::string message = read_message(o.in);
-  smime::engine::IncomingResult result = ctx.use_cases().messages.incoming(ctx.caller(), message);
+  smime::engine::IncomingResult result =
+      ctx.use_cases().messages.incoming(ctx.caller(), read_message(o.in));
   if (!o.out.empty()) write_output_file(o.out, result.message, 0600);
   const nlohmann::json summary = smime::engine::to_json(result);
   emit(ctx, summary, [&](std::ostream& out) {

@@ -87,7 +87,8 @@ struct Appliance {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Appliance appliance;
   const std::string_view message(reinterpret_cast<const char*>(data), size);
-  (void)appliance.engine->incoming(message);  // an exception escaping here is a finding
+  (void)appliance.engine->incoming(
+      std::string(message));  // an exception escaping here is a finding
   smime::drain_openssl_errors();
   return 0;
 }

@@ -23,7 +23,8 @@ class MessageUseCases {
   // validated chain that the message carried. A harvest that fails is logged and audited as
   // failed; it never changes the result otherwise nor makes this throw. Then the capabilities
   // each verified signer announced are recorded for its certificate when it is stored.
-  engine::IncomingResult incoming(const Caller& caller, std::string_view message);
+  // The message is moved into the engine (Engine::incoming).
+  engine::IncomingResult incoming(const Caller& caller, std::string message);
   // Reads the store only; not audited.
   engine::PreflightResult preflight(const engine::PreflightRequest& request);
 

@@ -290,8 +290,10 @@ class Engine {
   // the address and the reason), not_found (unknown group), unsupported, token errors.
   OutgoingResult outgoing(const OutgoingRequest& request);
   // Never throws for bad message content: the reason is in the result (a limit reached is an
-  // error with code "limit_exceeded"). Each organisation key is tried at most once.
-  IncomingResult incoming(std::string_view message);
+  // error with code "limit_exceeded"). Each organisation key is tried at most once. The
+  // message's buffer becomes the entity and then the result's message (moved in, a large
+  // message is not copied); gone when it throws.
+  IncomingResult incoming(std::string message);
   // Reads the store only (no token operation). Throws Error(not_found) for an unknown group,
   // Error(invalid_input) for an address that is not one, Error(limit_exceeded) for more
   // addresses than Limits::addresses.

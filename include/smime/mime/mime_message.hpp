@@ -69,6 +69,18 @@ std::string_view header_block(std::string_view message);
 // (From is not required).
 SplitMessage split_incoming(std::string_view message);
 
+// The same with the message taken over: its buffer becomes the entity, only its header block
+// is rewritten (a large message is not copied). `replaced_header` gets the bytes the entity's
+// header replaced, so restore_incoming can give back the message exactly as it arrived.
+struct IncomingSplit {
+  SplitMessage parts;
+  std::string replaced_header;
+  std::size_t entity_header_size = 0;  // the entity's Content-* fields and empty line
+};
+IncomingSplit split_incoming_in_place(std::string&& message);
+// The message as it arrived, from an untouched entity of `split` (its buffer is reused).
+std::string restore_incoming(IncomingSplit&& split);
+
 // Error(limit_exceeded) when the From, Sender, To, Cc and Bcc fields name more than
 // max_addresses mailboxes (counted before de-duplication, which takes linear time).
 MessageAddresses parse_addresses(std::string_view message,

@@ -1,6 +1,9 @@
 // Bad input (issue 4 §7): each gives a clear error, never a crash, and incoming processing
 // always hands back the original message.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
 
 #include "engine_fixture.hpp"
 #include "smime/common/error.hpp"
@@ -91,6 +94,43 @@ TEST_F(EngineBadInputTest, MessageForARecipientWhoseKeyWeDoNotHold) {
   EXPECT_EQ(in.message, wire);
 }
 
+// Where the RSA-2048 encryptedKey after `from` starts (an OCTET STRING of 256 bytes).
+std::size_t encrypted_key_at(const std::vector<unsigned char>& der, std::size_t from) {
+  const unsigned char tag[] = {0x04, 0x82, 0x01, 0x00};
+  const auto at = std::search(der.begin() + static_cast<std::ptrdiff_t>(from), der.end(),
+                              std::begin(tag), std::end(tag));
+  return at == der.end() ? std::string::npos
+                         : static_cast<std::size_t>(at - der.begin()) + sizeof(tag);
+}
+
+// One RecipientInfo unwraps a wrong content key (its encryptedKey taken from another message):
+// that key's decryption fails after the ciphertext's pages were handed back, so the ciphertext
+// is read again from the message for the other org key. Each position in turn, so that the
+// key tried first is the wrong one in one of the runs.
+TEST_F(EngineBadInputTest, AWrongContentKeyInOneRecipientInfoLeavesTheOtherKey) {
+  const Identity sales = imported_identity("sales@example.org", "rsa-2048");
+  std::string body;
+  while (body.size() < 256 * 1024) body += "a line of a long ticket, long enough for pages\r\n";
+  const std::string content = message({.to = {org_.email, sales.email}, .body = body});
+  const auto other = cms_of(encrypted_for({org_.issued.cert.get()}, content, EVP_aes_256_gcm()));
+  const std::size_t replacement = encrypted_key_at(other, 0);
+  ASSERT_NE(replacement, std::string::npos);
+  for (int position = 0; position < 2; ++position) {
+    auto der = cms_of(encrypted_for({org_.issued.cert.get(), sales.issued.cert.get()}, content,
+                                    EVP_aes_256_gcm()));
+    std::size_t at = encrypted_key_at(der, 0);
+    if (position == 1) at = encrypted_key_at(der, at);
+    ASSERT_NE(at, std::string::npos);
+    std::copy_n(other.begin() + static_cast<std::ptrdiff_t>(replacement), 256,
+                der.begin() + static_cast<std::ptrdiff_t>(at));
+    const auto in = engine_->incoming(pkcs7_mime(engine::mime::base64_lines(der)));
+    EXPECT_TRUE(in.decrypted) << position << ": "
+                              << (in.errors.empty() ? "" : in.errors[0].message);
+    EXPECT_TRUE(in.decryption_key == org_.fingerprint || in.decryption_key == sales.fingerprint);
+    EXPECT_TRUE(body_of(in.message) == body) << position;  // (not printed: 256 KB)
+  }
+}
+
 TEST_F(EngineBadInputTest, UnsupportedContentCipher) {
   engine::OutgoingRequest cbc;  // to the org's own key alone the choice would be AES-GCM
   cbc.cipher = engine::ContentCipher::aes256_cbc;
@@ -119,6 +159,23 @@ TEST_F(EngineBadInputTest, EmptyBody) {
   auto in = engine_->incoming(out.message);
   EXPECT_TRUE(in.ok()) << (in.errors.empty() ? in.signature_reason : in.errors[0].message);
   EXPECT_EQ(body_of(in.message), "");
+}
+
+// The entity is made in the message's own buffer; what was not unwrapped comes back exactly,
+// whatever its header block's line endings (the entity's header may even be longer).
+TEST_F(EngineBadInputTest, WhatIsNotUnwrappedComesBackByteForByte) {
+  const std::string inputs[] = {
+      "Content-Type: text/plain\n\nonly content fields, LF\n",
+      "From: alice@example.com\nSubject: LF\nMIME-Version: 1.0\nContent-Type: text/plain\n\nx\n",
+      "From: alice@example.com\rSubject: CR\r\rbare CR\r",
+      "Subject: folded\r\n continued\r\nContent-Type: text/plain;\r\n\tcharset=us-ascii\r\n\r\n",
+      "From: alice@example.com\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data"
+      "\n\nnot base64 at all\n"};
+  for (const std::string& input : inputs) {
+    auto in = engine_->incoming(input);
+    EXPECT_EQ(in.message, input);
+    EXPECT_FALSE(in.decrypted);
+  }
 }
 
 TEST_F(EngineBadInputTest, PlainMessageIsNotSmime) {

@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <string>
+#include <thread>
+
 #include "smime/common/error.hpp"
 
 namespace smime::test {
@@ -58,6 +61,7 @@ class SilentListener {
   }
   ~SilentListener() { ::close(fd_); }
   unsigned short port() const { return port_; }
+  int fd() const { return fd_; }
 
  private:
   int fd_;
@@ -76,6 +80,70 @@ TEST(HttpClientTest, AServerThatNeverAnswersEndsTheExchangeAtTheTimeout) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::io);
     EXPECT_NE(std::string(e.what()).find("no answer"), std::string::npos) << e.what();
+  }
+}
+
+// Answers one connection with `answer` once the request's header has arrived.
+class CannedServer {
+ public:
+  explicit CannedServer(std::string answer)
+      : thread_([this, answer = std::move(answer)] {
+          const int connection = ::accept(listener_.fd(), nullptr, nullptr);
+          if (connection < 0) return;
+          std::string request;
+          char buffer[4096];
+          while (request.find("\r\n\r\n") == std::string::npos) {
+            const ssize_t n = ::read(connection, buffer, sizeof buffer);
+            if (n <= 0) break;
+            request.append(buffer, static_cast<std::size_t>(n));
+          }
+          (void)!::write(connection, answer.data(), answer.size());
+          ::close(connection);
+        }) {}
+  ~CannedServer() { thread_.join(); }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(listener_.port()) + path;
+  }
+
+ private:
+  SilentListener listener_;
+  std::thread thread_;
+};
+
+TEST(HttpClientTest, ReadsTheStatusTypeAndBodyOfAnAnswer) {
+  CannedServer server(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 5\r\n"
+      "Connection: close\r\n\r\nhello");
+  auto response = app::make_http_client()->exchange({server.url("/ca.crl"), {}, {}}, {});
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.content_type, "application/pkix-crl");
+  EXPECT_EQ(std::string(response.body.begin(), response.body.end()), "hello");
+}
+
+TEST(HttpClientTest, AnAnswerOverTheBodyLimitIsRefused) {
+  CannedServer server("HTTP/1.1 200 OK\r\nContent-Length: 2048\r\n\r\n" + std::string(2048, 'x'));
+  engine::HttpLimits limits;
+  limits.max_body = 1024;
+  try {
+    app::make_http_client()->exchange({server.url("/big.crl"), {}, {}}, limits);
+    FAIL() << "a body over the limit was taken";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::limit_exceeded);
+    EXPECT_NE(std::string(e.what()).find("larger than 1024 bytes"), std::string::npos);
+  }
+}
+
+TEST(HttpClientTest, NothingListeningIsAnIoError) {
+  unsigned short port = 0;
+  { port = SilentListener().port(); }  // closed again: nothing listens there now
+  try {
+    app::make_http_client()->exchange(
+        {"http://127.0.0.1:" + std::to_string(port) + "/ca.crl", {}, {}}, {});
+    FAIL() << "an answer from a closed port";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io);
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+        << e.what();
   }
 }
 
