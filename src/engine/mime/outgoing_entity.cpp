@@ -6,6 +6,7 @@
 // other byte is kept apart from CRLF canonicalisation. Re-serialising the GMime tree instead
 // would not reproduce untouched parts byte for byte.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -30,16 +31,46 @@ bool has_8bit(std::string_view data) {
                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
-bool is_seven_bit_safe(std::string_view data) {
+// Eight bytes at a time (a large attachment is scanned once per message): whether any byte
+// has its high bit set or is NUL.
+bool has_8bit_or_nul(std::string_view data) {
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, data.data() + i, 8);
+    if ((word & kHigh) != 0 || ((word - kOnes) & ~word & kHigh) != 0) return true;
+  }
+  for (; i < data.size(); ++i) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (c >= 0x80 || c == 0) return true;
+  }
+  return false;
+}
+
+// Whether each line of `text` (a stretch without LF), also split at CR, has at most kMaxLine.
+bool short_lines_between_crs(std::string_view text) {
   std::size_t line_length = 0;
-  for (char ch : data) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x80 || c == 0) return false;
-    if (c == '\n' || c == '\r') {
-      line_length = 0;
-    } else if (++line_length > kMaxLine) {
+  for (char c : text) {
+    line_length = c == '\r' ? 0 : line_length + 1;
+    if (line_length > kMaxLine) return false;
+  }
+  return true;
+}
+
+bool is_seven_bit_safe(std::string_view data) {
+  if (has_8bit_or_nul(data)) return false;
+  // From LF to LF with memchr; only a stretch longer than a line is measured byte by byte.
+  for (std::size_t pos = 0; pos < data.size();) {
+    const void* lf = std::memchr(data.data() + pos, '\n', data.size() - pos);
+    const std::size_t end =
+        lf == nullptr ? data.size()
+                      : static_cast<std::size_t>(static_cast<const char*>(lf) - data.data());
+    if (end - pos > kMaxLine && !short_lines_between_crs(data.substr(pos, end - pos))) {
       return false;
     }
+    pos = end + 1;
   }
   return true;
 }

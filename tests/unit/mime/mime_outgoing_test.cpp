@@ -265,6 +265,35 @@ TEST(MimeOutgoing, OverlongLinesAreEncoded) {
   EXPECT_EQ(leaves_of(other.content_entity).at(0).decoded, std::string(1500, '1'));
 }
 
+// The 7-bit check reads eight bytes at a time: a NUL or 8-bit byte at any offset is found.
+TEST(MimeOutgoing, An8BitByteOrNulAtAnyOffsetIsReencoded) {
+  const std::string head =
+      "From: a@example.org\nContent-Type: application/json\nContent-Transfer-Encoding: 7bit\n\n";
+  for (std::size_t at = 0; at < 24; ++at) {
+    for (const char bad : {'\0', '\x80', '\xff'}) {
+      std::string body(40, 'a');
+      body[at] = bad;
+      SplitMessage s = prepare_outgoing(head + body + "\n");
+      EXPECT_NE(s.content_entity.find("Content-Transfer-Encoding: base64\r\n"), std::string::npos)
+          << "offset " << at << ", byte " << static_cast<int>(static_cast<unsigned char>(bad));
+    }
+  }
+  SplitMessage clean = prepare_outgoing(head + std::string(40, 'a') + "\n");
+  EXPECT_NE(clean.content_entity.find("7bit"), std::string::npos);
+}
+
+// A bare CR ends a line too (it becomes CRLF): two 600-octet halves fit, 999 octets do not.
+TEST(MimeOutgoing, TheLineLimitCountsFromCrAndLf) {
+  const std::string head = "From: a@example.org\nContent-Type: text/plain\n\n";
+  SplitMessage halves =
+      prepare_outgoing(head + std::string(600, 'c') + "\r" + std::string(600, 'd') + "\n");
+  EXPECT_EQ(halves.content_entity, "Content-Type: text/plain\r\n\r\n" + std::string(600, 'c') +
+                                       "\r\n" + std::string(600, 'd') + "\r\n");
+  SplitMessage long_line =
+      prepare_outgoing(head + std::string(999, 'c') + "\r" + std::string(10, 'd') + "\n");
+  EXPECT_NE(long_line.content_entity.find("quoted-printable"), std::string::npos);
+}
+
 TEST(MimeOutgoing, MessageWithoutContentTypeGetsTextPlain) {
   SplitMessage ascii = prepare_outgoing("From: a@example.org\nSubject: hi\n\nhello\n");
   EXPECT_EQ(ascii.content_entity, "Content-Type: text/plain; charset=us-ascii\r\n\r\nhello\r\n");
