@@ -14,6 +14,7 @@
 #include "smime/common/heap.hpp"
 #include "smime/server/response_writer.hpp"
 #include "smime/server/router.hpp"
+#include "smime/store/revision_scope.hpp"
 
 namespace smime::server {
 namespace beast = boost::beast;
@@ -230,6 +231,8 @@ void Session::process(bool priority) {
     // The use case's audit entries are queued, not waited for: this worker goes on to the next
     // request while they are committed, and the answer is written once they are durable.
     audit::DeferredDurability durability;
+    // The revision read with the API token serves the use case's caches (no second read).
+    const store::RevisionSeed revision(request->store_revision);
     auto response = std::make_shared<Response>();
     try {
       *response = self->state_.handler.handle(*request);

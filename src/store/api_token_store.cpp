@@ -42,6 +42,8 @@ ApiToken read_token(const Statement& row) {
 
 constexpr std::string_view kColumns =
     "id, name, role, created_at, last_used_at, revoked_at, secret_sha256";
+// In the same read as the token (one statement, one snapshot).
+constexpr std::string_view kRevisionColumn = "(SELECT revision FROM store_revision WHERE id = 1)";
 
 // Administration (create, list, revoke) runs on the appliance's shared connection, so that it
 // joins the transaction of the audit entry that records it. authenticate(), on every request,
@@ -118,12 +120,14 @@ class SqliteApiTokenStore final : public ApiTokenStore {
     // By hash, then confirmed in constant time (record_rules.hpp).
     const std::string hash = api_token_hash(secret);
     std::lock_guard lock(auth_mutex_);
-    Statement query = auth_db_.prepare("SELECT " + std::string(kColumns) +
-                                       " FROM api_tokens WHERE secret_sha256 = ?1");
+    Statement query =
+        auth_db_.prepare("SELECT " + std::string(kColumns) + ", " + std::string(kRevisionColumn) +
+                         " FROM api_tokens WHERE secret_sha256 = ?1");
     query.bind(1, hash);
     if (!query.step()) return std::nullopt;
     if (!same_secret_hash(query.text(6), hash)) return std::nullopt;
     ApiToken token = read_token(query);
+    if (!query.is_null(7)) token.store_revision = query.int64(7);
     if (token.revoked_at) return std::nullopt;
     touch(token);
     return token;

@@ -43,7 +43,9 @@ struct Request {
   bool body_announced = false;
   std::string peer;                    // the client's IP address ("" when not from a socket)
   std::optional<Principal> principal;  // nullopt: no valid bearer token
-  bool credentials_given = false;      // an Authorization header was present
+  // The store's revision, read with the bearer token: the request's use case reads no other.
+  std::optional<std::int64_t> store_revision;
+  bool credentials_given = false;  // an Authorization header was present
 };
 
 struct Response {

@@ -33,6 +33,9 @@ struct ApiToken {
   std::int64_t created_at = 0;  // unix seconds
   std::optional<std::int64_t> last_used_at;
   std::optional<std::int64_t> revoked_at;
+  // Set by authenticate(): the revision of the store on the token's database, read in the same
+  // statement, so that the request it admits needs no read of its own (RevisionScope's seed).
+  std::optional<std::int64_t> store_revision;
 };
 
 struct CreatedApiToken {
@@ -53,6 +56,7 @@ class ApiTokenStore {
   virtual bool revoke(std::int64_t id) = 0;
   // The live (not revoked) token whose secret this is; nullopt for anything else. The stored
   // hash is compared in constant time. Records the use (at most once a minute per token).
+  // The token's store_revision is set.
   virtual std::optional<ApiToken> authenticate(std::string_view secret) = 0;
 };
 

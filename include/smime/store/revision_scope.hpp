@@ -16,6 +16,7 @@ class RevisionScope {
  public:
   // Opened by the use case that serves one request. A scope inside another shares the outer.
   RevisionScope() noexcept;
+
   ~RevisionScope();
   RevisionScope(const RevisionScope&) = delete;
   RevisionScope& operator=(const RevisionScope&) = delete;
@@ -25,6 +26,18 @@ class RevisionScope {
   RevisionScope* outer_;
   const Store* store_ = nullptr;
   std::optional<std::int64_t> revision_;
+};
+
+// A revision already read for the request this thread serves (with its API token,
+// ApiToken::store_revision): the next outermost RevisionScope opened on the thread while the
+// seed lives starts with it instead of reading it, for the first store asked (which must be
+// the store on the token's database). Used once; scopes opened after that read as before.
+class RevisionSeed {
+ public:
+  explicit RevisionSeed(std::optional<std::int64_t> revision) noexcept;
+  ~RevisionSeed();
+  RevisionSeed(const RevisionSeed&) = delete;
+  RevisionSeed& operator=(const RevisionSeed&) = delete;
 };
 
 // store.revision(), read at most once per store within this thread's RevisionScope (every

@@ -101,13 +101,15 @@ class PostgresApiTokenStore final : public ApiTokenStore {
     // By hash, then confirmed in constant time (record_rules.hpp).
     const std::string hash = api_token_hash(secret);
     const Result rows = database_->query([&](Connection& db) {
-      return db.execute(
-          "SELECT " + std::string(kColumns) + " FROM api_tokens WHERE secret_sha256 = $1",
-          Params().add(hash));
+      return db.execute("SELECT " + std::string(kColumns) +
+                            ", (SELECT revision FROM store_revision WHERE id = 1) "
+                            "FROM api_tokens WHERE secret_sha256 = $1",
+                        Params().add(hash));
     });
     if (rows.empty()) return std::nullopt;
     if (!same_secret_hash(rows.text(0, 6), hash)) return std::nullopt;
     ApiToken token = read_token(rows, 0);
+    if (!rows.is_null(0, 7)) token.store_revision = rows.int64(0, 7);  // same snapshot
     if (token.revoked_at) return std::nullopt;
     touch(token);
     return token;

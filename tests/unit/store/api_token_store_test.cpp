@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "fake_records.hpp"
 #include "smime/store/sqlite_store.hpp"
 #include "support/process.hpp"
 #include "support/softhsm_fixture.hpp"
@@ -100,6 +101,22 @@ TEST_P(ApiTokenStoreTest, SharesTheStoreDatabase) {
   // A revocation through one is refused by the other (another node) at once.
   EXPECT_TRUE(other->revoke(created.token.id));
   EXPECT_FALSE(tokens_->authenticate(created.secret.view()));
+}
+
+// The revision the admitted request's use case starts from (store::RevisionSeed), read with
+// the token: the current one, also after another node changed the store.
+TEST_P(ApiTokenStoreTest, AuthenticateReadsTheStoreRevisionWithTheToken) {
+  auto created = tokens_->create("helpdesk", ApiRole::operator_);
+  auto first = tokens_->authenticate(created.secret.view());
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->store_revision, db_.store().revision());
+  db_.open_other_store()->insert_certificate(
+      store::testing::fake_certificate("another node's import"));
+  auto second = tokens_->authenticate(created.secret.view());
+  ASSERT_TRUE(second && second->store_revision && first->store_revision);
+  EXPECT_GT(*second->store_revision, *first->store_revision);
+  EXPECT_EQ(second->store_revision, db_.store().revision());
+  EXPECT_FALSE(tokens_->get(created.token.id)->store_revision) << "only authenticate() reads it";
 }
 
 TEST_P(ApiTokenStoreTest, AuthenticateRecordsTheUseOncePerMinute) {

@@ -560,6 +560,30 @@ TEST_P(StoreTest, ARevisionScopeReadsTheRevisionOncePerStore) {
   EXPECT_GT(current_revision(*store_), later) << "without a scope every call reads";
 }
 
+// A seed (the revision read with the request's API token) starts the next scope without a
+// read, once: a later scope reads again.
+TEST_P(StoreTest, ARevisionSeedStartsTheNextScopeOnce) {
+  std::unique_ptr<Store> other = db_.open_other_store();
+  const std::int64_t seeded = store_->revision();
+  {
+    const RevisionSeed seed(seeded);
+    other->insert_certificate(fake_certificate("after the token's read"));
+    {
+      const RevisionScope request;
+      EXPECT_EQ(current_revision(*store_), seeded) << "the seed, not a read";
+      {
+        const RevisionScope nested;
+        EXPECT_EQ(current_revision(*store_), seeded);
+      }
+    }
+    const RevisionScope next;
+    EXPECT_GT(current_revision(*store_), seeded) << "a seed is used once";
+  }
+  const RevisionSeed none(std::nullopt);
+  const RevisionScope unseeded;
+  EXPECT_EQ(current_revision(*store_), store_->revision());
+}
+
 TEST_P(StoreTest, InTransactionRollsBackWhenTheBodyThrows) {
   EXPECT_THROW(store_->in_transaction([&] {
     store_->insert_certificate(fake_certificate("a"));
