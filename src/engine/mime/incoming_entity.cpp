@@ -5,14 +5,6 @@
 
 namespace smime::engine::mime {
 
-SplitMessage split_incoming(std::string_view message) {
-  detail::RawSplit split = detail::split_raw(message);
-  std::string entity = canonicalize_line_endings(split.content_fields);
-  entity += "\r\n";
-  entity += split.body;
-  return SplitMessage{std::move(split.outer_headers), std::move(entity)};
-}
-
 IncomingSplit split_incoming_in_place(std::string&& message) {
   detail::RawSplit split = detail::split_raw(message);
   const auto body_begin = static_cast<std::size_t>(split.body.data() - message.data());
@@ -25,6 +17,10 @@ IncomingSplit split_incoming_in_place(std::string&& message) {
   message.replace(0, body_begin, entity_header);
   out.parts = SplitMessage{std::move(split.outer_headers), std::move(message)};
   return out;
+}
+
+SplitMessage split_incoming(std::string_view message) {
+  return split_incoming_in_place(std::string(message)).parts;
 }
 
 std::string restore_incoming(IncomingSplit&& split) {
