@@ -52,7 +52,8 @@ TEST_F(PeerHarness, Rfc1847SplitOfOpensslsMultipartSignedIsWhatWasSigned) {
 }
 
 TEST_F(PeerHarness, GpgsmAndNssSignaturesVerifyInOpensslThroughOurMessageBuilders) {
-  ASSERT_TRUE(world().gpgsm_identity(KeyKind::rsa).ok);
+  ASSERT_TRUE(world().gpgsm_identity(KeyKind::rsa).ok)
+      << world().gpgsm_identity(KeyKind::rsa).printed;
   ASSERT_TRUE(world().nss_identity(KeyKind::p256).ok)
       << world().nss_identity(KeyKind::p256).printed;
   const Identity& rsa = world().peer(KeyKind::rsa);
@@ -77,8 +78,9 @@ TEST_F(PeerHarness, GpgsmAndNssSignaturesVerifyInOpensslThroughOurMessageBuilder
 }
 
 TEST_F(PeerHarness, EncryptionRoundTripsBetweenPeers) {
-  ASSERT_TRUE(world().gpgsm_identity(KeyKind::rsa).ok);
-  ASSERT_TRUE(world().nss_identity(KeyKind::rsa).ok);
+  ASSERT_TRUE(world().gpgsm_identity(KeyKind::rsa).ok)
+      << world().gpgsm_identity(KeyKind::rsa).printed;
+  ASSERT_TRUE(world().nss_identity(KeyKind::rsa).ok) << world().nss_identity(KeyKind::rsa).printed;
   const Identity& rsa = world().peer(KeyKind::rsa);
 
   PeerRun gpgsm = world().gpgsm().encrypt(text_entity(), {rsa.files.email}, "AES256");

@@ -76,12 +76,37 @@ PeerRun GpgsmPeer::import_certificate(const std::string& pem_path) const {
   return run_peer(args, env());
 }
 
+// The identity's certificate and key in a new PKCS#12 file, encrypted as the original but with
+// fresh salts.
+std::string GpgsmPeer::export_again(const PeerIdentity& identity) const {
+  const std::string out = dir_.fresh("identity.p12");
+  PeerRun exported = run_peer({"openssl", "pkcs12", "-export", "-in", identity.cert_pem, "-inkey",
+                               identity.key_pem, "-name", identity.email, "-keypbe",
+                               "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1",
+                               "-passout", "pass:" + identity.pkcs12_passphrase, "-out", out});
+  if (!exported.ok) throw std::runtime_error("openssl pkcs12 -export: " + exported.printed);
+  return out;
+}
+
 PeerRun GpgsmPeer::import_identity(const PeerIdentity& identity) const {
-  std::vector<std::string> args = base();
-  args.insert(args.end(), {"--passphrase-fd", "3", "--import", identity.pkcs12});
-  PeerRun run = run_peer_with_fd3(args, passphrase_file(identity), env());
-  // gpgsm exits 0 even when it skipped the key; the status line says whether it is in.
-  run.ok = run.ok && contains(run.printed, "secret keys imported: 1");
+  // gpgsm 2.2's PKCS#12 reader rejects some files that OpenSSL reads back, as a "possibly bad
+  // passphrase" or a data error in a decrypted bag: 1 of 150 fresh files in a loop here. The same
+  // key and certificate exported again with new salts imported, 6 times of 6.
+  constexpr int kAttempts = 4;
+  PeerRun run;
+  std::string pkcs12 = identity.pkcs12;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) pkcs12 = export_again(identity);
+    std::vector<std::string> args = base();
+    args.insert(args.end(), {"--passphrase-fd", "3", "--import", pkcs12});
+    run = run_peer_with_fd3(args, passphrase_file(identity), env());
+    // gpgsm exits 0 even when it skipped the key; the status line says whether it is in.
+    run.ok = run.ok && contains(run.printed, "secret keys imported: 1");
+    if (run.ok || identity.key_pem.empty() ||
+        !contains(run.printed, "error parsing or decrypting the PKCS#12 file")) {
+      break;
+    }
+  }
   return run;
 }
 

@@ -38,6 +38,7 @@ class GpgsmPeer {
   std::vector<std::string> base() const;
   std::map<std::string, std::string> env() const;
   std::string passphrase_file(const PeerIdentity& identity) const;
+  std::string export_again(const PeerIdentity& identity) const;
   PeerDir dir_;
   std::filesystem::path home_;
 };
