@@ -18,7 +18,7 @@ namespace smime::engine {
 // body at most `max_body` bytes. Redirects are not followed.
 struct HttpLimits {
   std::chrono::milliseconds timeout{5000};
-  std::size_t max_body = 20u * 1024u * 1024u;
+  std::size_t max_body = std::size_t{20} * 1024 * 1024;
 };
 
 // GET when body is empty, else POST with content_type.

@@ -27,7 +27,7 @@ class FetchContext {
   FetchContext(std::shared_ptr<HttpClient> http, RevocationSettings settings,
                RevocationListener listener)
       : http_(std::move(http)),
-        settings_(std::move(settings)),
+        settings_(settings),
         listener_(std::move(listener)),
         backoff_(settings_.failure_backoff, settings_.max_backoff) {}
 

@@ -13,7 +13,7 @@ namespace smime::engine::revocation {
 struct OnlineRevocation {
   OnlineRevocation(std::shared_ptr<HttpClient> http, RevocationSettings settings,
                    RevocationListener listener, service::CertificateService& certificates)
-      : context(std::move(http), std::move(settings), std::move(listener)),
+      : context(std::move(http), settings, std::move(listener)),
         crls(context, certificates),
         ocsp(context) {}
 
