@@ -125,10 +125,12 @@ class IncomingProcessing {
   // Unwraps one S/MIME layer of `entity`; false when there is nothing (more) to unwrap.
   bool unwrap_layer(std::string& entity, std::size_t layer) {
     mime::ClassifiedEntity classified;
+    mime::ReleasedBase64 released;  // the entity's lines whose pages were handed back
     CmsPtr cms;
     int type = NID_undef;
     try {
-      classified = mime::classify(entity, limits_, mime::SignedContent::in_entity);
+      classified =
+          mime::classify(entity, limits_, mime::SignedContent::in_entity, mime::Pkcs7Body::located);
       if (classified.kind == mime::EntityKind::plain) return false;
       if (classified.kind == mime::EntityKind::signature_only) {
         add_error(result_, "bad_mime", "A detached signature without the content it signs");
@@ -141,6 +143,9 @@ class IncomingProcessing {
                       "; the message returned is still wrapped");
         return false;
       }
+      // A large body is not resident twice: its base64 lines go as they are decoded, and are
+      // written back from the DER when this layer is not unwrapped.
+      released = mime::decode_located_body(entity, classified);
       // Enveloped DER is read where it is (OpenSSL's parse would copy the content twice more);
       // everything else, and BER, is parsed by OpenSSL.
       type = cms::der_content_type(classified.cms_der);
@@ -149,25 +154,32 @@ class IncomingProcessing {
         type = OBJ_obj2nid(CMS_get0_type(cms.get()));
       }
     } catch (const Error& e) {
+      mime::restore_base64(entity, released, classified.cms_der);
       const bool cms_error = e.code() == ErrorCode::invalid_input && !classified.cms_der.empty();
       add_error(result_, content_error_code(e, cms_error ? "bad_cms" : "bad_mime"), e.what());
       return false;
     }
     try {
-      if (type == NID_pkcs7_signed) return verify_layer(classified, cms.get(), entity);
-      if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
+      if (type == NID_pkcs7_signed) {
+        if (verify_layer(classified, cms.get(), entity)) return true;
+      } else if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
         cms::Envelope envelope =
             cms ? cms::read_envelope(cms.get(), limits_.recipient_infos)
                 : cms::read_envelope_der(classified.cms_der, limits_.recipient_infos);
         cms.reset();
         LayerEnvelope layer_envelope{std::move(classified.cms_der), std::move(envelope)};
-        return decrypt_layer(layer_envelope, type, entity);
+        return decrypt_layer(layer_envelope, type, entity, released);
+      } else {
+        add_error(result_, "unsupported",
+                  std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
       }
-      add_error(result_, "unsupported",
-                std::string("Unsupported S/MIME content type ") + OBJ_nid2sn(type));
     } catch (const Error& e) {
+      if (is_token_unavailable(e)) throw;  // decrypt_layer wrote the lines back
       add_error(result_, content_error_code(e, "bad_cms"), e.what());
     }
+    // Not unwrapped: the entity is given back as it came (an enveloped layer's DER has moved
+    // into decrypt_layer, which writes its lines back itself, before the envelope is read).
+    if (!classified.cms_der.empty()) mime::restore_base64(entity, released, classified.cms_der);
     return false;
   }
 
@@ -211,13 +223,22 @@ class IncomingProcessing {
     return true;
   }
 
-  // The decrypted layer replaces `entity`, which is kept until then: the ciphertext can be read
-  // from it again, so it is handed back as it is decrypted.
-  bool decrypt_layer(LayerEnvelope& layer, int type, std::string& entity) {
+  // The decrypted layer replaces `entity`. The DER's ciphertext is handed back as it is
+  // decrypted, and written back when decryption fails (decrypt_content): from it the next key is
+  // tried, and the entity's released lines are written back when the layer stays.
+  bool decrypt_layer(LayerEnvelope& layer, int type, std::string& entity,
+                     const mime::ReleasedBase64& released) {
     result_.layers.emplace_back(type == NID_pkcs7_enveloped ? "enveloped-data"
                                                             : "authEnveloped-data");
     result_.encrypted = true;
-    std::optional<std::string> plain = decrypt(layer, entity);
+    std::optional<std::string> plain;
+    try {
+      plain = decrypt(layer);
+    } catch (...) {
+      mime::restore_base64(entity, released, layer.der);
+      throw;
+    }
+    if (!plain) mime::restore_base64(entity, released, layer.der);
     layer = {};
     if (!plain) return false;
     result_.decrypted = true;
@@ -228,7 +249,7 @@ class IncomingProcessing {
   // Each org key is tried at most once per message, with the first RecipientInfo that names
   // one of its certificates: thousands of RecipientInfos for the same key would otherwise be
   // as many token operations.
-  std::optional<std::string> decrypt(LayerEnvelope& layer, std::string_view entity) {
+  std::optional<std::string> decrypt(LayerEnvelope& layer) {
     bool matched = false;
     std::vector<std::pair<const StoredCertificate*, std::size_t>> candidates;  // recipient index
     std::set<std::string> listed;                                              // CKA_IDs
@@ -244,14 +265,12 @@ class IncomingProcessing {
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       const StoredCertificate& org = *candidates[i].first;
       tried_keys_.insert(*org.record.token_key_id);
-      bool consumed = false;
       try {
         KeyStore& keys = keys_();
         EvpPkeyPtr key = state_.private_key(keys, *org.record.token_key_id);
         cms::OrgKey org_key{*org.record.token_key_id, key.get(), org.certificate.get()};
         const cms::KeyRecipient& recipient = layer.envelope.recipients.at(candidates[i].second);
         SecureBytes cek = cms::recover_content_key(layer.envelope, recipient, org_key, keys);
-        consumed = true;  // the ciphertext's pages are handed back as it is decrypted
         std::string plain = cms::decrypt_content(layer.envelope, cek, /*release=*/true);
         result_.decryption_key = org.record.sha256;
         return plain;
@@ -264,8 +283,6 @@ class IncomingProcessing {
         // Try the next key; report once below. The detail goes to the log only.
         spdlog::debug("decryption with {} failed: {}", org.record.sha256, e.detail());
       }
-      // Rare (a RecipientInfo that gives a wrong key): the ciphertext is read again.
-      if (consumed && i + 1 < candidates.size()) layer = read_layer_envelope(entity);
     }
     if (matched) {
       add_error(result_, "decrypt_failed", "The message could not be decrypted");
@@ -279,19 +296,6 @@ class IncomingProcessing {
       }
     }
     return std::nullopt;
-  }
-
-  // The enveloped layer read from its entity once more (as unwrap_layer read it the first time).
-  LayerEnvelope read_layer_envelope(std::string_view entity) const {
-    LayerEnvelope layer;
-    layer.der = mime::classify(entity, limits_, mime::SignedContent::in_entity).cms_der;
-    const int type = cms::der_content_type(layer.der);
-    if (type == NID_pkcs7_enveloped || type == NID_id_smime_ct_authEnvelopedData) {
-      layer.envelope = cms::read_envelope_der(layer.der, limits_.recipient_infos);
-    } else {  // BER
-      layer.envelope = cms::read_envelope(cms::parse(layer.der).get(), limits_.recipient_infos);
-    }
-    return layer;
   }
 
   static std::optional<std::size_t> recipient_for(const cms::Envelope& envelope, const X509* cert) {

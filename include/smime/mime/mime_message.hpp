@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "smime/mime/base64_body.hpp"
 #include "smime/mime/limits.hpp"
 
 namespace smime::engine::mime {
@@ -144,6 +145,11 @@ struct ClassifiedEntity {
   // multipart/signed: the decoded signature part; pkcs7_mime: the decoded body (base64 or
   // any other transfer encoding undone). Empty for plain.
   std::vector<unsigned char> cms_der;
+  // Pkcs7Body::located and a base64 pkcs7_mime body: cms_der stays empty until
+  // decode_located_body, and the body is entity[body_begin, body_end).
+  bool body_located = false;
+  std::size_t body_begin = 0;
+  std::size_t body_end = 0;
 };
 
 // Throws Error(invalid_input) with a precise message for a broken S/MIME entity:
@@ -154,8 +160,17 @@ enum class SignedContent {
   copied,     // signed_content always holds the first part
   in_entity,  // only when it needs canonicalisation; else signed_begin/signed_end
 };
+enum class Pkcs7Body {
+  decoded,  // cms_der holds the decoded body
+  located,  // a base64 pkcs7_mime body is only located (body_located), for decode_located_body
+};
 ClassifiedEntity classify(std::string_view entity, const Limits& limits = {},
-                          SignedContent copy = SignedContent::copied);
+                          SignedContent copy = SignedContent::copied,
+                          Pkcs7Body pkcs7 = Pkcs7Body::decoded);
+// Decodes the located body into classified.cms_der, handing back the pages of its whole lines
+// (decode_base64_releasing); restore_base64 with what it returns writes them back. Throws
+// Error(invalid_input) for an empty body, as classify does.
+ReleasedBase64 decode_located_body(std::string& entity, ClassifiedEntity& classified);
 
 // CRLF canonicalisation of arbitrary text (bare LF and bare CR become CRLF).
 std::string canonicalize_line_endings(std::string_view text);

@@ -1,5 +1,6 @@
 #include "envelope.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 
@@ -127,27 +128,79 @@ constexpr std::size_t kDecryptPiece = std::size_t{1} << 20;
   throw Error(ErrorCode::crypto, "The message could not be decrypted");
 }
 
-// EVP_DecryptUpdate over `input` in pieces, into a buffer reserved once and written as it
-// grows (a zero-filled 25 MB buffer would be resident before the first byte is decrypted).
-// With `release`, each piece of the ciphertext is handed back once decrypted.
-std::string decrypt_pieces(EVP_CIPHER_CTX* ctx, std::span<unsigned char> input, bool release) {
-  std::string plain;
+// Bytes at the end of the ciphertext that are never released: CBC holds its last block back
+// until the padding is checked, and a failed layer must be able to put it back.
+constexpr std::size_t kKeptTail = 32;
+
+// EVP_DecryptUpdate over `input` in pieces, into `plain`, reserved once and written as it grows
+// (a zero-filled 25 MB buffer would be resident before the first byte is decrypted). With
+// `release`, each piece of the ciphertext is handed back once decrypted. plain.size() is what
+// was decrypted, also when this throws.
+void decrypt_pieces(EVP_CIPHER_CTX* ctx, std::span<unsigned char> input, bool release,
+                    std::string& plain) {
   plain.reserve(input.size() + 32);
-  std::size_t total = 0;
+  const std::size_t releasable = input.size() > kKeptTail ? input.size() - kKeptTail : 0;
   for (std::size_t pos = 0; pos < input.size();) {
     const std::size_t piece = std::min(kDecryptPiece, input.size() - pos);
+    const std::size_t total = plain.size();
     plain.resize(total + piece + 32);
     int n = 0;
     if (EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()) + total, &n,
                           input.data() + pos, static_cast<int>(piece)) != 1) {
+      plain.resize(total);
       undecryptable();
     }
-    total += static_cast<std::size_t>(n);
+    plain.resize(total + static_cast<std::size_t>(n));
     pos += piece;
-    if (release) release_pages(reinterpret_cast<char*>(input.data()), pos);
+    if (release) release_pages(reinterpret_cast<char*>(input.data()), std::min(pos, releasable));
   }
-  plain.resize(total);
-  return plain;
+}
+
+struct ContentCipher {
+  const EVP_CIPHER* cipher = nullptr;
+  bool gcm = false;
+  std::vector<unsigned char> iv;
+  std::size_t tag_length = 12;
+};
+
+// A context set up with the content cipher, key and IV, to decrypt or to encrypt.
+EvpCipherCtxPtr cipher_context(const ContentCipher& c, const SecureBytes& key, bool encrypt) {
+  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
+  const int enc = encrypt ? 1 : 0;
+  if (!ctx || EVP_CipherInit_ex2(ctx.get(), c.cipher, nullptr, nullptr, enc, nullptr) != 1) {
+    undecryptable();
+  }
+  if (c.gcm) {
+    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(c.iv.size()),
+                            nullptr) != 1) {
+      undecryptable();
+    }
+  } else if (c.iv.size() != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(c.cipher))) {
+    undecryptable();
+  }
+  if (EVP_CipherInit_ex2(ctx.get(), nullptr, key.data(), c.iv.data(), enc, nullptr) != 1) {
+    undecryptable();
+  }
+  return ctx;
+}
+
+// Writes back the ciphertext whose pages decrypt_pieces released: encrypting what was decrypted
+// with the same key and IV gives the same bytes, whatever the key was (CBC and GCM are
+// permutations under any one key), so a layer that failed can be given back exactly or tried
+// with the next key.
+void put_back_ciphertext(const ContentCipher& c, const SecureBytes& key, std::string_view plain,
+                         std::span<unsigned char> input) {
+  EvpCipherCtxPtr ctx = cipher_context(c, key, /*encrypt=*/true);
+  EVP_CIPHER_CTX_set_padding(ctx.get(), 0);  // only whole blocks were decrypted (CBC)
+  int n = 0;
+  if (plain.size() > input.size() ||
+      EVP_EncryptUpdate(ctx.get(), input.data(), &n,
+                        reinterpret_cast<const unsigned char*>(plain.data()),
+                        static_cast<int>(plain.size())) != 1 ||
+      static_cast<std::size_t>(n) != plain.size()) {
+    drain_openssl_errors();
+    throw Error(ErrorCode::internal, "The released ciphertext could not be written back");
+  }
 }
 
 }  // namespace
@@ -296,13 +349,83 @@ std::size_t content_key_length(const Envelope& envelope) {
   return static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher));
 }
 
+namespace {
+
+// The content cipher of a non-legacy content algorithm, checked against the content type and
+// the key.
+ContentCipher content_cipher(const Envelope& envelope, const X509_ALGOR* alg, int nid,
+                             const SecureBytes& content_key) {
+  ContentCipher c;
+  c.cipher = EVP_get_cipherbynid(nid);
+  if (c.cipher == nullptr) {
+    throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");
+  }
+  c.gcm = EVP_CIPHER_get_mode(c.cipher) == EVP_CIPH_GCM_MODE;
+  if (c.gcm != envelope.authenticated) {
+    throw Error(ErrorCode::unsupported, "The content cipher does not fit the content type");
+  }
+  int param_type = 0;
+  const void* param = nullptr;
+  X509_ALGOR_get0(nullptr, &param_type, &param, alg);
+  if (param_type != V_ASN1_SEQUENCE && param_type != V_ASN1_OCTET_STRING) {
+    throw Error(ErrorCode::invalid_input, "The content cipher has no parameters");
+  }
+  const auto* param_string = static_cast<const ASN1_STRING*>(param);
+  Bytes param_bytes(ASN1_STRING_get0_data(param_string),
+                    static_cast<std::size_t>(ASN1_STRING_length(param_string)));
+  if (c.gcm) {
+    // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }
+    if (param_type != V_ASN1_SEQUENCE) undecryptable();
+    // A SEQUENCE parameter holds its complete DER encoding, tag and length included.
+    der::Reader outer(param_bytes);
+    der::Reader gcm_params(outer.expect(kUniversal, der::kSequence, "GCM parameters").content);
+    c.iv = copy(gcm_params.expect(kUniversal, der::kOctetString, "a GCM nonce").content);
+    if (auto icv = gcm_params.next_if(kUniversal, der::kInteger)) {
+      if (icv->content.size() != 1) undecryptable();
+      c.tag_length = icv->content[0];
+    }
+    if (c.tag_length < 12 || c.tag_length > 16 || envelope.mac.size() != c.tag_length) {
+      undecryptable();
+    }
+  } else {
+    if (param_type != V_ASN1_OCTET_STRING) undecryptable();
+    c.iv = copy(param_bytes);  // an OCTET STRING parameter holds just the content octets
+  }
+  if (content_key.size() != static_cast<std::size_t>(EVP_CIPHER_get_key_length(c.cipher))) {
+    undecryptable();
+  }
+  return c;
+}
+
+// The AAD, the ciphertext and the tag or padding, into `plain`.
+void run_decryption(EVP_CIPHER_CTX* ctx, const ContentCipher& c, const Envelope& envelope,
+                    bool release, std::string& plain) {
+  int n = 0;
+  if (c.gcm && !envelope.auth_attributes.empty() &&
+      EVP_DecryptUpdate(ctx, nullptr, &n, envelope.auth_attributes.data(),
+                        static_cast<int>(envelope.auth_attributes.size())) != 1) {
+    undecryptable();
+  }
+  decrypt_pieces(ctx, envelope.encrypted_content, release, plain);
+  if (c.gcm && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(c.tag_length),
+                                   const_cast<unsigned char*>(envelope.mac.data())) != 1) {
+    undecryptable();
+  }
+  const std::size_t total = plain.size();
+  plain.resize(total + 32);
+  const int final_ok =
+      EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + total, &n);
+  plain.resize(total + (final_ok == 1 ? static_cast<std::size_t>(n) : 0));
+  if (final_ok != 1) undecryptable();
+}
+
+}  // namespace
+
 std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key,
                             bool release) {
   X509AlgorPtr alg = algorithm(envelope.content_algorithm);
   const ASN1_OBJECT* oid = nullptr;
-  int param_type = 0;
-  const void* param = nullptr;
-  X509_ALGOR_get0(&oid, &param_type, &param, alg.get());
+  X509_ALGOR_get0(&oid, nullptr, nullptr, alg.get());
   const int nid = OBJ_obj2nid(oid);
   if (is_legacy_content_cipher(nid)) {
     // RC2 (incoming only), in a library context of its own (legacy_ciphers.hpp).
@@ -312,73 +435,16 @@ std::string decrypt_content(const Envelope& envelope, const SecureBytes& content
     return decrypt_legacy_content(nid, sequence_parameter(alg.get()), content_key,
                                   envelope.encrypted_content);
   }
-  const EVP_CIPHER* cipher = EVP_get_cipherbynid(nid);
-  if (cipher == nullptr) {
-    throw Error(ErrorCode::unsupported, "The message is encrypted with an unsupported cipher");
+  const ContentCipher c = content_cipher(envelope, alg.get(), nid, content_key);
+  EvpCipherCtxPtr ctx = cipher_context(c, content_key, /*encrypt=*/false);
+  std::string plain;
+  try {
+    run_decryption(ctx.get(), c, envelope, release, plain);
+  } catch (const Error&) {
+    if (release) put_back_ciphertext(c, content_key, plain, envelope.encrypted_content);
+    OPENSSL_cleanse(plain.data(), plain.size());
+    throw;
   }
-  const bool gcm = EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE;
-  if (gcm != envelope.authenticated) {
-    throw Error(ErrorCode::unsupported, "The content cipher does not fit the content type");
-  }
-  if (param_type != V_ASN1_SEQUENCE && param_type != V_ASN1_OCTET_STRING) {
-    throw Error(ErrorCode::invalid_input, "The content cipher has no parameters");
-  }
-  const auto* param_string = static_cast<const ASN1_STRING*>(param);
-  Bytes param_bytes(ASN1_STRING_get0_data(param_string),
-                    static_cast<std::size_t>(ASN1_STRING_length(param_string)));
-  std::vector<unsigned char> iv;
-  std::size_t tag_length = 12;
-  if (gcm) {
-    // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 }
-    if (param_type != V_ASN1_SEQUENCE) undecryptable();
-    // A SEQUENCE parameter holds its complete DER encoding, tag and length included.
-    der::Reader outer(param_bytes);
-    der::Reader gcm_params(outer.expect(kUniversal, der::kSequence, "GCM parameters").content);
-    iv = copy(gcm_params.expect(kUniversal, der::kOctetString, "a GCM nonce").content);
-    if (auto icv = gcm_params.next_if(kUniversal, der::kInteger)) {
-      if (icv->content.size() != 1) undecryptable();
-      tag_length = icv->content[0];
-    }
-    if (tag_length < 12 || tag_length > 16 || envelope.mac.size() != tag_length) undecryptable();
-  } else {
-    if (param_type != V_ASN1_OCTET_STRING) undecryptable();
-    iv = copy(param_bytes);  // an OCTET STRING parameter holds just the content octets
-  }
-  if (content_key.size() != static_cast<std::size_t>(EVP_CIPHER_get_key_length(cipher))) {
-    undecryptable();
-  }
-  EvpCipherCtxPtr ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex2(ctx.get(), cipher, nullptr, nullptr, nullptr) != 1) {
-    undecryptable();
-  }
-  if (gcm) {
-    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_IVLEN, static_cast<int>(iv.size()),
-                            nullptr) != 1) {
-      undecryptable();
-    }
-  } else if (iv.size() != static_cast<std::size_t>(EVP_CIPHER_get_iv_length(cipher))) {
-    undecryptable();
-  }
-  if (EVP_DecryptInit_ex2(ctx.get(), nullptr, content_key.data(), iv.data(), nullptr) != 1) {
-    undecryptable();
-  }
-  int n = 0;
-  if (gcm && !envelope.auth_attributes.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &n, envelope.auth_attributes.data(),
-                        static_cast<int>(envelope.auth_attributes.size())) != 1) {
-    undecryptable();
-  }
-  std::string plain = decrypt_pieces(ctx.get(), envelope.encrypted_content, release);
-  std::size_t total = plain.size();
-  plain.resize(total + 32);
-  auto* out = reinterpret_cast<unsigned char*>(plain.data());
-  if (gcm && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(tag_length),
-                                 const_cast<unsigned char*>(envelope.mac.data())) != 1) {
-    undecryptable();
-  }
-  if (EVP_DecryptFinal_ex(ctx.get(), out + total, &n) != 1) undecryptable();
-  total += static_cast<std::size_t>(n);
-  plain.resize(total);
   return plain;
 }
 

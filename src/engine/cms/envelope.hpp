@@ -69,8 +69,9 @@ std::size_t content_key_length(const Envelope& envelope);
 
 // Decrypts (and for AuthEnvelopedData authenticates) the content. Any failure is the one
 // Error(crypto, "The message could not be decrypted") so that it says nothing about the key.
-// With `release`, the ciphertext's pages are handed back as it is decrypted: it cannot be
-// decrypted again (for the last key to try).
+// With `release`, the ciphertext's pages are handed back as it is decrypted (its last 32 bytes
+// stay); when it fails, they are written back first (the decrypted bytes encrypted again), so
+// that the envelope can be tried with the next key or given back as it came.
 std::string decrypt_content(const Envelope& envelope, const SecureBytes& content_key,
                             bool release = false);
 

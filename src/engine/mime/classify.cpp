@@ -56,6 +56,17 @@ std::vector<unsigned char> decoded_body(GMimeObject* object, std::string_view so
   return data;
 }
 
+// A base64 leaf's body located in `entity` (the bytes it was parsed from); false otherwise.
+bool locate_base64_body(GMimeObject* object, std::string_view entity, ClassifiedEntity& result) {
+  if (!GMIME_IS_PART(object)) return false;
+  const std::optional<detail::EncodedBody> body = detail::encoded_body(GMIME_PART(object), entity);
+  if (!body || body->encoding != GMIME_CONTENT_ENCODING_BASE64) return false;
+  result.body_located = true;
+  result.body_begin = body->begin;
+  result.body_end = body->end;
+  return true;
+}
+
 // The body parts of a multipart body, split at its delimiter lines (RFC 2046 §5.1.1).
 // Hand-written because the signed bytes are exactly the bytes between the delimiters,
 // which GMime's parsed tree does not give back.
@@ -138,7 +149,8 @@ void classify_multipart_signed(std::string_view entity, GMimeObject* object, Sig
 
 }  // namespace
 
-ClassifiedEntity classify(std::string_view entity, const Limits& limits, SignedContent copy) {
+ClassifiedEntity classify(std::string_view entity, const Limits& limits, SignedContent copy,
+                          Pkcs7Body pkcs7) {
   detail::check_part_budget(entity, limits);
   detail::ParsedPart parsed = detail::parse_part(entity);
   GMimeObject* object = parsed.object.get();
@@ -157,12 +169,26 @@ ClassifiedEntity classify(std::string_view entity, const Limits& limits, SignedC
   if (is_pkcs7_mime_type(type) || extension == ".p7m" || extension == ".p7c" ||
       extension == ".p7z") {
     result.kind = EntityKind::pkcs7_mime;
+    if (pkcs7 == Pkcs7Body::located && locate_base64_body(object, entity, result)) return result;
     result.cms_der = decoded_body(object, entity, type + " entity");
   } else if (is_signature_type(type) || extension == ".p7s") {
     result.kind = EntityKind::signature_only;
     result.cms_der = decoded_body(object, entity, type + " entity");
   }
   return result;
+}
+
+ReleasedBase64 decode_located_body(std::string& entity, ClassifiedEntity& classified) {
+  if (!classified.body_located) return {};
+  DecodedBase64 decoded =
+      decode_base64_releasing(entity, classified.body_begin, classified.body_end);
+  classified.body_located = false;
+  classified.cms_der = std::move(decoded.bytes);
+  if (blank(classified.cms_der)) {
+    restore_base64(entity, decoded.released, classified.cms_der);
+    broken(classified.content_type + " entity has an empty body");
+  }
+  return decoded.released;
 }
 
 }  // namespace smime::engine::mime

@@ -97,31 +97,48 @@ std::string decoded_content(GMimePart* part) {
   return byte_array_string(GMIME_STREAM_MEM(out.get()));
 }
 
-std::vector<unsigned char> decoded_bytes(GMimePart* part, std::string_view source) {
+std::optional<EncodedBody> encoded_body(GMimePart* part, std::string_view source) {
   GMimeDataWrapper* wrapper = g_mime_part_get_content(part);
-  if (wrapper == nullptr) return {};
+  if (wrapper == nullptr) return std::nullopt;
   GMimeStream* stream = g_mime_data_wrapper_get_stream(wrapper);
   if (stream == nullptr || stream->bound_start < 0 ||
       static_cast<std::size_t>(stream->bound_start) > source.size()) {
-    const std::string decoded = decoded_content(part);
-    return {decoded.begin(), decoded.end()};
+    return std::nullopt;
   }
-  const auto begin = static_cast<std::size_t>(stream->bound_start);
-  const std::size_t end =
-      stream->bound_end < 0 ? source.size()
-                            : std::min(source.size(), static_cast<std::size_t>(stream->bound_end));
-  const std::string_view raw = source.substr(begin, end > begin ? end - begin : 0);
-  const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(wrapper);
+  EncodedBody body;
+  body.begin = static_cast<std::size_t>(stream->bound_start);
+  body.end = stream->bound_end < 0
+                 ? source.size()
+                 : std::min(source.size(), static_cast<std::size_t>(stream->bound_end));
+  body.end = std::max(body.end, body.begin);
+  body.encoding = g_mime_data_wrapper_get_encoding(wrapper);
+  return body;
+}
+
+void append_decoded(std::vector<unsigned char>& out, std::string_view raw,
+                    GMimeContentEncoding encoding) {
   GMimeEncoding state;
   g_mime_encoding_init_decode(&state, encoding);
   // Decoding never grows the data; base64 shrinks it to 3/4 (GMime's own bound is the input
   // size, which would leave a quarter of a large buffer allocated for nothing).
   const std::size_t bound =
       encoding == GMIME_CONTENT_ENCODING_BASE64 ? raw.size() / 4 * 3 + 3 : raw.size();
-  std::vector<unsigned char> out(bound + 16);
-  const size_t n =
-      g_mime_encoding_flush(&state, raw.data(), raw.size(), reinterpret_cast<char*>(out.data()));
-  out.resize(std::min(n, out.size()));
+  const std::size_t start = out.size();
+  out.resize(start + bound + 16);
+  const size_t n = g_mime_encoding_flush(&state, raw.data(), raw.size(),
+                                         reinterpret_cast<char*>(out.data() + start));
+  out.resize(start + std::min(n, bound + 16));
+}
+
+std::vector<unsigned char> decoded_bytes(GMimePart* part, std::string_view source) {
+  if (g_mime_part_get_content(part) == nullptr) return {};
+  const std::optional<EncodedBody> body = encoded_body(part, source);
+  if (!body) {
+    const std::string decoded = decoded_content(part);
+    return {decoded.begin(), decoded.end()};
+  }
+  std::vector<unsigned char> out;
+  append_decoded(out, source.substr(body->begin, body->end - body->begin), body->encoding);
   return out;
 }
 

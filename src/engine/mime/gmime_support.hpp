@@ -6,6 +6,7 @@
 #include <gmime/gmime.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,18 @@ std::string decoded_content(GMimePart* part);
 // The same decoded straight from `source`, the bytes the part was parsed from (parse_part),
 // into one buffer of its size: no stream of growing copies.
 std::vector<unsigned char> decoded_bytes(GMimePart* part, std::string_view source);
+
+// Where a leaf part's encoded body lies in `source` (the bytes it was parsed from), and its
+// transfer encoding; nullopt when GMime does not know the bounds.
+struct EncodedBody {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_DEFAULT;
+};
+std::optional<EncodedBody> encoded_body(GMimePart* part, std::string_view source);
+// `raw` decoded from `encoding` and appended to `out`.
+void append_decoded(std::vector<unsigned char>& out, std::string_view raw,
+                    GMimeContentEncoding encoding);
 
 // Transfer encoding of raw bytes with GMime's encoders; output lines end in LF.
 std::string transfer_encode(std::string_view data, GMimeContentEncoding encoding);

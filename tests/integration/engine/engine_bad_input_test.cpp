@@ -178,6 +178,45 @@ TEST_F(EngineBadInputTest, WhatIsNotUnwrappedComesBackByteForByte) {
   }
 }
 
+// A body of several megabytes is decoded while its base64 lines are handed back to the kernel;
+// whatever stops the layer from being unwrapped, they are written back exactly.
+TEST_F(EngineBadInputTest, ALargeLayerThatIsNotUnwrappedComesBackByteForByte) {
+  const Identity stranger = contact("alice@example.com");
+  std::string body;
+  while (body.size() < (std::size_t{3} << 20)) body += "a line of a long report, for pages\r\n";
+  const std::string content = message({.to = {org_.email}, .body = body});
+  const auto for_org = cms_of(encrypted_for({org_.issued.cert.get()}, content, EVP_aes_256_gcm()));
+  auto tampered = for_org;
+  tampered[tampered.size() / 2] ^= 0x01;  // in the ciphertext: the GCM tag does not match
+  // CBC: the last padding byte becomes 0x81..0x90 (its block's predecessor ends the DER but 16).
+  auto bad_padding = cms_of(encrypted_for({org_.issued.cert.get()}, content));
+  bad_padding[bad_padding.size() - 17] ^= 0x80;
+  auto truncated = for_org;
+  truncated.resize(truncated.size() - 1000);
+  const struct {
+    std::vector<unsigned char> der;
+    const char* code;
+  } cases[] = {
+      {cms_of(encrypted_for({stranger.issued.cert.get()}, content)), "no_key"},
+      {tampered, "decrypt_failed"},
+      {bad_padding, "decrypt_failed"},
+      {truncated, "bad_cms"},
+  };
+  for (const auto& c : cases) {
+    const std::string wire = pkcs7_mime(engine::mime::base64_lines(c.der));
+    auto in = engine_->incoming(wire);
+    ASSERT_FALSE(in.errors.empty()) << c.code;
+    EXPECT_EQ(in.errors[0].code, c.code) << in.errors[0].message;
+    EXPECT_FALSE(in.decrypted);
+    EXPECT_TRUE(in.message == wire) << c.code << ": not given back as it came";
+  }
+  // And the untouched message decrypts (the released lines were the DER's).
+  const std::string wire = pkcs7_mime(engine::mime::base64_lines(for_org));
+  auto in = engine_->incoming(wire);
+  EXPECT_TRUE(in.decrypted) << (in.errors.empty() ? "" : in.errors[0].message);
+  EXPECT_TRUE(body_of(in.message) == body);
+}
+
 TEST_F(EngineBadInputTest, PlainMessageIsNotSmime) {
   const std::string plain = message();
   auto in = engine_->incoming(plain);
