@@ -3,7 +3,8 @@
 // store with no keys: the RFC 5322 split, the S/MIME classification (RFC 1847 framing,
 // transfer encodings), the DER walk of (Auth)EnvelopedData and its RecipientInfos, SignedData
 // parsing and verification, nesting and limits. Incoming never throws for content, so any
-// exception is a finding too.
+// exception is a finding too, and so is a message that was not unwrapped and does not come
+// back as it came.
 #include <stdlib.h>
 
 #include <cstddef>
@@ -87,8 +88,11 @@ struct Appliance {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Appliance appliance;
   const std::string_view message(reinterpret_cast<const char*>(data), size);
-  (void)appliance.engine->incoming(
-      std::string(message));  // an exception escaping here is a finding
+  // An exception escaping here is a finding.
+  const smime::engine::IncomingResult result = appliance.engine->incoming(std::string(message));
+  // What is not unwrapped comes back byte for byte (its base64 lines were released while they
+  // were decoded, and written back from the DER).
+  if (!result.decrypted && !result.signed_ && result.message != message) std::abort();
   smime::drain_openssl_errors();
   return 0;
 }
