@@ -61,6 +61,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void linger(std::uint64_t budget);
   void read_body(bool priority);
   void on_body(boost::beast::error_code ec, bool priority);
+  void wipe_read_buffer();
   void process(bool priority);
   void answer_when_durable(audit::DeferredDurability& durability,
                            std::shared_ptr<Response> response, bool keep_alive,
