@@ -1,5 +1,6 @@
 // CRLF canonicalisation (RFC 5322 / RFC 8551 §3.1.1): the form that is signed and sent.
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "gmime_support.hpp"
@@ -35,15 +36,38 @@ std::string canonicalize_line_endings(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Whether any of the eight bytes of `word` is CR or LF (the exact zero-byte test of each).
+bool has_cr_or_lf(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const std::uint64_t lf = word ^ (kOnes * '\n');
+  const std::uint64_t cr = word ^ (kOnes * '\r');
+  return ((((lf - kOnes) & ~lf) | ((cr - kOnes) & ~cr)) & kHigh) != 0;
+}
+
+}  // namespace
+
 bool has_canonical_line_endings(std::string_view text) {
-  // Every LF has a CR before it, and every CR an LF after it (memchr for both).
-  for (std::size_t lf = text.find('\n'); lf != std::string_view::npos;
-       lf = text.find('\n', lf + 1)) {
-    if (lf == 0 || text[lf - 1] != '\r') return false;
-  }
-  for (std::size_t cr = text.find('\r'); cr != std::string_view::npos;
-       cr = text.find('\r', cr + 1)) {
-    if (cr + 1 >= text.size() || text[cr + 1] != '\n') return false;
+  // Every LF has a CR before it, and every CR an LF after it. One pass, eight bytes at a time:
+  // a line of mail is some ten words, and only the word with its CRLF is looked at bytewise.
+  const char* data = text.data();
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    if (i + 8 <= size) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, data + i, 8);
+      if (!has_cr_or_lf(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    for (const std::size_t stop = std::min(size, i + 8); i < stop; ++i) {
+      if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) return false;
+      if (data[i] == '\r' && (i + 1 >= size || data[i + 1] != '\n')) return false;
+    }
   }
   return true;
 }

@@ -61,15 +61,20 @@ bool short_lines_between_crs(std::string_view text) {
 
 bool is_seven_bit_safe(std::string_view data) {
   if (has_8bit_or_nul(data)) return false;
-  // From LF to LF with memchr; only a stretch longer than a line is measured byte by byte.
-  for (std::size_t pos = 0; pos < data.size();) {
+  // A window of kMaxLine + 1 bytes that holds an LF has no line too long before its last LF:
+  // memrchr jumps there, a dozen lines at a time. Only a window without LF is measured.
+  for (std::size_t pos = 0; data.size() - pos > kMaxLine;) {
+    const void* last_lf = memrchr(data.data() + pos, '\n', kMaxLine + 1);
+    if (last_lf != nullptr) {
+      pos = static_cast<std::size_t>(static_cast<const char*>(last_lf) - data.data()) + 1;
+      continue;
+    }
     const void* lf = std::memchr(data.data() + pos, '\n', data.size() - pos);
     const std::size_t end =
         lf == nullptr ? data.size()
                       : static_cast<std::size_t>(static_cast<const char*>(lf) - data.data());
-    if (end - pos > kMaxLine && !short_lines_between_crs(data.substr(pos, end - pos))) {
-      return false;
-    }
+    if (!short_lines_between_crs(data.substr(pos, end - pos))) return false;
+    if (end == data.size()) break;
     pos = end + 1;
   }
   return true;

@@ -1,7 +1,9 @@
 #include "part_budget.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "gmime_support.hpp"
 #include "header_block.hpp"
@@ -12,19 +14,29 @@ namespace {
 // The shortest body part: a delimiter line "--x" and its line break.
 constexpr std::size_t kMinBytesPerPart = 4;
 
+// Lines starting with "--" remembered by the first pass, so that a second is only needed for
+// an entity with more of them (mail has a few; hostile input may be nothing else).
+constexpr std::size_t kRememberedDelimiterLines = 4096;
+
+struct Line {
+  std::size_t begin;
+  std::size_t end;  // its LF, or the end of the entity
+};
+
 struct DeclaredStructure {
   std::unordered_set<std::string> boundaries;
   std::size_t message_parts = 0;  // message/* entities: parts that need no delimiter
+  std::vector<Line> dash_lines;   // the first kRememberedDelimiterLines lines with "--"
+  bool more_dash_lines = false;   // and whether there were more
 };
 
-// Calls visit(offset of the line) for every line of `text`.
+// Calls visit(offset of the line, offset of its LF or the end) for every line of `text`.
 template <class Visit>
 void for_each_line(std::string_view text, Visit visit) {
   std::size_t pos = 0;
   while (pos < text.size()) {
-    visit(pos);
-    const std::size_t lf = text.find('\n', pos);
-    if (lf == std::string_view::npos) break;
+    const std::size_t lf = std::min(text.find('\n', pos), text.size());
+    visit(pos, lf);
     pos = lf + 1;
   }
 }
@@ -40,8 +52,16 @@ bool icontains(std::string_view text, std::string_view needle) {
 // the bound larger). GMime reads the values, so the boundary is the one its parser will use.
 DeclaredStructure declared_structure(std::string_view entity) {
   DeclaredStructure declared;
-  for_each_line(entity, [&](std::size_t pos) {
+  for_each_line(entity, [&](std::size_t pos, std::size_t end) {
     std::string_view line = entity.substr(pos);
+    if (line.starts_with("--")) {
+      if (declared.dash_lines.size() < kRememberedDelimiterLines) {
+        declared.dash_lines.push_back({pos, end});
+      } else {
+        declared.more_dash_lines = true;
+      }
+      return;
+    }
     if (!istarts_with(line, "content-type")) return;
     std::size_t i = 12;
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -103,13 +123,14 @@ void check_part_budget(std::string_view entity, const Limits& limits) {
   std::size_t bound = 1 + declared.message_parts;
   if (bound > limits.mime_parts) too_many_parts(limits);
   if (declared.boundaries.empty()) return;
-  for_each_line(entity, [&](std::size_t pos) {
-    const std::size_t lf = entity.find('\n', pos);
-    const std::string_view line = entity.substr(pos, lf == std::string_view::npos ? lf : lf - pos);
+  const auto count = [&](std::size_t pos, std::size_t end) {
+    const std::string_view line = entity.substr(pos, end - pos);
     if (opens_body_part(line, declared.boundaries) && ++bound > limits.mime_parts) {
       too_many_parts(limits);
     }
-  });
+  };
+  if (declared.more_dash_lines) return for_each_line(entity, count);
+  for (const Line& line : declared.dash_lines) count(line.begin, line.end);
 }
 
 void check_part_tree(GMimeObject* root, const Limits& limits) {

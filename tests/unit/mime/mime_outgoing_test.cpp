@@ -1,6 +1,7 @@
 // prepare_outgoing: the split, CRLF canonicalisation and 7-bit safety of the signed entity.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "mime_test_util.hpp"
@@ -292,6 +293,54 @@ TEST(MimeOutgoing, TheLineLimitCountsFromCrAndLf) {
   SplitMessage long_line =
       prepare_outgoing(head + std::string(999, 'c') + "\r" + std::string(10, 'd') + "\n");
   EXPECT_NE(long_line.content_entity.find("quoted-printable"), std::string::npos);
+}
+
+// The line check jumps a window of 999 octets at a time to its last LF: a line of 999 is found
+// wherever it starts relative to those windows, and 998 always fits.
+TEST(MimeOutgoing, TheLineLimitHoldsWhereverTheLongLineStarts) {
+  const std::string head = "From: a@example.org\nContent-Type: text/plain\n\n";
+  for (std::size_t lead = 0; lead < 1100; lead += 37) {
+    std::string before;
+    for (std::size_t i = 0; before.size() < lead; ++i) before += std::string(i % 90, 'x') + "\n";
+    for (const std::size_t length : {998, 999}) {
+      for (const char* after : {"\nshort\n", "\n", ""}) {
+        const std::string body = before + std::string(length, 'L') + after;
+        SplitMessage s = prepare_outgoing(head + body);
+        const bool reencoded = s.content_entity.find("quoted-printable") != std::string::npos;
+        EXPECT_EQ(reencoded, length == 999)
+            << "lead " << before.size() << ", line " << length << ", then " << std::strlen(after);
+        EXPECT_TRUE(test::is_seven_bit(s.content_entity, 998));
+      }
+    }
+  }
+}
+
+// The one-pass check of CRLF agrees with the rule (every LF after a CR, every CR before an LF)
+// on every string of a, CR and LF up to 9 bytes, which puts each at every offset of a word.
+TEST(MimeOutgoing, CanonicalLineEndingsAreRecognisedAtEveryOffset) {
+  const auto by_rule = [](const std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) return false;
+      if (text[i] == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')) return false;
+    }
+    return true;
+  };
+  const char alphabet[] = {'a', '\r', '\n'};
+  std::size_t checked = 0;
+  for (std::size_t length = 0; length <= 9; ++length) {
+    std::size_t combinations = 1;
+    for (std::size_t i = 0; i < length; ++i) combinations *= 3;
+    for (std::size_t n = 0; n < combinations; ++n) {
+      std::string text;
+      for (std::size_t i = 0, rest = n; i < length; ++i, rest /= 3) text += alphabet[rest % 3];
+      for (const std::string& padded : {text, std::string(13, 'p') + text + "\r\n"}) {
+        ASSERT_EQ(has_canonical_line_endings(padded), by_rule(padded))
+            << testing::PrintToString(padded);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2u * 29524u);
 }
 
 TEST(MimeOutgoing, MessageWithoutContentTypeGetsTextPlain) {
