@@ -67,6 +67,9 @@ struct HttpsClient::Impl {
 
 HttpsClient::HttpsClient(unsigned short port, ClientOptions options)
     : impl_(std::make_unique<Impl>()) {
+  // Beast reads at most the buffer's spare capacity (512 bytes when it is empty): one TLS
+  // record at a time instead, as a client such as curl reads.
+  impl_->buffer.reserve(std::size_t{16} * 1024);
   SSL_CTX* native = impl_->ctx.native_handle();
   SSL_CTX_set_min_proto_version(native, options.min_version);
   if (options.max_version != 0) SSL_CTX_set_max_proto_version(native, options.max_version);
