@@ -176,6 +176,10 @@ VerifyReport AuditLog::verify(const VerifyOptions& options) {
   return detail::verify_chain(*impl_->reader, options);
 }
 
+void AuditLog::pace_commits_by(std::function<std::size_t()> requests_at_work) {
+  impl_->writer.pace_by(std::move(requests_at_work));
+}
+
 std::size_t AuditLog::queue_depth() const noexcept {
   return impl_->writer.depth();
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <exception>
 #include <future>
 #include <map>
@@ -12,6 +13,15 @@
 #include "hash_chain.hpp"
 
 namespace smime::audit::detail {
+namespace {
+
+// How long a batch may wait for more entries after its first one, and how many requests must
+// be at work beyond the entries already queued for it to wait at all: with two connections a
+// wait would only add latency, with sixteen it lets one sync serve several answers.
+constexpr auto kCommitDelay = std::chrono::microseconds(400);
+constexpr std::size_t kCommitSiblings = 3;
+
+}  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<AuditTable> table, std::size_t max_batch)
     : table_(std::move(table)), max_batch_(max_batch == 0 ? 1 : max_batch) {
@@ -46,6 +56,11 @@ void GroupCommitWriter::append_async(AuditEvent event, Done done) {
   enqueue(std::move(pending));
 }
 
+void GroupCommitWriter::pace_by(std::function<std::size_t()> requests_at_work) {
+  std::lock_guard lock(mutex_);
+  requests_at_work_ = std::move(requests_at_work);
+}
+
 void GroupCommitWriter::enqueue(std::unique_ptr<Pending> pending) {
   {
     std::lock_guard lock(mutex_);
@@ -65,6 +80,7 @@ void GroupCommitWriter::run() {
   for (;;) {
     work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and everything is committed
+    linger(lock);
     batch.clear();
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(std::move(queue_.front()));
@@ -89,6 +105,16 @@ void GroupCommitWriter::run() {
   }
 }
 
+// Each enqueue wakes the writer, so the wait ends as soon as no more entries are to be expected.
+void GroupCommitWriter::linger(std::unique_lock<std::mutex>& lock) {
+  if (!requests_at_work_) return;
+  const auto deadline = std::chrono::steady_clock::now() + kCommitDelay;
+  while (!stopping_ && queue_.size() < max_batch_ &&
+         requests_at_work_() >= queue_.size() + kCommitSiblings) {
+    if (work_.wait_until(lock, deadline) == std::cv_status::timeout) return;
+  }
+}
+
 void GroupCommitWriter::commit(const std::vector<std::unique_ptr<Pending>>& batch) {
   // The transaction holds the chain: the head read in append_entries is the newest one of
   // every process writing to this database, and no one else can extend the chain before it
@@ -110,6 +136,7 @@ std::vector<KindCount> count_entries_by_kind(std::span<const AuditEvent* const> 
     ++added[{to_string(event->direction), event->operation, to_string(event->status)}];
   }
   std::vector<KindCount> counts;
+  counts.reserve(added.size());
   for (const auto& [kind, n] : added) {
     counts.push_back({std::string(std::get<0>(kind)), std::string(std::get<1>(kind)),
                       std::string(std::get<2>(kind)), n});

@@ -38,6 +38,12 @@ class GroupCommitWriter {
   using Done = std::function<void(const std::optional<Error>& failure)>;
   void append_async(AuditEvent event, Done done);
 
+  // Under load a batch waits briefly for the entries of requests still being worked on, so
+  // that one WAL sync serves more of them (PostgreSQL's commit_delay with commit_siblings).
+  // `requests_at_work` counts those requests (it is called with the writer's lock held and
+  // must only read a counter); unset, a batch never waits.
+  void pace_by(std::function<std::size_t()> requests_at_work);
+
   std::size_t depth() const noexcept { return depth_.load(std::memory_order_relaxed); }
   std::uint64_t entries() const noexcept { return entries_.load(std::memory_order_relaxed); }
   std::uint64_t batches() const noexcept { return batches_.load(std::memory_order_relaxed); }
@@ -51,6 +57,7 @@ class GroupCommitWriter {
 
   void enqueue(std::unique_ptr<Pending> pending);
   void run();
+  void linger(std::unique_lock<std::mutex>& lock);
   void commit(const std::vector<std::unique_ptr<Pending>>& batch);
 
   std::unique_ptr<AuditTable> table_;
@@ -59,6 +66,7 @@ class GroupCommitWriter {
   std::condition_variable work_;  // the writer waits for entries
   std::deque<std::unique_ptr<Pending>> queue_;
   bool stopping_ = false;
+  std::function<std::size_t()> requests_at_work_;  // pace_by's, read under mutex_
   std::atomic<std::size_t> depth_{0};
   std::atomic<std::uint64_t> entries_{0};
   std::atomic<std::uint64_t> batches_{0};

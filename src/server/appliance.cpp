@@ -109,6 +109,11 @@ void Appliance::start(bool handle_signals) {
   }
   ServerOptions options = server_options(settings);
   options.handle_signals = handle_signals;
+  // Under load the audit writer waits briefly for the entries of requests at work, so that
+  // one WAL sync serves several answers.
+  options.requests_at_work = std::make_shared<std::atomic<std::size_t>>(0);
+  application_.audit().pace_commits_by(
+      [at_work = options.requests_at_work] { return at_work->load(std::memory_order_relaxed); });
   server_ = std::make_unique<HttpsServer>(
       options, identity, appliance_handler(*router_, *site_, application_.use_cases().access));
 }

@@ -256,6 +256,7 @@ void Session::process(bool priority) {
     } catch (...) {
       *response = error_response(500, "internal", "Internal error");
     }
+    if (const auto& at_work = self->state_.options.requests_at_work) at_work->fetch_sub(1);
     // Bodies may hold keys and passphrases.
     OPENSSL_cleanse(request->body.data(), request->body.size());
     const bool large = request->body.size() >= kTrimAfterBytes;
@@ -263,6 +264,7 @@ void Session::process(bool priority) {
     if (large) return_free_memory();  // hand the pages of a large request back to the system
     self->answer_when_durable(durability, std::move(response), keep_alive, serial);
   };
+  if (const auto& at_work = state_.options.requests_at_work) at_work->fetch_add(1);
   // The handler (token and database work) runs on a pool, never on this I/O thread.
   if (priority) {
     net::post(state_.priority_lane, std::move(job));

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -168,6 +169,9 @@ class AuditLog final : public AuditSink, public AuditReader {
 
   // record() calls not yet returned (waiting for or inside a group commit): a gauge.
   std::size_t queue_depth() const noexcept override;
+  // Lets a batch wait up to 400 µs for the entries of other requests at work (the server's
+  // count of requests handed to its workers and not yet done), when at least three more are.
+  void pace_commits_by(std::function<std::size_t()> requests_at_work);
   std::uint64_t committed_entries() const noexcept;  // by this object, since it was opened
   std::uint64_t committed_batches() const noexcept;
 

@@ -7,6 +7,7 @@
 // received are answered, then run() returns.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -30,6 +31,9 @@ struct ServerOptions {
   // A request whose token and database work takes longer is answered 503 (0: no bound); the
   // work itself cannot be cancelled inside the token and ends on its worker.
   std::chrono::seconds work_timeout{30};
+  // Counts the requests handed to the workers and not yet done with, when set (the audit log
+  // paces its commits by it).
+  std::shared_ptr<std::atomic<std::size_t>> requests_at_work;
   std::size_t max_connections = 256;
   std::size_t max_connections_per_address = 32;
   unsigned io_threads = 1;

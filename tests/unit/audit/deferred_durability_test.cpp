@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <mutex>
 #include <vector>
 
 #include "audit_test_support.hpp"
@@ -69,6 +71,61 @@ TEST_P(DeferredDurabilityTest, OneThreadsEntriesShareGroupCommits) {
   const VerifyReport report = log->verify();
   EXPECT_TRUE(report.intact) << report.reason;
   EXPECT_EQ(report.entries, kEntries);
+}
+
+// Paced by a count of requests at work that never falls (a request stuck in the token), the
+// writer still commits every entry: a batch's wait is bounded, and a waiting record() returns.
+TEST_P(DeferredDurabilityTest, APacedWriterWhoseRequestsNeverEndStillCommitsEveryEntry) {
+  constexpr int kEntries = 20;
+  const auto log = open_log();
+  log->pace_commits_by([] { return std::size_t{1000}; });
+  for (int i = 0; i < kEntries; ++i) log->record(admin_event("paced", std::to_string(i)));
+  // One thread waiting for each entry: every batch held one entry, after its bounded wait.
+  EXPECT_EQ(log->committed_entries(), static_cast<std::uint64_t>(kEntries));
+  EXPECT_EQ(log->committed_batches(), static_cast<std::uint64_t>(kEntries));
+  EXPECT_EQ(log->count(AuditQuery{}), kEntries);
+}
+
+// Entries queued while other requests are at work wait for one another: one sync for them.
+// The count is consulted with the first entry queued (the writer is waiting), and the rest
+// arrive within that wait.
+TEST_P(DeferredDurabilityTest, EntriesOfRequestsAtWorkShareABatch) {
+  constexpr int kEntries = 8;
+  const auto log = open_log();
+  std::promise<void> consulted;
+  std::once_flag first;
+  log->pace_commits_by([&] {
+    std::call_once(first, [&] { consulted.set_value(); });
+    return std::size_t{kEntries + 3};
+  });
+  std::vector<std::future<std::optional<Error>>> settled;
+  const auto record = [&](int i) {
+    auto reported = std::make_shared<std::promise<std::optional<Error>>>();
+    settled.push_back(reported->get_future());
+    DeferredDurability scope;
+    log->record(admin_event("paced", std::to_string(i)));
+    scope.when_durable(
+        [reported](const std::optional<Error>& failure) { reported->set_value(failure); });
+  };
+  record(0);
+  ASSERT_EQ(consulted.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the writer committed without consulting the requests at work";
+  for (int i = 1; i < kEntries; ++i) record(i);
+  for (auto& one : settled) EXPECT_FALSE(one.get().has_value());
+  EXPECT_EQ(log->committed_entries(), static_cast<std::uint64_t>(kEntries));
+  // One batch, or two should this thread lose the processor for the whole wait.
+  EXPECT_LE(log->committed_batches(), 2u);
+}
+
+// Closing the log while a batch waits for entries that will not come commits what is queued.
+TEST_P(DeferredDurabilityTest, ClosingWhileABatchWaitsCommitsIt) {
+  {
+    const auto log = open_log();
+    log->pace_commits_by([] { return std::size_t{1000}; });
+    DeferredDurability scope;
+    log->record(admin_event("paced", "last"));
+  }
+  EXPECT_EQ(open_log()->count(AuditQuery{}), 1);
 }
 
 TEST(DeferredDurabilitySqliteTest, AFailedCommitIsReportedAndNothingIsInTheLog) {
