@@ -91,9 +91,10 @@ TEST_P(DeferredDurabilityTest, APacedWriterWhoseRequestsNeverEndStillCommitsEver
 // arrive within that wait.
 TEST_P(DeferredDurabilityTest, EntriesOfRequestsAtWorkShareABatch) {
   constexpr int kEntries = 8;
-  const auto log = open_log();
+  // Declared before the log: the writer may still call the pacing while it closes.
   std::promise<void> consulted;
   std::once_flag first;
+  const auto log = open_log();
   log->pace_commits_by([&] {
     std::call_once(first, [&] { consulted.set_value(); });
     return std::size_t{kEntries + 3};
